@@ -1,0 +1,52 @@
+# Gatepost developer tasks. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help run install install-test test test-sqlite lint typecheck format check bench clean
+
+help: ## List the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python ## Install Gatepost and its front-end assets into .venv
+	$(BIN)/pip install -q -e .
+	@if [ -f package.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+
+install-test: $(BIN)/python ## Install Gatepost with test and dev tools into .venv
+	$(BIN)/pip install -q -e '.[test,dev]'
+	@if [ -f package.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+
+run: install ## Install, then start Gatepost with demo data on the embedded SQLite database
+	$(BIN)/gatepost serve --demo
+
+test: install-test ## Install test dependencies, then run every test (SQLite and PostgreSQL)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-sqlite: install-test ## Run every test on SQLite only
+	$(BIN)/python -m pytest --db sqlite $(PYTEST_ARGS)
+
+lint: ## Check style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: ## Reformat with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: ## Type-check the domain (mypy strict on scheduler/)
+	$(BIN)/mypy
+
+check: lint typecheck test ## Everything CI checks
+
+bench: install-test ## Run the benchmarks (see docs/performance.md)
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv, caches and node_modules (keeps instance/)
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

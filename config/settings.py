@@ -1,0 +1,458 @@
+"""Gatepost settings: defaults, then a TOML file, then GATEPOST_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+UK_NATIONS = {
+    "ENG": "England",
+    "NIR": "Northern Ireland",
+    "SCT": "Scotland",
+    "WLS": "Wales",
+}
+ENVIRONMENT_VARIABLES = {
+    "GATEPOST_DATABASE_URL": "database_url",
+    "GATEPOST_SECRET_KEY": "secret_key",
+    "GATEPOST_TIMEZONE": "timezone",
+    "GATEPOST_MOCK_LEDGER": "mock_ledger",
+    "GATEPOST_INSTANCE_PATH": "instance_path",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """When posts may be published: local start and end time on the listed weekdays."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How transient platform errors are retried before a post is marked failed."""
+
+    max_attempts: int = 5
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How the publishing worker polls, leases, batches and runs in parallel."""
+
+    poll_interval: timedelta = timedelta(seconds=5)
+    lease: timedelta = timedelta(minutes=2)
+    batch_size: int = 500
+    max_concurrency: int = 8
+    missed_grace: timedelta = timedelta(minutes=15)
+    heartbeat_interval: timedelta = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class ConfiguredQuietPeriod:
+    """A quiet period from the settings file (admins add more in the app)."""
+
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where notification e-mails go: an SMTP server, or a local mailbox file by default."""
+
+    sender: str = "gatepost@localhost"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mailbox: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Gatepost reads from its environment, checked once at start-up."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
+    holidays_country: str = "GB"
+    holidays_subdivision: str = "ENG"
+    office_hours: OfficeHours = field(default_factory=OfficeHours)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    quiet_periods: tuple[ConfiguredQuietPeriod, ...] = ()
+    mock_ledger: Path | None = None
+    mock_faults: Mapping[str, Any] = field(default_factory=dict)
+    mail: MailSettings = field(default_factory=MailSettings)
+    session_cookie_secure: bool = False
+    base_url: str = ""
+
+    @property
+    def mock_ledger_path(self) -> Path:
+        """Return where the mock platform appends what it publishes."""
+        return self.mock_ledger or self.instance_path / "mock-ledger.jsonl"
+
+    @property
+    def media_path(self) -> Path:
+        """Return where uploaded images are kept."""
+        return self.instance_path / "media"
+
+    @property
+    def mailbox_path(self) -> Path:
+        """Return the local mailbox file used when no SMTP server is configured."""
+        return self.mail.mailbox or self.instance_path / "mailbox.mbox"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """Return a copy with some fields replaced (used by tests and rehearsals)."""
+        return replace(self, **changes)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build settings from defaults, the GATEPOST_CONFIG TOML file and GATEPOST_* variables."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    config_file = env.get("GATEPOST_CONFIG")
+    if config_file:
+        raw.update(_read_toml(Path(config_file)))
+    for variable, key in ENVIRONMENT_VARIABLES.items():
+        if env.get(variable):
+            raw[key] = env[variable]
+    for variable in env:
+        # GATEPOST_TEST_* variables belong to the test suite, not to the app.
+        if (
+            variable.startswith("GATEPOST_")
+            and variable not in ENVIRONMENT_VARIABLES
+            and variable != "GATEPOST_CONFIG"
+            and not variable.startswith("GATEPOST_TEST_")
+        ):
+            raise SettingsError(
+                f"{variable}: unknown environment variable; known ones are "
+                f"{', '.join(sorted([*ENVIRONMENT_VARIABLES, 'GATEPOST_CONFIG']))}"
+            )
+    if overrides:
+        raw.update(overrides)
+    return settings_from_mapping(raw)
+
+
+def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
+    """Check and convert a mapping shaped like the TOML file into Settings."""
+    reader = _Reader(dict(raw), prefix="")
+    instance_path = Path(reader.string("instance_path", "instance")).resolve()
+    timezone = _zone(reader.string("timezone", "Europe/London"))
+    database_url = reader.string("database_url", "") or _default_database_url(instance_path)
+    secret_key = reader.string("secret_key", "") or _instance_secret_key(instance_path)
+    if len(secret_key) < 16:
+        raise SettingsError(
+            "secret_key: too short; set GATEPOST_SECRET_KEY to at least 16 random characters "
+            '(for example the output of python -c "import secrets; print(secrets.token_hex(32))")'
+        )
+    mock_ledger = reader.string("mock_ledger", "")
+
+    office = reader.table("office_hours")
+    office_hours = OfficeHours(
+        start=office.clock_time("start", "09:00"),
+        end=office.clock_time("end", "17:00"),
+        weekdays=office.weekdays("days", ["mon", "tue", "wed", "thu", "fri"]),
+    )
+    if office_hours.start >= office_hours.end:
+        raise SettingsError(
+            f"office_hours: start {office_hours.start:%H:%M} is not before end "
+            f"{office_hours.end:%H:%M}; give a window within one day, such as 09:00 to 17:00"
+        )
+    office.done()
+
+    holiday_table = reader.table("holidays")
+    country = holiday_table.string("country", "GB").upper()
+    subdivision = holiday_table.string("subdivision", "ENG").upper()
+    _check_holidays(country, subdivision)
+    holiday_table.done()
+
+    retry_table = reader.table("retry")
+    retry = RetryPolicy(
+        max_attempts=retry_table.integer("max_attempts", 5, minimum=1),
+        base_delay=timedelta(seconds=retry_table.number("base_delay_seconds", 30, minimum=0)),
+        max_delay=timedelta(seconds=retry_table.number("max_delay_seconds", 900, minimum=0)),
+    )
+    retry_table.done()
+
+    worker_table = reader.table("worker")
+    worker = WorkerSettings(
+        poll_interval=timedelta(
+            seconds=worker_table.number("poll_interval_seconds", 5, minimum=0.05)
+        ),
+        lease=timedelta(seconds=worker_table.number("lease_seconds", 120, minimum=1)),
+        batch_size=worker_table.integer("batch_size", 500, minimum=1),
+        max_concurrency=worker_table.integer("max_concurrency", 8, minimum=1),
+        missed_grace=timedelta(minutes=worker_table.number("missed_grace_minutes", 15, minimum=0)),
+        heartbeat_interval=timedelta(
+            seconds=worker_table.number("heartbeat_seconds", 10, minimum=1)
+        ),
+    )
+    worker_table.done()
+
+    quiet_periods = tuple(
+        _quiet_period(item, timezone, index)
+        for index, item in enumerate(reader.array("quiet_periods"))
+    )
+
+    mock_table = reader.table("mock")
+    mock_faults = dict(mock_table.remaining())
+    if mock_table.has("ledger"):
+        mock_ledger = mock_ledger or str(mock_faults.pop("ledger"))
+
+    mail_table = reader.table("mail")
+    mailbox = mail_table.string("mailbox", "")
+    mail = MailSettings(
+        sender=mail_table.string("sender", "gatepost@localhost"),
+        smtp_host=mail_table.string("smtp_host", ""),
+        smtp_port=mail_table.integer("smtp_port", 25, minimum=1),
+        smtp_username=mail_table.string("smtp_username", ""),
+        smtp_password=mail_table.string("smtp_password", ""),
+        smtp_starttls=mail_table.boolean("smtp_starttls", False),
+        mailbox=Path(mailbox) if mailbox else None,
+    )
+    mail_table.done()
+
+    session_cookie_secure = reader.boolean("session_cookie_secure", False)
+    base_url = reader.string("base_url", "")
+    reader.done()
+
+    return Settings(
+        instance_path=instance_path,
+        database_url=database_url,
+        secret_key=secret_key,
+        timezone=timezone,
+        holidays_country=country,
+        holidays_subdivision=subdivision,
+        office_hours=office_hours,
+        retry=retry,
+        worker=worker,
+        quiet_periods=quiet_periods,
+        mock_ledger=Path(mock_ledger) if mock_ledger else None,
+        mock_faults=mock_faults,
+        mail=mail,
+        session_cookie_secure=session_cookie_secure,
+        base_url=base_url,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(
+            f"GATEPOST_CONFIG: no file at {path}; point it at an existing TOML file or unset it"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(
+            f"GATEPOST_CONFIG: {path} is not valid TOML ({error}); fix the file"
+        ) from None
+
+
+def _default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'gatepost.sqlite3'}"
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Return the instance's own secret key, creating it (readable by its owner only) once."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key + "\n")
+    except FileExistsError:
+        return key_file.read_text().strip()
+    except OSError as error:
+        raise SettingsError(
+            f"secret_key: not set and {key_file} cannot be written ({error.strerror}); "
+            "set GATEPOST_SECRET_KEY or make the instance folder writable"
+        ) from None
+    return key
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"timezone: unknown time zone {name!r}; use an IANA name such as Europe/London"
+        ) from None
+
+
+def _check_holidays(country: str, subdivision: str) -> None:
+    if country not in holidays.list_supported_countries():
+        raise SettingsError(
+            f"holidays.country: unknown country {country!r}; use an ISO code such as GB"
+        )
+    known = holidays.list_supported_countries()[country]
+    if subdivision and subdivision not in known:
+        hint = (
+            ", ".join(f"{code} ({name})" for code, name in UK_NATIONS.items())
+            if country == "GB"
+            else ", ".join(known)
+        )
+        raise SettingsError(
+            f"holidays.subdivision: unknown region {subdivision!r} for {country}; use one of {hint}"
+        )
+
+
+def _quiet_period(item: Any, zone: ZoneInfo, index: int) -> ConfiguredQuietPeriod:
+    where = f"quiet_periods[{index}]"
+    if not isinstance(item, dict):
+        raise SettingsError(f"{where}: must be a table with name, starts and ends")
+    table = _Reader(item, prefix=f"{where}.")
+    name = table.string("name", "") or f"Quiet period {index + 1}"
+    starts_at = table.local_datetime("starts", zone)
+    ends_at = table.local_datetime("ends", zone)
+    table.done()
+    if ends_at <= starts_at:
+        raise SettingsError(f"{where}: ends must be after starts")
+    return ConfiguredQuietPeriod(name=name, starts_at=starts_at, ends_at=ends_at)
+
+
+class _Reader:
+    """Take typed values out of one TOML table, then complain about whatever is left."""
+
+    def __init__(self, values: dict[str, Any], prefix: str) -> None:
+        self._values = values
+        self._prefix = prefix
+
+    def has(self, key: str) -> bool:
+        return key in self._values
+
+    def _take(self, key: str) -> Any:
+        return self._values.pop(key, None)
+
+    def string(self, key: str, default: str) -> str:
+        value = self._take(key)
+        if value is None:
+            return default
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        if not isinstance(value, str):
+            raise SettingsError(f"{self._prefix}{key}: must be a string, got {value!r}")
+        return value
+
+    def integer(self, key: str, default: int, *, minimum: int) -> int:
+        value = self._take(key)
+        if value is None:
+            return default
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise SettingsError(
+                f"{self._prefix}{key}: must be a whole number of at least {minimum}, got {value!r}"
+            )
+        return value
+
+    def number(self, key: str, default: float, *, minimum: float) -> float:
+        value = self._take(key)
+        if value is None:
+            return default
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < minimum:
+            raise SettingsError(
+                f"{self._prefix}{key}: must be a number of at least {minimum}, got {value!r}"
+            )
+        return float(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._take(key)
+        if value is None:
+            return default
+        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
+            return value.lower() in {"true", "1"}
+        if not isinstance(value, bool):
+            raise SettingsError(f"{self._prefix}{key}: must be true or false, got {value!r}")
+        return value
+
+    def clock_time(self, key: str, default: str) -> time:
+        text = self.string(key, default)
+        try:
+            parsed = time.fromisoformat(text)
+        except ValueError:
+            raise SettingsError(
+                f"{self._prefix}{key}: {text!r} is not a time of day; write it as HH:MM, e.g. 09:00"
+            ) from None
+        return parsed
+
+    def weekdays(self, key: str, default: list[str]) -> frozenset[int]:
+        value = self._take(key)
+        names = default if value is None else value
+        if not isinstance(names, list) or not names:
+            raise SettingsError(f'{self._prefix}{key}: must be a list such as ["mon", "fri"]')
+        days = set()
+        for name in names:
+            if not isinstance(name, str) or name.lower()[:3] not in WEEKDAYS:
+                raise SettingsError(
+                    f"{self._prefix}{key}: {name!r} is not a weekday; use {', '.join(WEEKDAYS)}"
+                )
+            days.add(WEEKDAYS.index(name.lower()[:3]))
+        return frozenset(days)
+
+    def local_datetime(self, key: str, zone: ZoneInfo) -> datetime:
+        value = self._take(key)
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                value = None
+        if not isinstance(value, datetime):
+            raise SettingsError(
+                f"{self._prefix}{key}: must be a date and time such as 2027-04-01T00:00"
+            )
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value.astimezone(ZoneInfo("UTC"))
+
+    def table(self, key: str) -> _Reader:
+        value = self._take(key)
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise SettingsError(f"{self._prefix}{key}: must be a table ([{key}])")
+        return _Reader(dict(value), prefix=f"{self._prefix}{key}.")
+
+    def array(self, key: str) -> list[Any]:
+        value = self._take(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise SettingsError(f"{self._prefix}{key}: must be an array of tables ([[{key}]])")
+        return value
+
+    def remaining(self) -> dict[str, Any]:
+        values, self._values = self._values, {}
+        return values
+
+    def done(self) -> None:
+        if self._values:
+            unknown = ", ".join(f"{self._prefix}{key}" for key in sorted(self._values))
+            raise SettingsError(f"{unknown}: unknown setting; remove it or check its spelling")

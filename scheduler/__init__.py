@@ -1,0 +1,1 @@
+"""Gatepost's domain: models, clearance and publishing rules, the worker, platform adapters."""

@@ -1,0 +1,44 @@
+"""Every Gatepost table, importable from one place."""
+
+from scheduler.models.audit import AuditEvent
+from scheduler.models.base import Base, UTCDateTime, utcnow
+from scheduler.models.calendar import QuietPeriod
+from scheduler.models.channel import AccessRole, Channel, ChannelAccess
+from scheduler.models.media import MediaAttachment
+from scheduler.models.post import (
+    Approval,
+    Post,
+    PostRevision,
+    PostState,
+    PublishOverride,
+    Thread,
+)
+from scheduler.models.release import EmbargoViewing, Release, ReleaseAccess
+from scheduler.models.user import ApiToken, RecoveryCode, Role, User
+from scheduler.models.worker import WorkerHeartbeat
+
+__all__ = [
+    "AccessRole",
+    "ApiToken",
+    "Approval",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "ChannelAccess",
+    "EmbargoViewing",
+    "MediaAttachment",
+    "Post",
+    "PostRevision",
+    "PostState",
+    "PublishOverride",
+    "QuietPeriod",
+    "RecoveryCode",
+    "Release",
+    "ReleaseAccess",
+    "Role",
+    "Thread",
+    "UTCDateTime",
+    "User",
+    "WorkerHeartbeat",
+    "utcnow",
+]

@@ -1,0 +1,117 @@
+"""Settings: defaults, TOML, environment, and one clear line for every bad setting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from config import SettingsError, load_settings
+
+
+def write_toml(tmp_path: Path, body: str) -> dict[str, str]:
+    path = tmp_path / "gatepost.toml"
+    path.write_text(body)
+    return {"GATEPOST_CONFIG": str(path), "GATEPOST_INSTANCE_PATH": str(tmp_path / "instance")}
+
+
+def test_defaults_are_london_office_hours_on_embedded_sqlite(tmp_path: Path) -> None:
+    settings = load_settings({"GATEPOST_INSTANCE_PATH": str(tmp_path)})
+    assert settings.timezone.key == "Europe/London"
+    assert settings.office_hours.start == time(9, 0)
+    assert settings.office_hours.end == time(17, 0)
+    assert settings.office_hours.weekdays == frozenset(range(5))
+    assert settings.holidays_subdivision == "ENG"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'gatepost.sqlite3'}"
+    assert settings.worker.missed_grace == timedelta(minutes=15)
+
+
+def test_missing_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    first = load_settings({"GATEPOST_INSTANCE_PATH": str(tmp_path)})
+    second = load_settings({"GATEPOST_INSTANCE_PATH": str(tmp_path)})
+    assert first.secret_key == second.secret_key
+    assert len(first.secret_key) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_toml_then_environment_override_defaults(tmp_path: Path) -> None:
+    env = write_toml(
+        tmp_path,
+        """
+timezone = "Europe/Dublin"
+[office_hours]
+start = "08:30"
+end = "18:00"
+days = ["mon", "tue", "wed"]
+[holidays]
+subdivision = "WLS"
+[[quiet_periods]]
+name = "Pre-election period"
+starts = "2027-04-01T00:00"
+ends = "2027-05-07T00:00"
+""",
+    )
+    env["GATEPOST_TIMEZONE"] = "Europe/London"
+    settings = load_settings(env)
+    assert settings.timezone.key == "Europe/London"
+    assert settings.office_hours.start == time(8, 30)
+    assert settings.office_hours.weekdays == frozenset({0, 1, 2})
+    assert settings.holidays_subdivision == "WLS"
+    (period,) = settings.quiet_periods
+    # Local midnight in London on 1 April 2027 is 23:00 UTC the day before (BST).
+    assert period.starts_at == datetime(2027, 3, 31, 23, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("environment", "toml", "expected"),
+    [
+        ({"GATEPOST_TIMEZONE": "Europe/Londn"}, None, "timezone: unknown time zone 'Europe/Londn'"),
+        (
+            {},
+            '[office_hours]\nstart = "17:00"\nend = "09:00"\n',
+            "office_hours: start 17:00 is not before end 09:00",
+        ),
+        ({}, '[office_hours]\nstart = "nine"\n', "office_hours.start: 'nine' is not a time of day"),
+        ({}, "timezone = \n", "is not valid TOML"),
+        ({}, "colour = 'blue'\n", "colour: unknown setting"),
+        ({}, "[worker]\nbatch_sise = 10\n", "worker.batch_sise: unknown setting"),
+        ({}, '[holidays]\nsubdivision = "XYZ"\n', "holidays.subdivision: unknown region 'XYZ'"),
+        ({}, '[office_hours]\ndays = ["mon", "funday"]\n', "'funday' is not a weekday"),
+        (
+            {},
+            "[retry]\nmax_attempts = 0\n",
+            "retry.max_attempts: must be a whole number of at least 1",
+        ),
+        ({"GATEPOST_SECRET_KEY": "short"}, None, "secret_key: too short"),
+        (
+            {"GATEPOST_DATABSE_URL": "sqlite://"},
+            None,
+            "GATEPOST_DATABSE_URL: unknown environment variable",
+        ),
+        (
+            {"GATEPOST_CONFIG": "/nonexistent/gatepost.toml"},
+            None,
+            "GATEPOST_CONFIG: no file at /nonexistent/gatepost.toml",
+        ),
+        (
+            {},
+            '[[quiet_periods]]\nstarts = "2027-01-02T00:00"\nends = "2027-01-01T00:00"\n',
+            "quiet_periods[0]: ends must be after starts",
+        ),
+    ],
+)
+def test_bad_settings_stop_with_one_line_naming_the_setting(
+    tmp_path: Path, environment: dict[str, str], toml: str | None, expected: str
+) -> None:
+    env = (
+        write_toml(tmp_path, toml)
+        if toml is not None
+        else {"GATEPOST_INSTANCE_PATH": str(tmp_path)}
+    )
+    env.update(environment)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env)
+    message = str(raised.value)
+    assert expected in message
+    assert "\n" not in message

@@ -1,0 +1,96 @@
+"""The database layer: migrations match the models, audit is append-only, errors are clear."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from scheduler import audit, schema
+from scheduler.database import Database, DatabaseUnavailable
+from scheduler.models import AuditEvent, User
+
+
+def test_migrated_schema_equals_the_models(database: Database) -> None:
+    assert schema.current_revision(database.engine) == schema.head_revision()
+    assert schema.differences(database.engine) == []
+
+
+def test_migrations_downgrade_to_empty_and_upgrade_again(
+    backend: str, make_database_url: Callable[[str], str]
+) -> None:
+    db = Database(make_database_url(backend))
+    schema.upgrade(db.engine)
+    schema.downgrade(db.engine, "base")
+    assert schema.current_revision(db.engine) is None
+    schema.upgrade(db.engine)
+    assert schema.differences(db.engine) == []
+    db.dispose()
+
+
+def test_instants_come_back_as_utc_whatever_zone_went_in(
+    session: Session, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    london_morning = datetime(2026, 7, 1, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+    user.last_login_at = london_morning
+    session.flush()
+    session.expire_all()
+    stored = session.get(User, user.id)
+    assert stored is not None
+    assert stored.last_login_at == datetime(2026, 7, 1, 8, 30, tzinfo=UTC)
+    assert stored.last_login_at.tzinfo is UTC
+
+
+def test_naive_datetimes_are_refused(session: Session, make_user: Callable[..., User]) -> None:
+    user = make_user()
+    user.last_login_at = datetime(2026, 7, 1, 9, 30)  # noqa: DTZ001 - the point of the test
+    with pytest.raises(Exception, match="naive datetime"):
+        session.flush()
+
+
+def test_audit_events_cannot_be_updated_or_deleted(
+    session: Session, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    event = audit.record(session, "test_event", actor=user, comment="original")
+    session.flush()
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(
+            text("UPDATE audit_events SET comment = 'forged' WHERE id = :id"), {"id": event.id}
+        )
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": event.id})
+    session.expire_all()
+    stored = session.get(AuditEvent, event.id)
+    assert stored is not None
+    assert stored.comment == "original"
+
+
+def test_unreachable_database_is_one_clear_line() -> None:
+    db = Database("postgresql://nobody@127.0.0.1:9/gatepost")
+    with pytest.raises(DatabaseUnavailable) as raised:
+        db.check_connection()
+    message = str(raised.value)
+    assert message.startswith(
+        "cannot reach the database at postgresql+psycopg://nobody@127.0.0.1:9/gatepost"
+    )
+    assert "\n" not in message
+
+
+def test_unsupported_database_url_is_refused() -> None:
+    with pytest.raises(DatabaseUnavailable, match="not supported"):
+        Database("mysql://root@localhost/gatepost")
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    db.dispose()

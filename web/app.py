@@ -1,0 +1,81 @@
+"""Build the Flask app from small named steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from config import Settings, load_settings
+from scheduler.database import Database
+from web.errors import register_errorhandlers
+from web.extensions import csrf, db, login_manager
+
+
+def create_app(
+    settings: Settings | Mapping[str, Any] | None = None,
+    *,
+    database: Database | None = None,
+) -> Flask:
+    """Create the Gatepost web app from settings (read from the environment when none given)."""
+    if settings is None:
+        settings = load_settings()
+    elif not isinstance(settings, Settings):
+        settings = load_settings({}, overrides=settings)
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    configure(app, settings)
+    register_extensions(app, database or Database(settings.database_url))
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    """Copy the settings Flask and its extensions read into app.config."""
+    app.config.update(
+        GATEPOST_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_NAME="gatepost_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+
+
+def register_extensions(app: Flask, database: Database) -> None:
+    """Bind the database, sign-in and CSRF protection to the app."""
+    db.init_app(app, database)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from web.auth.session import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint."""
+    from web.auth import blueprint as auth
+    from web.main import blueprint as main
+
+    app.register_blueprint(auth)
+    app.register_blueprint(main)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make local-time formatting available to templates."""
+    from web.formatting import format_local
+
+    app.add_template_filter(format_local, "local")

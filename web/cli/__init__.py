@@ -1,0 +1,24 @@
+"""The `gatepost` command line."""
+
+from __future__ import annotations
+
+import click
+
+from web.cli.context import CliContext
+from web.cli.database import db
+from web.cli.serve import serve
+from web.cli.users import users
+
+
+@click.group()
+@click.version_option(package_name="gatepost")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Gatepost: a social media scheduling queue with clearance gates."""
+    ctx.obj = CliContext()
+    ctx.call_on_close(ctx.obj.close)
+
+
+main.add_command(db)
+main.add_command(serve)
+main.add_command(users)
