@@ -356,7 +356,7 @@ class _Reader:
         if value is None:
             return default
         if isinstance(value, os.PathLike):
-            return os.fspath(value)
+            return str(os.fspath(value))
         if not isinstance(value, str):
             raise SettingsError(f"{self._prefix}{key}: must be a string, got {value!r}")
         return value

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 GATEPOST = [sys.executable, "-c", "from web.cli import main; main()"]
+#: The checkout under test; subprocesses import Gatepost from here, not from site-packages.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -26,6 +28,7 @@ def free_port() -> int:
 def gatepost_env(extra: Mapping[str, str]) -> dict[str, str]:
     """Return the environment for a Gatepost process: this one's, minus GATEPOST_*, plus extra."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEPOST_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
 
