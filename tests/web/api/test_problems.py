@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from scheduler.api_tokens import revoke_token
@@ -357,6 +358,18 @@ def test_an_unexpected_error_is_500_without_internals(
     reference = problem["detail"].split("quote reference ")[1].split(" ")[0]
     assert reference in caplog.text
     assert "hunter2" in caplog.text  # the operator's log has what the client does not
+
+
+def test_a_failure_outside_any_endpoint_is_still_a_problem(
+    app: Flask, api: ApiClient, author_token: str
+) -> None:
+    @app.before_request
+    def break_before_routing() -> None:
+        raise RuntimeError("secret internals")
+
+    response = api.get("/me", token=author_token)
+    assert_problem(response, 500, "server-error")
+    assert "secret internals" not in response.get_data(as_text=True)
 
 
 def test_each_problem_type_is_documented_at_its_uri(api: ApiClient) -> None:
