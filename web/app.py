@@ -67,11 +67,13 @@ def register_extensions(app: Flask, database: Database) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint."""
+    from web.api import blueprint as api
     from web.auth import blueprint as auth
     from web.main import blueprint as main
 
     app.register_blueprint(auth)
     app.register_blueprint(main)
+    app.register_blueprint(api)
 
 
 def register_template_helpers(app: Flask) -> None:

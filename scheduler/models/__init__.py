@@ -4,6 +4,7 @@ from scheduler.models.audit import AuditEvent
 from scheduler.models.base import Base, UTCDateTime, utcnow
 from scheduler.models.calendar import QuietPeriod
 from scheduler.models.channel import AccessRole, Channel, ChannelAccess
+from scheduler.models.idempotency import IdempotencyKey
 from scheduler.models.media import MediaAttachment
 from scheduler.models.post import (
     Approval,
@@ -26,6 +27,7 @@ __all__ = [
     "Channel",
     "ChannelAccess",
     "EmbargoViewing",
+    "IdempotencyKey",
     "MediaAttachment",
     "Post",
     "PostRevision",

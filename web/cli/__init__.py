@@ -7,6 +7,7 @@ import click
 from web.cli.context import CliContext
 from web.cli.database import db
 from web.cli.serve import serve
+from web.cli.tokens import tokens
 from web.cli.users import users
 
 
@@ -22,3 +23,4 @@ def main(ctx: click.Context) -> None:
 main.add_command(db)
 main.add_command(serve)
 main.add_command(users)
+main.add_command(tokens)

@@ -1,0 +1,62 @@
+"""Base models for API request and response bodies, and the problem document's schema."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+#: An instant given as ISO 8601 with an offset; a time without one is refused.
+Instant = Annotated[
+    AwareDatetime,
+    Field(
+        description="ISO 8601 date and time with an offset, e.g. 2027-03-12T09:30:00+00:00",
+        examples=["2027-03-12T09:30:00+00:00"],
+    ),
+]
+
+
+class RequestBody(BaseModel):
+    """A JSON body a client sends: unknown fields are refused and types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class QueryParameters(BaseModel):
+    """Query-string parameters: unknown ones are refused; values arrive as text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseBody(BaseModel):
+    """A JSON body Gatepost sends; every field is always present."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class ProblemFieldError(BaseModel):
+    """One thing wrong with one field."""
+
+    field: str = Field(description="The field, header or parameter, e.g. send_at")
+    message: str = Field(description="What is wrong and how to fix it")
+    pointer: str | None = Field(
+        default=None, description="JSON Pointer to the field in the body, e.g. #/send_at"
+    )
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document: what went wrong and what to do about it."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="URI reference naming the kind of problem")
+    title: str = Field(description="Short summary of the kind of problem")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong this time, and what to do about it")
+    instance: str = Field(description="The path of the request that had the problem")
+    code: str = Field(
+        description="A short, stable code for the refusal, e.g. invalid_state or not_found"
+    )
+    errors: list[ProblemFieldError] | None = Field(
+        default=None, description="For invalid input: each field that is wrong"
+    )
