@@ -105,15 +105,9 @@ def turn_off(
     password; an admin may turn off anyone else's (for a lost phone), after which an approver or
     admin must set up a new app the next time they sign in.
     """
+    check_may_turn_off(user, by=by)
     if by.id == user.id:
-        if user.requires_second_factor:
-            raise PermissionDenied(
-                "Approvers and admins must use two-factor authentication; "
-                "you can set up a new app instead"
-            )
         require_current_password(user, current_password or "")
-    elif not by.is_admin:
-        raise PermissionDenied("Only admins can turn off someone else's two-factor authentication")
     if not user.totp_enabled:
         raise ValidationFailed("Two-factor authentication is already off")
     user.totp_secret = None
@@ -124,6 +118,17 @@ def turn_off(
     rotate_login_id(user)
     audit.record(session, "two_factor_disabled", actor=by, subject_user=user, at=now)
     session.flush()
+
+
+def check_may_turn_off(user: User, *, by: User) -> None:
+    """Refuse if `by` may not turn off the person's second factor (see turn_off)."""
+    if by.id == user.id and user.requires_second_factor:
+        raise PermissionDenied(
+            "Approvers and admins must use two-factor authentication; "
+            "you can set up a new app instead"
+        )
+    if by.id != user.id and not by.is_admin:
+        raise PermissionDenied("Only admins can turn off someone else's two-factor authentication")
 
 
 def matching_counter(secret: str, code: str, *, now: datetime, after: int | None) -> int | None:
