@@ -23,12 +23,22 @@ def test_an_author_signs_in_and_out(
     assert_accessible(page)
     screenshot(page, "sign-in")
 
+    # govuk-frontend's JavaScript runs under the Content-Security-Policy: its password toggle works.
+    page.get_by_label("Password", exact=True).fill("secret words")
+    page.get_by_role("button", name="Show password").click()
+    expect(page.get_by_label("Password", exact=True)).to_have_attribute("type", "text")
+    page.get_by_role("button", name="Hide password").click()
+    expect(page.get_by_label("Password", exact=True)).to_have_attribute("type", "password")
+
     sign_in_as(page, author)
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ada Author")
     expect(page).to_have_title(page_title("Home"))
     navigation = page.get_by_role("navigation", name="Sections")
     expect(navigation.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
     assert_accessible(page)
+    page.set_viewport_size({"width": 360, "height": 740})  # a phone
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1024, "height": 768})
 
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
