@@ -30,6 +30,7 @@ def create_app(
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_security(app, settings)
     return app
 
 
@@ -67,17 +68,34 @@ def register_extensions(app: Flask, database: Database) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint."""
+    from web.account import blueprint as account
     from web.api import blueprint as api
     from web.auth import blueprint as auth
+    from web.govuk_frontend import register_govuk_frontend
     from web.main import blueprint as main
 
+    register_govuk_frontend(app)
     app.register_blueprint(auth)
+    app.register_blueprint(account)
     app.register_blueprint(main)
     app.register_blueprint(api)
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Make local-time formatting available to templates."""
+    """Make local-time formatting, the navigation and the form helpers available to templates."""
+    from web.form_errors import register_form_helpers
     from web.formatting import format_local
+    from web.navigation import register_navigation
 
     app.add_template_filter(format_local, "local")
+    register_navigation(app)
+    register_form_helpers(app)
+
+
+def register_security(app: Flask, settings: Settings) -> None:
+    """Add the security headers and the two-factor policy to every request."""
+    from web.auth.enforcement import register_two_factor_enforcement
+    from web.security_headers import register_security_headers
+
+    register_security_headers(app, behind_tls=settings.session_cookie_secure)
+    register_two_factor_enforcement(app)

@@ -15,6 +15,7 @@ from scheduler.models.post import (
     Thread,
 )
 from scheduler.models.release import EmbargoViewing, Release, ReleaseAccess
+from scheduler.models.sign_in import SignInAttempt
 from scheduler.models.user import ApiToken, RecoveryCode, Role, User
 from scheduler.models.worker import WorkerHeartbeat
 
@@ -38,6 +39,7 @@ __all__ = [
     "Release",
     "ReleaseAccess",
     "Role",
+    "SignInAttempt",
     "Thread",
     "UTCDateTime",
     "User",

@@ -53,6 +53,12 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
+    # --- Added by the web UI branch (two-factor enrolment) ---
+    # A secret being set up in an authenticator app, not yet confirmed by a code. Kept apart from
+    # totp_secret so that resetting 2FA leaves the old app working until the new one is proven.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    # --- end of web UI block ---
+
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )

@@ -1,9 +1,9 @@
-"""Sign-in form."""
+"""Forms for signing in: password, then a code from an app or a recovery code."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -16,4 +16,28 @@ class SignInForm(FlaskForm):
     )
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password"), Length(max=1000)]
+    )
+
+
+class CodeForm(FlaskForm):
+    """A 6-digit code from an authenticator app."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[
+            DataRequired("Enter the 6-digit code from your authenticator app"),
+            Length(max=20, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the recovery codes saved when two-factor authentication was set up."""
+
+    code = StringField(
+        "Recovery code",
+        validators=[
+            DataRequired("Enter one of your recovery codes"),
+            Length(max=40, message="Enter one of your recovery codes, like abcd-efgh-jkmn-pqrs"),
+        ],
     )

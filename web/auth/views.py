@@ -1,17 +1,41 @@
-"""Sign-in and sign-out pages."""
+"""Signing in (password, then a second factor where set up or required) and signing out."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from scheduler.accounts import authenticate
+from scheduler.errors import ValidationFailed
+from scheduler.models import utcnow
+from scheduler.sign_in import (
+    NextStep,
+    SignInRefused,
+    check_code,
+    check_password,
+    check_recovery_code,
+    complete_sign_in,
+    next_step,
+)
+from scheduler.sign_in_throttle import SignInLocked
+from scheduler.two_factor import confirm_enrolment, start_enrolment
 from web.auth import blueprint
-from web.auth.forms import SignInForm
+from web.auth.forms import CodeForm, RecoveryCodeForm, SignInForm
+from web.auth.lockout import TOO_MANY_REQUESTS, client_ip, lockout_message
+from web.auth.pending import (
+    begin_pending_sign_in,
+    clear_pending_sign_in,
+    finish_sign_in,
+    pending_next_url,
+    pending_user,
+)
 from web.extensions import db
+from web.form_errors import add_domain_error, add_error
+from web.two_factor_pages import render_recovery_codes, render_set_up
+
+Page = str | Response | tuple[str, int]
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -27,19 +51,127 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
-def sign_in() -> str | Response:
-    """Show the sign-in form, and sign the person in."""
+def sign_in() -> Page:
+    """Show the sign-in form and check the password; a second factor may follow."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data or "", form.password.data or "")
-        if user is not None:
+        now = utcnow()
+        try:
+            user = check_password(
+                db.session,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                ip_address=client_ip(),
+                now=now,
+            )
+        except SignInLocked as locked:
+            db.commit()  # the failure that caused the lock must count in every process
+            add_error(form, lockout_message(locked), "email")
+            status = TOO_MANY_REQUESTS
+        except SignInRefused as refused:
             db.commit()
-            login_user(user)
-            return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
-        form.email.errors.append("Enter a correct email address and password")
-    return render_template("auth/sign_in.html", form=form)
+            add_domain_error(form, refused)
+        else:
+            next_url = safe_next_url(request.args.get("next"))
+            step = next_step(user)
+            if step is NextStep.DONE:
+                complete_sign_in(db.session, user, method="password", now=now)
+                db.commit()
+                finish_sign_in(user)
+                return redirect(next_url or url_for("main.home"))
+            if step is NextStep.ENROL:
+                start_enrolment(user)
+            db.commit()
+            begin_pending_sign_in(user, next_url)
+            if step is NextStep.ENROL:
+                return redirect(url_for("auth.set_up_two_factor"))
+            return redirect(url_for("auth.two_factor"))
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@blueprint.route("/sign-in/two-factor", methods=["GET", "POST"])
+def two_factor() -> Page:
+    """Ask for the code from the person's authenticator app."""
+    user = pending_user()
+    if user is None or not user.totp_enabled:
+        return _start_again()
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            check_code(db.session, user, code=form.code.data or "", ip_address=client_ip(), now=now)
+        except SignInLocked as locked:
+            db.commit()
+            clear_pending_sign_in()
+            add_error(form, lockout_message(locked), "code")
+            status = TOO_MANY_REQUESTS
+        except SignInRefused as refused:
+            db.commit()
+            add_domain_error(form, refused)
+        else:
+            complete_sign_in(db.session, user, method="totp", now=now)
+            db.commit()
+            next_url = pending_next_url()
+            finish_sign_in(user)
+            return redirect(next_url or url_for("main.home"))
+    return render_template("auth/two_factor.html", form=form), status
+
+
+@blueprint.route("/sign-in/recovery-code", methods=["GET", "POST"])
+def recovery_code() -> Page:
+    """Let the person use a recovery code instead of their app."""
+    user = pending_user()
+    if user is None or not user.totp_enabled:
+        return _start_again()
+    form = RecoveryCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            left = check_recovery_code(
+                db.session, user, code=form.code.data or "", ip_address=client_ip(), now=now
+            )
+        except SignInLocked as locked:
+            db.commit()
+            clear_pending_sign_in()
+            add_error(form, lockout_message(locked), "code")
+            status = TOO_MANY_REQUESTS
+        except SignInRefused as refused:
+            db.commit()
+            add_domain_error(form, refused)
+        else:
+            complete_sign_in(db.session, user, method="recovery_code", now=now)
+            db.commit()
+            finish_sign_in(user)
+            flash(_codes_left_message(left), "important")
+            return redirect(url_for("account.index"))
+    return render_template("auth/recovery_code.html", form=form), status
+
+
+@blueprint.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
+def set_up_two_factor() -> Page:
+    """Have an approver or admin set up an authenticator app before going any further."""
+    user = pending_user()
+    if user is None or user.totp_pending_secret is None:
+        return _start_again()
+    form = CodeForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            codes = confirm_enrolment(db.session, user, form.code.data or "", now=now)
+        except ValidationFailed as refused:
+            add_domain_error(form, refused)
+        else:
+            next_url = pending_next_url()
+            complete_sign_in(db.session, user, method="totp_enrolment", now=now)
+            db.commit()
+            finish_sign_in(user)
+            return render_recovery_codes(codes, continue_url=next_url or url_for("main.home"))
+    return render_set_up(user, form, action=url_for("auth.set_up_two_factor"), required=True)
 
 
 @blueprint.route("/sign-out", methods=["POST"])
@@ -49,3 +181,16 @@ def sign_out() -> Response:
     logout_user()
     flash("You have been signed out", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+def _start_again() -> Response:
+    clear_pending_sign_in()
+    flash("Sign in again to continue: signing in must be finished within 10 minutes", "important")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _codes_left_message(left: int) -> str:
+    if left == 0:
+        return "You have used your last recovery code. Create new ones now, before you need them."
+    plural = "code" if left == 1 else "codes"
+    return f"You have {left} recovery {plural} left. Create new ones if you have lost your app."

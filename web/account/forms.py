@@ -1,0 +1,52 @@
+"""Forms on the account pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password, and the new one typed twice."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password"), Length(max=1000)],
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password"),
+            Length(max=1000, message="Enter a new password of at most 1,000 characters"),
+        ],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        validators=[
+            DataRequired("Enter your new password again"),
+            EqualTo("new_password", message="The new passwords do not match; type them again"),
+        ],
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """The current password, to confirm a change to how the person signs in."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password"), Length(max=1000)],
+    )
+
+
+class SetUpTwoFactorForm(FlaskForm):
+    """A code from the new app and, when replacing an app, the current password."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[
+            DataRequired("Enter the 6-digit code from your authenticator app"),
+            Length(max=20, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+    current_password = PasswordField("Current password", validators=[Length(max=1000)])

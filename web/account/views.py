@@ -1,0 +1,242 @@
+"""Your account: password, 2FA, recovery codes, and signing out everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from scheduler import account_security
+from scheduler.account_security import WrongPassword
+from scheduler.errors import ValidationFailed
+from scheduler.models import User, utcnow
+from scheduler.recovery_codes import regenerate_recovery_codes, remaining_recovery_codes
+from scheduler.sign_in import check_not_locked, count_wrong_password
+from scheduler.sign_in_throttle import SignInLocked
+from scheduler.two_factor import check_may_turn_off, confirm_enrolment, start_enrolment, turn_off
+from web.account import blueprint
+from web.account.forms import ChangePasswordForm, ConfirmPasswordForm, SetUpTwoFactorForm
+from web.auth.lockout import TOO_MANY_REQUESTS, client_ip, lockout_message
+from web.auth.pending import finish_sign_in
+from web.extensions import db
+from web.form_errors import add_domain_error, add_error
+from web.two_factor_pages import render_recovery_codes, render_set_up
+
+Page = str | Response | tuple[str, int]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What came of an account change: whether it was made, its result, the page's status."""
+
+    ok: bool
+    value: T | None = None
+    status: int = 200
+
+
+def _signed_in_user() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _with_current_password(form: FlaskForm, change: Callable[[], T]) -> Outcome[T]:
+    """Make a change that needs the current password; a wrong one counts towards the lock."""
+    user = _signed_in_user()
+    now = utcnow()
+    try:
+        check_not_locked(db.session, user, ip_address=client_ip(), now=now)
+        return Outcome(True, change())
+    except SignInLocked as locked:
+        add_error(form, lockout_message(locked), "current_password")
+        return Outcome(False, status=TOO_MANY_REQUESTS)
+    except WrongPassword as wrong:
+        db.session.rollback()
+        try:
+            count_wrong_password(db.session, user, ip_address=client_ip(), now=now)
+        except SignInLocked as locked:
+            db.commit()
+            add_error(form, lockout_message(locked), "current_password")
+            return Outcome(False, status=TOO_MANY_REQUESTS)
+        db.commit()
+        add_domain_error(form, wrong)
+        return Outcome(False)
+    except ValidationFailed as refused:
+        add_domain_error(form, refused)
+        return Outcome(False)
+
+
+@blueprint.route("")
+@login_required
+def index() -> str:
+    """Show how the person signs in, and what they can change."""
+    user = _signed_in_user()
+    return render_template(
+        "account/index.html",
+        user=user,
+        recovery_codes_left=remaining_recovery_codes(db.session, user),
+    )
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Page:
+    """Change the password, which signs the person out everywhere else."""
+    user = _signed_in_user()
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = _with_current_password(
+            form,
+            lambda: account_security.change_password(
+                db.session,
+                user,
+                current_password=form.current_password.data or "",
+                new_password=form.new_password.data or "",
+                now=utcnow(),
+            ),
+        )
+        if outcome.ok:
+            db.commit()
+            finish_sign_in(user)
+            flash("Your password has been changed and your other sessions ended", "success")
+            return redirect(url_for("account.index"))
+        status = outcome.status
+    return render_template("account/change_password.html", form=form), status
+
+
+@blueprint.route("/two-factor", methods=["GET"])
+@login_required
+def set_up_two_factor() -> str:
+    """Explain setting up an authenticator app, or show the QR code once one is started."""
+    user = _signed_in_user()
+    if user.totp_pending_secret is None:
+        return render_template("account/two_factor_start.html", user=user)
+    return render_set_up(
+        user,
+        SetUpTwoFactorForm(),
+        action=url_for("account.confirm_two_factor"),
+        required=user.requires_second_factor and not user.totp_enabled,
+        cancel_url=None if _must_enrol(user) else url_for("account.index"),
+    )
+
+
+@blueprint.route("/two-factor/start", methods=["POST"])
+@login_required
+def start_two_factor() -> Response:
+    """Make a new secret for the person's authenticator app."""
+    start_enrolment(_signed_in_user())
+    db.commit()
+    return redirect(url_for("account.set_up_two_factor"))
+
+
+@blueprint.route("/two-factor", methods=["POST"])
+@login_required
+def confirm_two_factor() -> Page:
+    """Switch to the new app once the person types a code from it."""
+    user = _signed_in_user()
+    if user.totp_pending_secret is None:
+        return redirect(url_for("account.set_up_two_factor"))
+    form = SetUpTwoFactorForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = _with_current_password(
+            form,
+            lambda: confirm_enrolment(
+                db.session,
+                user,
+                form.code.data or "",
+                now=utcnow(),
+                current_password=form.current_password.data or "",
+            ),
+        )
+        if outcome.ok and outcome.value is not None:
+            db.commit()
+            finish_sign_in(user)
+            return render_recovery_codes(outcome.value, continue_url=url_for("account.index"))
+        status = outcome.status
+    page = render_set_up(
+        user,
+        form,
+        action=url_for("account.confirm_two_factor"),
+        required=user.requires_second_factor and not user.totp_enabled,
+        cancel_url=None if _must_enrol(user) else url_for("account.index"),
+    )
+    return page, status
+
+
+@blueprint.route("/two-factor/turn-off", methods=["GET", "POST"])
+@login_required
+def turn_off_two_factor() -> Page:
+    """Turn off two-factor authentication (authors only; approvers and admins must keep it)."""
+    user = _signed_in_user()
+    check_may_turn_off(user, by=user)
+    if not user.totp_enabled:
+        return redirect(url_for("account.index"))
+    form = ConfirmPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = _with_current_password(
+            form,
+            lambda: turn_off(
+                db.session,
+                user,
+                by=user,
+                now=utcnow(),
+                current_password=form.current_password.data or "",
+            ),
+        )
+        if outcome.ok:
+            db.commit()
+            finish_sign_in(user)
+            flash("Two-factor authentication is off", "success")
+            return redirect(url_for("account.index"))
+        status = outcome.status
+    return render_template("account/turn_off_two_factor.html", form=form), status
+
+
+@blueprint.route("/recovery-codes", methods=["GET", "POST"])
+@login_required
+def replace_recovery_codes() -> Page:
+    """Replace the person's recovery codes with new ones, after checking their password."""
+    user = _signed_in_user()
+    if not user.totp_enabled:
+        return redirect(url_for("account.index"))
+    form = ConfirmPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = _with_current_password(
+            form,
+            lambda: regenerate_recovery_codes(
+                db.session,
+                user,
+                current_password=form.current_password.data or "",
+                now=utcnow(),
+            ),
+        )
+        if outcome.ok and outcome.value is not None:
+            db.commit()
+            return render_recovery_codes(outcome.value, continue_url=url_for("account.index"))
+        status = outcome.status
+    return render_template("account/replace_recovery_codes.html", form=form), status
+
+
+@blueprint.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere() -> Response:
+    """End every session the person has, this one included."""
+    account_security.sign_out_everywhere(db.session, _signed_in_user(), now=utcnow())
+    db.commit()
+    logout_user()
+    session.clear()
+    flash("You have been signed out on every device", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _must_enrol(user: User) -> bool:
+    return user.requires_second_factor and not user.totp_enabled
