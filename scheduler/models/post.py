@@ -166,13 +166,29 @@ class Approval(Base):
     """One approver's clearance of one content version of a post."""
 
     __tablename__ = "approvals"
-    __table_args__ = (UniqueConstraint("post_id", "approver_id", "content_version"),)
+    __table_args__ = (
+        # One live approval per approver and version; voided ones stay as history, so the same
+        # approver may clear the same text again after it was sent back and resubmitted.
+        Index(
+            "uq_approvals_live",
+            "post_id",
+            "approver_id",
+            "content_version",
+            unique=True,
+            sqlite_where=text("voided_at IS NULL"),
+            postgresql_where=text("voided_at IS NULL"),
+        ),
+        CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", name="voided_has_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     content_version: Mapped[int]
     approved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an edit, a request for changes or a withdrawal means this approval no longer counts.
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(200))
 
     post: Mapped[Post] = relationship(back_populates="approvals")
     approver: Mapped[User] = relationship()
