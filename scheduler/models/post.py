@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.models.base import Base, utcnow
 from scheduler.models.channel import Channel
+from scheduler.models.media import MediaAttachment
 from scheduler.models.release import Release
 from scheduler.models.user import User
 
@@ -67,6 +68,9 @@ class Thread(Base):
 
     channel: Mapped[Channel] = relationship()
     release: Mapped[Release | None] = relationship()
+    twin_thread: Mapped[Thread | None] = relationship(
+        remote_side=[id], foreign_keys=[twin_thread_id]
+    )
     posts: Mapped[list[Post]] = relationship(
         back_populates="thread", order_by="Post.thread_position"
     )
@@ -149,6 +153,10 @@ class Post(Base):
     twin: Mapped[Post | None] = relationship(remote_side=[id], foreign_keys=[twin_id])
     approvals: Mapped[list[Approval]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="Approval.id"
+    )
+    media: Mapped[list[MediaAttachment]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="(MediaAttachment.position, MediaAttachment.id)",
     )
 
     __mapper_args__ = {"version_id_col": version}
