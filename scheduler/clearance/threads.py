@@ -204,7 +204,7 @@ def add_to_thread(
         )
     _void_and_return(changes, unit, anchor)
     changed = tuple(changes.finish())
-    session.expire(thread, ["posts"])
+    _forget_order(session, thread)
     return ClearanceResult(
         post=post,
         changed=changed,
@@ -259,9 +259,7 @@ def reorder_thread(
         _renumber(session, changes, thread.twin_thread, twin_order)
     _void_and_return(changes, unit, anchor)
     changed = tuple(changes.finish())
-    session.expire(thread, ["posts"])
-    if thread.twin_thread is not None:
-        session.expire(thread.twin_thread, ["posts"])
+    _forget_order(session, thread)
     return ClearanceResult(post=anchor, changed=changed, message="Thread reordered.")
 
 
@@ -292,6 +290,14 @@ def _link_threads(session: Session, first: Thread, second: Thread) -> None:
     session.flush()
     session.expire(first, ["twin_thread"])
     session.expire(second, ["twin_thread"])
+
+
+def _forget_order(session: Session, thread: Thread) -> None:
+    """Reload the threads' post lists on next use, in their new order."""
+    twin_thread = thread.twin_thread
+    session.expire(thread, ["posts"])
+    if twin_thread is not None:
+        session.expire(twin_thread, ["posts"])
 
 
 def _anchor(thread: Thread) -> Post:

@@ -69,7 +69,7 @@ class Thread(Base):
     channel: Mapped[Channel] = relationship()
     release: Mapped[Release | None] = relationship()
     twin_thread: Mapped[Thread | None] = relationship(
-        remote_side=[id], foreign_keys=[twin_thread_id]
+        remote_side=[id], foreign_keys=[twin_thread_id], post_update=True
     )
     posts: Mapped[list[Post]] = relationship(
         back_populates="thread", order_by="Post.thread_position"
@@ -150,7 +150,11 @@ class Post(Base):
     author: Mapped[User] = relationship()
     release: Mapped[Release | None] = relationship()
     thread: Mapped[Thread | None] = relationship(back_populates="posts")
-    twin: Mapped[Post | None] = relationship(remote_side=[id], foreign_keys=[twin_id])
+    # Twins point at each other; post_update writes the link after both rows exist, so saving
+    # the pair is not a circular dependency.
+    twin: Mapped[Post | None] = relationship(
+        remote_side=[id], foreign_keys=[twin_id], post_update=True
+    )
     approvals: Mapped[list[Approval]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="Approval.id"
     )
