@@ -1,4 +1,4 @@
-"""Factories for people, channels, releases and posts in any state, for domain, web and API tests."""
+"""Factories for people, channels, releases and posts in any state (domain, web and API tests)."""
 
 from __future__ import annotations
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 
-from scheduler.platforms import PermanentError, Platform, Published, PublishRequest, TextCheck
-from scheduler.platforms import registry, x_text
+from scheduler.platforms import (
+    PermanentError,
+    Platform,
+    Published,
+    PublishRequest,
+    TextCheck,
+    registry,
+    x_text,
+)
 
 
 class ExamplePlatform(Platform):
@@ -37,7 +44,7 @@ class ExamplePlatform(Platform):
 
 
 @pytest.fixture
-def example_platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Platform]]:
+def example_platform(monkeypatch: pytest.MonkeyPatch) -> type[Platform]:
     """Make the registry hand out ExamplePlatform for "mock" (other names load as usual)."""
     original: Callable[[str], type[Platform]] = registry.platform_class
 
@@ -45,4 +52,4 @@ def example_platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Platform]
         return ExamplePlatform if name == "mock" else original(name)
 
     monkeypatch.setattr(registry, "platform_class", platform_class)
-    yield ExamplePlatform
+    return ExamplePlatform
