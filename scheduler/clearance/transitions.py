@@ -145,17 +145,17 @@ PERSON_ACTIONS = tuple(
 )
 
 _STATE_PHRASES = {
-    S.DRAFT: "a draft",
-    S.IN_REVIEW: "waiting for clearance",
-    S.APPROVED: "approved",
-    S.SCHEDULED: "scheduled",
-    S.PUBLISHING: "being published right now",
-    S.PUBLISHED: "published",
-    S.FAILED: "failed",
-    S.WITHDRAWN: "withdrawn",
-    S.UNKNOWN: "in doubt: it may or may not have been published",
-    S.MISSED: "past its send time without being published",
-    S.REMOVED: "removed from the platform",
+    S.DRAFT: "is a draft",
+    S.IN_REVIEW: "is waiting for clearance",
+    S.APPROVED: "is approved",
+    S.SCHEDULED: "is scheduled",
+    S.PUBLISHING: "is being published right now",
+    S.PUBLISHED: "is published",
+    S.FAILED: "failed to publish",
+    S.WITHDRAWN: "is withdrawn",
+    S.UNKNOWN: "is in doubt: it may or may not have been published",
+    S.MISSED: "missed its send time",
+    S.REMOVED: "is removed from the platform",
 }
 
 _ACTION_PHRASES = {
@@ -222,7 +222,7 @@ def refusal_message(state: PostState, action: Action, subject: str = "This post"
     """Say why the action is impossible in the state, and what is possible instead."""
     verb = _ACTION_PHRASES.get(action, action.value.replace("_", " "))
     negation = "can no longer" if state in _FINAL else "cannot"
-    message = f"{subject} is {_STATE_PHRASES[state]}; it {negation} be {verb}"
+    message = f"{subject} {_STATE_PHRASES[state]}; it {negation} be {verb}"
     possible = [_ACTION_PHRASES[other] for other in person_actions_from(state)]
     if state is S.PUBLISHING:
         return f"{message}. Wait for the publishing worker to finish."
