@@ -106,6 +106,8 @@ def create_channel(
             field="approvals_required",
         )
     twin = get_channel(session, twin_handle) if twin_handle else None
+    if twin is not None:
+        _check_twinnable(handle, language, twin)
     if requires_twin and twin is None:
         raise ValidationFailed(
             f"@{handle} cannot require a twin without a twin channel; create the twin channel "
@@ -124,7 +126,6 @@ def create_channel(
     session.add(channel)
     session.flush()
     if twin is not None:
-        _check_twinnable(channel, twin)
         _link(session, channel, twin)
     at = now or utcnow()
     audit.record(
@@ -204,7 +205,9 @@ def set_twin(
             f"@{channel.handle} is already twinned with @{old.handle}; unlink it first",
             field="twin",
         )
-    _check_twinnable(channel, twin)
+    if twin.id == channel.id:
+        raise ValidationFailed("A channel cannot be its own twin", field="twin")
+    _check_twinnable(channel.handle, channel.language, twin)
     _link(session, channel, twin)
     for side, other in ((channel, twin), (twin, channel)):
         audit.record(
@@ -456,18 +459,16 @@ def access_list(session: Session, channel: Channel | None = None) -> list[Access
     ]
 
 
-def _check_twinnable(channel: Channel, twin: Channel) -> None:
-    if twin.id == channel.id:
-        raise ValidationFailed("A channel cannot be its own twin", field="twin")
-    if twin.twin_id is not None and twin.twin_id != channel.id:
+def _check_twinnable(handle: str, language: str, twin: Channel) -> None:
+    if twin.twin_id is not None:
         raise ValidationFailed(
             f"@{twin.handle} is already twinned with another channel; unlink it first",
             field="twin",
         )
-    if twin.language == channel.language:
+    if twin.language == language:
         raise ValidationFailed(
             f"@{twin.handle} is also in {twin.language}; a twin carries the same message in "
-            "the other language",
+            f"the other language, so it cannot twin @{handle}",
             field="twin",
         )
 

@@ -25,6 +25,7 @@ from config import Settings
 from scheduler.clearance.changes import (
     ChangeSet,
     check_expected_version,
+    conflict_on_stale_write,
     resolve_now,
     void_approvals,
     write_revision,
@@ -151,6 +152,7 @@ def media_items(post: Post, settings: Settings) -> tuple[MediaItem, ...]:
     )
 
 
+@conflict_on_stale_write
 def attach_image(
     session: Session,
     post: Post,
@@ -230,6 +232,7 @@ def attach_image(
     return attachment
 
 
+@conflict_on_stale_write
 def remove_image(
     session: Session,
     attachment: MediaAttachment,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler import audit
-from scheduler.clearance.changes import ChangeSet, resolve_now
+from scheduler.clearance.changes import ChangeSet, conflict_on_stale_write, resolve_now
 from scheduler.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from scheduler.local_time import format_local
 from scheduler.models import Post, PostState, Release, ReleaseAccess, User
@@ -96,6 +96,7 @@ def create_release(
     return release
 
 
+@conflict_on_stale_write
 def move_embargo(
     session: Session,
     release: Release,

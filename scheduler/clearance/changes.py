@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -13,6 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from scheduler import audit
 from scheduler.errors import Conflict
 from scheduler.models import Post, PostRevision, PostState, User, utcnow
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CONFLICT_MESSAGE = (
     "This post was changed by someone else since you opened it; reload to see the change"
@@ -32,6 +37,19 @@ def check_expected_version(post: Post, expected_version: int | None) -> None:
     """Refuse if the post changed since the person loaded the version they acted on."""
     if expected_version is not None and post.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
+
+
+def conflict_on_stale_write(operation: Callable[P, R]) -> Callable[P, R]:
+    """Turn a stale row version met anywhere in the operation (autoflush too) into a Conflict."""
+
+    @functools.wraps(operation)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return operation(*args, **kwargs)
+        except StaleDataError:
+            raise Conflict(CONFLICT_MESSAGE) from None
+
+    return wrapper
 
 
 def flush_or_conflict(session: Session) -> None:

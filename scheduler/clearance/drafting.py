@@ -12,6 +12,7 @@ from config import Settings
 from scheduler.clearance.changes import (
     ChangeSet,
     check_expected_version,
+    conflict_on_stale_write,
     resolve_now,
     void_approvals,
     write_revision,
@@ -100,6 +101,7 @@ def twin_channel_of(channel: Channel) -> Channel:
     return channel.twin
 
 
+@conflict_on_stale_write
 def create_post(
     session: Session,
     *,
@@ -149,6 +151,7 @@ def create_post(
     return post
 
 
+@conflict_on_stale_write
 def edit_post(
     session: Session,
     post: Post,
@@ -287,6 +290,7 @@ def _edit_message(post: Post, changed: tuple[Post, ...]) -> str:
     )
 
 
+@conflict_on_stale_write
 def add_twin(
     session: Session,
     post: Post,

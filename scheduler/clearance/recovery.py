@@ -7,7 +7,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.clearance.changes import ChangeSet, check_expected_version, resolve_now
+from scheduler.clearance.changes import (
+    ChangeSet,
+    check_expected_version,
+    conflict_on_stale_write,
+    resolve_now,
+)
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.transitions import Action, rows_for
@@ -23,6 +28,7 @@ def _due_again(post: Post, now: datetime) -> datetime:
     return now
 
 
+@conflict_on_stale_write
 def retry(
     session: Session,
     post: Post,
@@ -73,6 +79,7 @@ def retry(
     return ClearanceResult(post=post, changed=changed, message=f"Queued to try again {when}.")
 
 
+@conflict_on_stale_write
 def resolve_unknown(
     session: Session,
     post: Post,

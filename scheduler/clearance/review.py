@@ -10,6 +10,7 @@ from config import Settings
 from scheduler.clearance.changes import (
     ChangeSet,
     check_expected_version,
+    conflict_on_stale_write,
     resolve_now,
     void_approvals,
 )
@@ -28,6 +29,7 @@ def _together(count: int) -> str:
     return f" (with the {count - 1} other post{'s' if count > 2 else ''} cleared with it)"
 
 
+@conflict_on_stale_write
 def submit(
     session: Session,
     post: Post,
@@ -62,6 +64,7 @@ def submit(
     )
 
 
+@conflict_on_stale_write
 def approve(
     session: Session,
     post: Post,
@@ -154,6 +157,7 @@ def _approval_message(
     )
 
 
+@conflict_on_stale_write
 def request_changes(
     session: Session,
     post: Post,

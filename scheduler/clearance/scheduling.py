@@ -7,7 +7,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.clearance.changes import ChangeSet, check_expected_version, resolve_now
+from scheduler.clearance.changes import (
+    ChangeSet,
+    check_expected_version,
+    conflict_on_stale_write,
+    resolve_now,
+)
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.transitions import Action, rows_for
@@ -16,6 +21,7 @@ from scheduler.local_time import format_local
 from scheduler.models import Post, PostState, User
 
 
+@conflict_on_stale_write
 def schedule(
     session: Session,
     post: Post,
@@ -66,6 +72,7 @@ def schedule(
     )
 
 
+@conflict_on_stale_write
 def unschedule(
     session: Session,
     post: Post,
@@ -104,6 +111,7 @@ def unschedule(
     )
 
 
+@conflict_on_stale_write
 def publish_now(
     session: Session,
     post: Post,
@@ -140,6 +148,7 @@ def publish_now(
     )
 
 
+@conflict_on_stale_write
 def withdraw(
     session: Session,
     post: Post,

@@ -8,7 +8,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.clearance.changes import ChangeSet, resolve_now, void_approvals
+from scheduler.clearance.changes import (
+    ChangeSet,
+    conflict_on_stale_write,
+    resolve_now,
+    void_approvals,
+)
 from scheduler.clearance.drafting import (
     check_new_send_time,
     clean_text,
@@ -28,6 +33,7 @@ from scheduler.models import Channel, Post, PostState, Release, Thread, User
 MAX_THREAD_POSTS = 25
 
 
+@conflict_on_stale_write
 def create_thread(
     session: Session,
     *,
@@ -115,6 +121,7 @@ def create_thread(
     return thread
 
 
+@conflict_on_stale_write
 def add_to_thread(
     session: Session,
     thread: Thread,
@@ -214,6 +221,7 @@ def add_to_thread(
     )
 
 
+@conflict_on_stale_write
 def reorder_thread(
     session: Session,
     thread: Thread,
