@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from datetime import timedelta
-from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from sqlalchemy.orm import Session
@@ -15,13 +15,20 @@ from sqlalchemy.orm import Session
 from scheduler.audit_export import AuditFilter, export_chunks, iter_events, write_export
 from scheduler.clearance import request_changes, submit
 from scheduler.errors import ValidationFailed
-from scheduler.models import PostState
+from scheduler.models import Channel, Post
 from tests.support.factories import NOW, Factory
 from tests.support.processes import PROJECT_ROOT
 
 
+class History(NamedTuple):
+    first: Post
+    second: Post
+    channel: Channel
+    other: Channel
+
+
 @pytest.fixture
-def history(factory: Factory, session: Session):  # type: ignore[no-untyped-def]
+def history(factory: Factory, session: Session) -> History:
     channel, other = factory.channel("Main"), factory.channel("Other")
     author = factory.author(channel, other)
     approver = factory.approver(channel)
@@ -36,10 +43,12 @@ def history(factory: Factory, session: Session):  # type: ignore[no-untyped-def]
         now=NOW + timedelta(days=2),
     )
     second = factory.post(other, author, text="Second")
-    return first, second, channel, other
+    return History(first, second, channel, other)
 
 
-def test_export_one_post_as_csv_with_formula_cells_defused(session: Session, history) -> None:  # type: ignore[no-untyped-def]
+def test_export_one_post_as_csv_with_formula_cells_defused(
+    session: Session, history: History
+) -> None:
     first, *_ = history
     out = io.StringIO()
     count = write_export(session, AuditFilter(post_id=first.id), "csv", out)
@@ -54,8 +63,8 @@ def test_export_one_post_as_csv_with_formula_cells_defused(session: Session, his
     assert json.loads(rows[1]["details"]) == {"content_version": 1}
 
 
-def test_export_by_channel_and_date_range_as_json(session: Session, history) -> None:  # type: ignore[no-untyped-def]
-    first, second, channel, other = history
+def test_export_by_channel_and_date_range_as_json(session: Session, history: History) -> None:
+    _first, second, channel, other = history
     out = io.StringIO()
     write_export(session, AuditFilter(channel_id=other.id), "json", out)
     events = json.loads(out.getvalue())
@@ -96,11 +105,13 @@ def test_no_code_updates_or_deletes_audit_events() -> None:
         source = path.read_text()
         tree = ast.parse(source)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                if node.func.id in {"update", "delete"} and any(
-                    isinstance(arg, ast.Name) and arg.id == "AuditEvent" for arg in node.args
-                ):
-                    offenders.append(f"{path}:{node.lineno}")
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in {"update", "delete"}
+                and any(isinstance(arg, ast.Name) and arg.id == "AuditEvent" for arg in node.args)
+            ):
+                offenders.append(f"{path}:{node.lineno}")
         if "audit_events" in source.lower() and path.name not in {"audit.py"}:
             for word in ("UPDATE audit_events", "DELETE FROM audit_events"):
                 if word.lower() in source.lower():

@@ -151,9 +151,9 @@ def test_unknown_role_duplicate_grant_and_missing_revocation_are_clear(
     ):
         grant_access(session, channel=channel, user=author, role="boss")
     grant_access(session, channel=channel, user=author, role="author")
-    with pytest.raises(Conflict, match="a@example.gov.uk already has author access to @C"):
+    with pytest.raises(Conflict, match=r"a@example\.gov\.uk already has author access to @C"):
         grant_access(session, channel=channel, user=author, role="author")
-    with pytest.raises(NotFound, match="a@example.gov.uk has no approver access to @C"):
+    with pytest.raises(NotFound, match=r"a@example\.gov\.uk has no approver access to @C"):
         revoke_access(session, channel=channel, user=author, role="approver")
 
 

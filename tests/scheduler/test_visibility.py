@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import pytest
 from sqlalchemy.orm import Session
 
 from scheduler.clearance import approve, edit_post, submit
 from scheduler.errors import PermissionDenied
-from scheduler.models import PostState, Role
+from scheduler.models import Post, PostState, Release, Role, User
 from scheduler.releases import grant_release_access
 from scheduler.visibility import displayed_text, embargo_viewings, may_read_text, read_text
 from tests.support.factories import NOW, Factory
 
 
+class Scene(NamedTuple):
+    post: Post
+    author: User
+    insider: User
+    outsider: User
+    release: Release
+
+
 @pytest.fixture
-def scene(factory: Factory):  # type: ignore[no-untyped-def]
+def scene(factory: Factory) -> Scene:
     channel = factory.channel()
     author = factory.author(channel)
     insider = factory.approver(channel)
@@ -25,12 +34,12 @@ def scene(factory: Factory):  # type: ignore[no-untyped-def]
     post = factory.post(
         channel, author, text="Inflation fell to 2.1%", release=release, send_at=release.embargo_at
     )
-    return post, author, insider, outsider, release
+    return Scene(post, author, insider, outsider, release)
 
 
 def test_before_the_embargo_only_the_access_list_reads_and_each_read_is_recorded(
-    factory: Factory, session: Session, scene
-) -> None:  # type: ignore[no-untyped-def]
+    factory: Factory, session: Session, scene: Scene
+) -> None:
     post, author, insider, outsider, release = scene
     admin = factory.user(Role.ADMIN)
     assert read_text(session, post, reader=insider, now=NOW, via="web") == "Inflation fell to 2.1%"
@@ -48,7 +57,9 @@ def test_before_the_embargo_only_the_access_list_reads_and_each_read_is_recorded
     ]
 
 
-def test_after_the_embargo_everyone_reads_and_nothing_is_recorded(session: Session, scene) -> None:  # type: ignore[no-untyped-def]
+def test_after_the_embargo_everyone_reads_and_nothing_is_recorded(
+    session: Session, scene: Scene
+) -> None:
     post, _, _, outsider, release = scene
     after = release.embargo_at + timedelta(seconds=1)
     assert may_read_text(session, post, outsider, now=after)
@@ -57,9 +68,9 @@ def test_after_the_embargo_everyone_reads_and_nothing_is_recorded(session: Sessi
 
 
 def test_an_approver_off_the_access_list_cannot_clear_embargoed_text(
-    factory: Factory, session: Session, scene
-) -> None:  # type: ignore[no-untyped-def]
-    post, author, insider, outsider, release = scene
+    factory: Factory, session: Session, scene: Scene
+) -> None:
+    post, author, _insider, outsider, release = scene
     submit(session, post, by=author, settings=factory.settings, now=NOW)
     with pytest.raises(PermissionDenied) as refused:
         approve(session, post, by=outsider, settings=factory.settings, now=NOW)
@@ -73,8 +84,8 @@ def test_an_approver_off_the_access_list_cannot_clear_embargoed_text(
 
 
 def test_a_co_author_off_the_access_list_cannot_edit_embargoed_text(
-    factory: Factory, session: Session, scene
-) -> None:  # type: ignore[no-untyped-def]
+    factory: Factory, session: Session, scene: Scene
+) -> None:
     post, *_ = scene
     co_author = factory.author(post.channel)
     with pytest.raises(PermissionDenied, match="under embargo"):

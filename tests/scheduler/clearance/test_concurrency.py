@@ -61,17 +61,19 @@ def test_a_stale_version_from_the_page_gets_a_conflict(
             expected_version=opened_at,
         )
 
-    with pytest.raises(Conflict) as refused, committed.unit_of_work() as session:
+    with committed.unit_of_work() as session:
         post = get_post(session, ids["post"])
-        request_changes(
-            session,
-            post,
-            comment="No",
-            by=user(session, ids["second"]),
-            settings=settings,
-            now=NOW,
-            expected_version=opened_at,
-        )
+        second = user(session, ids["second"])
+        with pytest.raises(Conflict) as refused:
+            request_changes(
+                session,
+                post,
+                comment="No",
+                by=second,
+                settings=settings,
+                now=NOW,
+                expected_version=opened_at,
+            )
     assert refused.value.message == CONFLICT_MESSAGE
     with committed.unit_of_work() as session:
         assert (

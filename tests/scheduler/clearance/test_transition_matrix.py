@@ -185,7 +185,9 @@ def test_transition(
     error = expected_error(state, action, kind)
     before = snapshot(session, post)
     last_event = session.scalar(select(func.max(AuditEvent.id)))
-    post = session.get(Post, post.id)  # type: ignore[assignment]
+    reloaded = session.get(Post, post.id)
+    assert reloaded is not None
+    post = reloaded
     operation = OPERATIONS[action]
 
     if error is not None:
