@@ -7,7 +7,12 @@ from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.review import approve, request_changes, submit
 from scheduler.clearance.scheduling import publish_now, schedule, unschedule, withdraw
 from scheduler.clearance.text_rules import check_text, require_valid_text
-from scheduler.clearance.thread_split import split_for_channel, split_thread_text
+from scheduler.clearance.thread_split import (
+    split_for_channel,
+    split_thread_text,
+    split_twin_texts,
+    split_twins_for_channel,
+)
 from scheduler.clearance.threads import add_to_thread, create_thread, reorder_thread
 from scheduler.clearance.transitions import TRANSITIONS, Action, Actor, Transition
 from scheduler.clearance.units import approval_count, approvals_met, clearance_unit
@@ -43,6 +48,8 @@ __all__ = [
     "schedule",
     "split_for_channel",
     "split_thread_text",
+    "split_twin_texts",
+    "split_twins_for_channel",
     "submit",
     "unschedule",
     "withdraw",

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.clearance import split_thread_text
+from scheduler.clearance import split_thread_text, split_twin_texts
 from scheduler.errors import ValidationFailed
 from scheduler.platforms import x_text
 
@@ -51,6 +51,25 @@ def test_a_word_too_long_for_any_post_is_refused() -> None:
 def test_blank_text_is_refused() -> None:
     with pytest.raises(ValidationFailed, match="Enter the text"):
         split_thread_text("   \n ")
+
+
+def test_twins_split_into_the_same_number_of_posts() -> None:
+    english = "The labour market continued to cool in the latest period. " * 8
+    welsh = "Parhaodd y farchnad lafur i oeri. " * 8
+    parts, twins = split_twin_texts(english, welsh)
+    assert len(parts) == len(twins) == 2
+    assert [twin.rsplit(" ", 1)[1] for twin in twins] == ["1/2", "2/2"]
+    assert " ".join(t.rsplit(" ", 1)[0] for t in twins).split() == welsh.split()
+    assert all(x_text.measure(part).valid for part in [*parts, *twins])
+
+
+def test_asking_for_more_parts_balances_them() -> None:
+    parts = split_thread_text("one two three four five six", parts=3)
+    assert parts == ["one two 1/3", "three four 2/3", "five six 3/3"]
+    with pytest.raises(ValidationFailed, match="too few for 7 posts"):
+        split_thread_text("one two three four five six", parts=7)
+    with pytest.raises(ValidationFailed, match="needs more than 2 posts"):
+        split_thread_text("word " * 700, parts=2)
 
 
 def test_a_custom_rule_is_followed() -> None:
