@@ -10,7 +10,15 @@ from scheduler.platforms import TextCheck, registry
 
 def check_text(channel: Channel, text: str, settings: Settings) -> TextCheck:
     """Measure the text with the adapter of the channel's platform."""
-    return registry.get_platform(channel.platform, settings).validate(text)
+    try:
+        adapter = registry.get_platform(channel.platform, settings)
+    except ImportError as error:
+        raise ValidationFailed(
+            f"The {channel.platform} platform adapter of @{channel.handle} is registered but "
+            f"cannot be loaded ({error}); reinstall Gatepost or the adapter",
+            field="channel",
+        ) from None
+    return adapter.validate(text)
 
 
 def require_valid_text(

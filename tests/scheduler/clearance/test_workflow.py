@@ -409,3 +409,23 @@ def test_text_over_the_limit_is_refused_with_the_count(factory: Factory, session
         "limit of 280"
     )
     assert refused.value.field == "text"
+
+
+def test_an_adapter_that_cannot_be_loaded_is_one_clear_refusal(
+    factory: Factory, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.platforms import registry
+
+    channel = factory.channel("Broken")
+    author = factory.author(channel)
+
+    def missing(name: str) -> type:
+        raise ModuleNotFoundError("No module named 'scheduler.platforms.mock'")
+
+    monkeypatch.setattr(registry, "platform_class", missing)
+    with pytest.raises(ValidationFailed) as refused:
+        factory.post(channel, author, text="Hello")
+    assert refused.value.message == (
+        "The mock platform adapter of @Broken is registered but cannot be loaded (No module "
+        "named 'scheduler.platforms.mock'); reinstall Gatepost or the adapter"
+    )
