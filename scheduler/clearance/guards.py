@@ -16,8 +16,8 @@ from scheduler.clearance.units import approvals_met
 from scheduler.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.local_time import format_local
 from scheduler.models import AccessRole, Channel, Post, PostState, User
-from scheduler.permissions import has_channel_access
-from scheduler.visibility import may_read_text
+from scheduler.permissions import has_channel_access, is_on_release_access_list
+from scheduler.visibility import is_embargoed
 
 
 @dataclass
@@ -110,10 +110,16 @@ def not_own_post(context: GuardContext) -> None:
 
 def text_readable(context: GuardContext) -> None:
     """Before an embargo, only the release's access list, admins and the author see the text."""
+    allowed: dict[int, bool] = {}  # one access-list look-up per release, not per post
     for member in context.unit:
-        if not may_read_text(context.session, member, context.by, now=context.now):
-            release = member.release
-            assert release is not None  # only release posts are ever hidden
+        release = member.release
+        if release is None or not is_embargoed(member, now=context.now):
+            continue
+        if member.author_id == context.by.id:
+            continue
+        if release.id not in allowed:
+            allowed[release.id] = is_on_release_access_list(context.session, context.by, release)
+        if not allowed[release.id]:
             raise PermissionDenied(
                 f"The text of {_describe(member, context.post)} is under embargo until "
                 f"{context.local(release.embargo_at)}; only people on the pre-release access "

@@ -31,6 +31,7 @@ from scheduler.clearance import (
     unschedule,
     withdraw,
 )
+from scheduler.clearance.units import live_approvals
 from scheduler.errors import ValidationFailed
 from scheduler.models import Post, PostState, User
 from scheduler.releases import get_release
@@ -243,6 +244,10 @@ def show(cli: CliContext, post_id: int, acting_as: str) -> None:
         if post.hold_reason:
             click.echo(f"Held:     {post.hold_reason}")
         click.echo(f"Author:   {post.author.email}")
+        approvers = sorted({approval.approver.email for approval in live_approvals(post)})
+        required = post.channel.approvals_required
+        listed = f": {', '.join(approvers)}" if approvers else ""
+        click.echo(f"Cleared:  {len(approvers)} of {required} approvals of this version{listed}")
         click.echo("Text:")
         for line in text.splitlines() or [""]:
             click.echo(f"  {line}")

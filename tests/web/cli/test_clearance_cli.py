@@ -207,6 +207,10 @@ def test_a_bilingual_post_is_cleared_from_the_command_line(gatepost: Gatepost) -
     )
     shown = gatepost("posts", "show", "1", *author).stdout
     assert "State:    scheduled" in shown
+    assert (
+        "Cleared:  2 of 2 approvals of this version: officer@example.gov.uk, second@example.gov.uk"
+        in shown
+    )
     assert "submit draft -> in_review by author@example.gov.uk via cli" in shown
     listing = gatepost("posts", "list", *author, "--state", "scheduled").stdout
     assert len(listing.splitlines()) == 3
