@@ -237,6 +237,8 @@ def edit_post(
             member.send_at = new_send_at
         if release_changed:
             member.release = new_release
+            if member.thread is not None:
+                member.thread.release = new_release
         member.content_version += 1
         void_approvals(member, now=now, reason=f"{member_label(member, post)} edited")
         member.due_at = None

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.clearance import approval_count, create_thread, post_history
+from scheduler.clearance import approval_count, create_thread, edit_post, post_history
 from scheduler.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from scheduler.models import AuditEvent, PostState, Role
 from scheduler.releases import (
@@ -157,3 +157,25 @@ def test_only_the_creator_or_an_admin_moves_an_embargo_or_changes_access(
             settings=factory.settings,
             now=NOW,
         )
+
+
+def test_moving_a_thread_to_another_release_moves_the_whole_thread(
+    factory: Factory, session: Session
+) -> None:
+    english, welsh = factory.twin_channels()
+    author = factory.author(english, welsh)
+    first, second = factory.release(access=[author]), factory.release(access=[author])
+    thread = create_thread(
+        session,
+        channel=english,
+        texts=["One", "Two"],
+        twin_texts=["Un", "Dau"],
+        by=author,
+        settings=factory.settings,
+        release=first,
+        now=NOW,
+    )
+    edit_post(session, thread.posts[1], by=author, settings=factory.settings, release=second)
+    assert thread.twin_thread is not None
+    assert {p.release_id for p in [*thread.posts, *thread.twin_thread.posts]} == {second.id}
+    assert (thread.release_id, thread.twin_thread.release_id) == (second.id, second.id)
