@@ -1,9 +1,8 @@
-"""Images on posts: decoded and checked, stored under the instance folder, described, consented.
+"""Images on posts: decoded and checked, stored under the instance folder, described, consented."""
 
-An image is checked by decoding it (its name and claimed type are never trusted), stored byte
-for byte as uploaded under a random name, and handed to the adapter with its alt text.
-Attaching or removing an image changes what is cleared, so it sends the post back to draft.
-"""
+# An image is checked by decoding it (its name and claimed type are never trusted), stored byte
+# for byte as uploaded under a random name, and handed to the adapter with its alt text.
+# Attaching or removing an image changes what is cleared, so it sends the post back to draft.
 
 from __future__ import annotations
 
@@ -243,10 +242,8 @@ def remove_image(
     expected_version: int | None = None,
     actor_label: str = "",
 ) -> ClearanceResult:
-    """Take an image off its post; the post goes back to draft.
-
-    The file stays in the media folder: it is what earlier versions were cleared with.
-    """
+    """Take an image off its post; the post goes back to draft."""
+    # The file stays in the media folder: it is what earlier versions were cleared with.
     now = resolve_now(now)
     post = session.get(Post, attachment.post_id)
     assert post is not None  # the foreign key guarantees it

@@ -107,12 +107,10 @@ def move_embargo(
     now: datetime | None = None,
     actor_label: str = "",
 ) -> list[Post]:
-    """Move the embargo; posts due at or before a later embargo move with it. Return those moved.
-
-    The text of the moved posts did not change, so their approvals stay valid: what was cleared
-    is still what goes out, only later. (Moving the embargo earlier moves no post: their times
-    were chosen for the old embargo and are still allowed.)
-    """
+    """Move the embargo; posts due at or before a later embargo move with it. Return those moved."""
+    # The text of the moved posts did not change, so their approvals stay valid: what was cleared
+    # is still what goes out, only later. (Moving the embargo earlier moves no post: their times
+    # were chosen for the old embargo and are still allowed.)
     now = resolve_now(now)
     if not may_manage_release(by, release):
         raise PermissionDenied("Only admins and the person who created the release can move it")

@@ -166,11 +166,9 @@ def edit_post(
     expected_version: int | None = None,
     actor_label: str = "",
 ) -> ClearanceResult:
-    """Change a post's text, send time, channel or release; it and its unit go back to draft.
-
-    The send time and release belong to the whole unit (twins go out together, a thread has one
-    send time), so changing them changes every post in it.
-    """
+    """Change a post's text, send time, channel or release; it and its unit go back to draft."""
+    # The send time and release belong to the whole unit (twins go out together, a thread has one
+    # send time), so changing them changes every post in it.
     now = resolve_now(now)
     check_expected_version(post, expected_version)
     unit = active_unit(post)

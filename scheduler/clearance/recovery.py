@@ -39,10 +39,8 @@ def retry(
     expected_version: int | None = None,
     actor_label: str = "",
 ) -> ClearanceResult:
-    """Queue a failed post (and failed posts cleared with it) to be published again.
-
-    The approvals still count: the text is the version that was cleared.
-    """
+    """Queue a failed post (and failed posts cleared with it) to be published again."""
+    # The approvals still count: the text is the version that was cleared.
     now = resolve_now(now)
     check_expected_version(post, expected_version)
     failed = [
@@ -94,11 +92,9 @@ def resolve_unknown(
     expected_version: int | None = None,
     actor_label: str = "",
 ) -> ClearanceResult:
-    """Record what a person found on the platform for a post whose outcome was in doubt.
-
-    `published=True`: it is there, so it is marked published (never sent again).
-    `published=False`: it is not there, so it is queued to be published again.
-    """
+    """Record what a person found on the platform for a post whose outcome was in doubt."""
+    # `published=True`: it is there, so it is marked published (never sent again).
+    # `published=False`: it is not there, so it is queued to be published again.
     now = resolve_now(now)
     check_expected_version(post, expected_version)
     action = Action.CONFIRM_PUBLISHED if published else Action.CONFIRM_NOT_PUBLISHED

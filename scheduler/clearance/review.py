@@ -75,13 +75,11 @@ def approve(
     expected_version: int | None = None,
     actor_label: str = "",
 ) -> ClearanceResult:
-    """Clear the current version of a post and everything cleared with it.
-
-    Once every post in the unit has enough distinct approvers for its channel, the unit is
-    approved; with a send time still ahead (and not before any embargo) it is scheduled at
-    once. A send time that has passed leaves it approved, asking for a new time, so that
-    nothing goes out by surprise.
-    """
+    """Clear the current version of a post and everything cleared with it."""
+    # Once every post in the unit has enough distinct approvers for its channel, the unit is
+    # approved; with a send time still ahead (and not before any embargo) it is scheduled at
+    # once. A send time that has passed leaves it approved, asking for a new time, so that
+    # nothing goes out by surprise.
     now = resolve_now(now)
     check_expected_version(post, expected_version)
     unit = active_unit(post)

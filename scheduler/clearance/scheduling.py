@@ -33,13 +33,11 @@ def schedule(
     expected_version: int | None = None,
     actor_label: str = "",
 ) -> ClearanceResult:
-    """Schedule an approved (or missed) post and everything cleared with it.
-
-    Without `send_at` the post's own send time is used. Choosing the time is part of clearing,
-    so only an approver who did not write the post may do it; the approvals stay valid because
-    the person who sets the time is a clearing officer. An author who wants another time edits
-    the post, which sends it back for clearance.
-    """
+    """Schedule an approved (or missed) post and everything cleared with it."""
+    # Without `send_at` the post's own send time is used. Choosing the time is part of clearing,
+    # so only an approver who did not write the post may do it; the approvals stay valid because
+    # the person who sets the time is a clearing officer. An author who wants another time edits
+    # the post, which sends it back for clearance.
     now = resolve_now(now)
     check_expected_version(post, expected_version)
     unit = active_unit(post)

@@ -18,11 +18,9 @@ _WORD = re.compile(r"\S+\s*")
 def split_thread_text(
     text: str, *, fits: Callable[[str], bool] | None = None, parts: int | None = None
 ) -> list[str]:
-    """Return the text as one post if it fits, else as posts numbered " 1/N" that each fit.
-
-    `fits` says whether a text is acceptable on the platform (by default X's own rules);
-    `parts` asks for exactly that many posts, so that twins can pair post for post.
-    """
+    """Return the text as one post if it fits, else as posts numbered " 1/N" that each fit."""
+    # `fits` says whether a text is acceptable on the platform (by default X's own rules);
+    # `parts` asks for exactly that many posts, so that twins can pair post for post.
     accepts = fits or (lambda chunk: x_text.measure(chunk).valid)
     body = text.strip()
     if not body:

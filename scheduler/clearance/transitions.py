@@ -1,10 +1,9 @@
-"""The clearance and publishing state machine, as one table of transitions with named guards.
+"""The clearance and publishing state machine, as one table of transitions with named guards."""
 
-Each row says: from this state, this action leads to that state, if these guards pass. Rows
-for the same state and action differ by `when`, the condition that picks the outcome. Rows
-marked SYSTEM are taken by the publishing worker, never by a person; they are listed so that
-this table documents the whole machine and tests can check the worker uses only these.
-"""
+# Each row says: from this state, this action leads to that state, if these guards pass. Rows
+# for the same state and action differ by `when`, the condition that picks the outcome. Rows
+# marked SYSTEM are taken by the publishing worker, never by a person; they are listed so that
+# this table documents the whole machine and tests can check the worker uses only these.
 
 from __future__ import annotations
 
