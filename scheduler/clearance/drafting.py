@@ -238,7 +238,7 @@ def edit_post(
             if member.thread is not None:
                 member.thread.release = new_release
         member.content_version += 1
-        void_approvals(member, now=now, reason=f"{member_label(member, post)} edited")
+        void_approvals(member, now=now, reason=f"edited: {', '.join(changed_fields)}")
         member.due_at = None
         member.hold_reason = None
         changes.change(
@@ -250,23 +250,12 @@ def edit_post(
             content_version=member.content_version,
             send_at=member.send_at,
         )
-    send_back_to_draft(changes, unit, post, reason=f"{member_label(post, post)} was edited")
+    send_back_to_draft(changes, unit, post, reason="A post cleared with it was edited")
     session.flush()
     for member in edited:
         write_revision(session, member, by=by, now=now)
     changed = tuple(changes.finish())
     return ClearanceResult(post=post, changed=changed, message=_edit_message(post, changed))
-
-
-def member_label(member: Post, relative_to: Post) -> str:
-    """Name a post relative to another for audit comments ("this post", "its twin", ...)."""
-    if member.id == relative_to.id:
-        return "The post"
-    if member.twin_id == relative_to.id:
-        return "Its twin"
-    if member.thread_position is not None:
-        return f"Post {member.thread_position} of the thread"
-    return "A post cleared with it"
 
 
 def send_back_to_draft(changes: ChangeSet, unit: list[Post], cause: Post, *, reason: str) -> None:

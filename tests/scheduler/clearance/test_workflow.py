@@ -108,7 +108,7 @@ def test_an_edit_voids_approvals_and_sends_the_post_back_to_draft(
     assert approval_count(post) == 0
     assert "draft again" in result.message
     history = session.scalars(select(Approval).where(Approval.post_id == post.id)).all()
-    assert [(a.content_version, a.void_reason) for a in history] == [(1, "The post edited")]
+    assert [(a.content_version, a.void_reason) for a in history] == [(1, "edited: text")]
     revisions = session.scalars(
         select(PostRevision.text)
         .where(PostRevision.post_id == post.id)
