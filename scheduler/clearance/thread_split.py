@@ -65,12 +65,17 @@ def _split_into(
         raise ValidationFailed(
             f"The text has {len(words)} words, too few for {parts} posts", field="text"
         )
+    needed = len(split_thread_text(body, fits=accepts))
+    if needed > parts:
+        raise ValidationFailed(
+            f"The text needs {needed} posts, more than {parts}; shorten it", field="text"
+        )
     # The shortest cap on a part's length for which the parts still number no more than asked.
     low, high = 1, len(body)
     best: list[str] | None = None
     while low <= high:
         cap = (low + high) // 2
-        chunks = _pack(words, parts, accepts, cap=cap)
+        chunks = _pack(words, parts, accepts, cap=cap, stop_after=parts)
         if len(chunks) <= parts:
             best, high = chunks, cap - 1
         else:
@@ -91,12 +96,19 @@ def _number(chunks: list[str]) -> list[str]:
 
 
 def _pack(
-    words: list[str], total: int, accepts: Callable[[str], bool], *, cap: int | None = None
+    words: list[str],
+    total: int,
+    accepts: Callable[[str], bool],
+    *,
+    cap: int | None = None,
+    stop_after: int | None = None,
 ) -> list[str]:
     """Return the words packed greedily into chunks that fit when numbered out of `total`."""
     chunks: list[str] = []
     current = ""
     for word in words:
+        if stop_after is not None and len(chunks) > stop_after:
+            return chunks  # already too many: the caller only needs to know that
         number = len(chunks) + 1
         within_cap = cap is None or not current or len((current + word).strip()) <= cap
         if within_cap and accepts(_numbered(current + word, number, total)):

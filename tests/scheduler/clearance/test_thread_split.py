@@ -68,7 +68,7 @@ def test_asking_for_more_parts_balances_them() -> None:
     assert parts == ["one two 1/3", "three four 2/3", "five six 3/3"]
     with pytest.raises(ValidationFailed, match="too few for 7 posts"):
         split_thread_text("one two three four five six", parts=7)
-    with pytest.raises(ValidationFailed, match="needs more than 2 posts"):
+    with pytest.raises(ValidationFailed, match="needs 13 posts, more than 2"):
         split_thread_text("word " * 700, parts=2)
 
 
