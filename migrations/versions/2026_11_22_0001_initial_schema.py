@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 19:32:06.848312
+Create Date: 2026-11-22 19:49:54.895681
 """
 
 from collections.abc import Sequence
@@ -268,13 +268,16 @@ def upgrade() -> None:
     sa.Column('approver_id', sa.Integer(), nullable=False),
     sa.Column('content_version', sa.Integer(), nullable=False),
     sa.Column('approved_at', scheduler.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('voided_at', scheduler.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('void_reason', sa.String(length=200), nullable=True),
+    sa.CheckConstraint('(voided_at IS NULL) = (void_reason IS NULL)', name=op.f('ck_approvals_voided_has_reason')),
     sa.ForeignKeyConstraint(['approver_id'], ['users.id'], name=op.f('fk_approvals_approver_id_users')),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_approvals_post_id_posts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_approvals')),
-    sa.UniqueConstraint('post_id', 'approver_id', 'content_version', name=op.f('uq_approvals_post_id_approver_id_content_version'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_approvals'))
     )
     with op.batch_alter_table('approvals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_approvals_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('uq_approvals_live', ['post_id', 'approver_id', 'content_version'], unique=True, sqlite_where=sa.text('voided_at IS NULL'), postgresql_where=sa.text('voided_at IS NULL'))
 
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -424,6 +427,7 @@ def downgrade() -> None:
 
     op.drop_table('audit_events')
     with op.batch_alter_table('approvals', schema=None) as batch_op:
+        batch_op.drop_index('uq_approvals_live', sqlite_where=sa.text('voided_at IS NULL'), postgresql_where=sa.text('voided_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_approvals_post_id'))
 
     op.drop_table('approvals')

@@ -45,7 +45,10 @@ class Channel(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    twin: Mapped[Channel | None] = relationship(remote_side=[id], foreign_keys=[twin_id])
+    # Twins point at each other; post_update keeps saving the pair free of circular dependency.
+    twin: Mapped[Channel | None] = relationship(
+        remote_side=[id], foreign_keys=[twin_id], post_update=True
+    )
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     access: Mapped[list[ChannelAccess]] = relationship(
         back_populates="channel", cascade="all, delete-orphan"

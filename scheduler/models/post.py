@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.models.base import Base, utcnow
 from scheduler.models.channel import Channel
+from scheduler.models.media import MediaAttachment
 from scheduler.models.release import Release
 from scheduler.models.user import User
 
@@ -67,6 +68,9 @@ class Thread(Base):
 
     channel: Mapped[Channel] = relationship()
     release: Mapped[Release | None] = relationship()
+    twin_thread: Mapped[Thread | None] = relationship(
+        remote_side=[id], foreign_keys=[twin_thread_id], post_update=True
+    )
     posts: Mapped[list[Post]] = relationship(
         back_populates="thread", order_by="Post.thread_position"
     )
@@ -146,9 +150,17 @@ class Post(Base):
     author: Mapped[User] = relationship()
     release: Mapped[Release | None] = relationship()
     thread: Mapped[Thread | None] = relationship(back_populates="posts")
-    twin: Mapped[Post | None] = relationship(remote_side=[id], foreign_keys=[twin_id])
+    # Twins point at each other; post_update writes the link after both rows exist, so saving
+    # the pair is not a circular dependency.
+    twin: Mapped[Post | None] = relationship(
+        remote_side=[id], foreign_keys=[twin_id], post_update=True
+    )
     approvals: Mapped[list[Approval]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="Approval.id"
+    )
+    media: Mapped[list[MediaAttachment]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="(MediaAttachment.position, MediaAttachment.id)",
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -166,13 +178,29 @@ class Approval(Base):
     """One approver's clearance of one content version of a post."""
 
     __tablename__ = "approvals"
-    __table_args__ = (UniqueConstraint("post_id", "approver_id", "content_version"),)
+    __table_args__ = (
+        # One live approval per approver and version; voided ones stay as history, so the same
+        # approver may clear the same text again after it was sent back and resubmitted.
+        Index(
+            "uq_approvals_live",
+            "post_id",
+            "approver_id",
+            "content_version",
+            unique=True,
+            sqlite_where=text("voided_at IS NULL"),
+            postgresql_where=text("voided_at IS NULL"),
+        ),
+        CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", name="voided_has_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     content_version: Mapped[int]
     approved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when an edit, a request for changes or a withdrawal means this approval no longer counts.
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(200))
 
     post: Mapped[Post] = relationship(back_populates="approvals")
     approver: Mapped[User] = relationship()

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import click
 
+from web.cli.access import access
+from web.cli.audit import audit
+from web.cli.channels import channels
 from web.cli.context import CliContext
 from web.cli.database import db
+from web.cli.posts import posts
+from web.cli.releases import releases
 from web.cli.serve import serve
 from web.cli.tokens import tokens
 from web.cli.users import users
@@ -24,3 +29,8 @@ main.add_command(db)
 main.add_command(serve)
 main.add_command(users)
 main.add_command(tokens)
+main.add_command(channels)
+main.add_command(access)
+main.add_command(releases)
+main.add_command(posts)
+main.add_command(audit)

@@ -29,7 +29,7 @@ def serve(cli: CliContext, host: str, port: int, demo: bool, threads: int) -> No
     schema.upgrade(database.engine)
     if demo:
         with database.unit_of_work() as session:
-            seeded = seed_demo(session)
+            seeded = seed_demo(session, cli.settings)
         if seeded:
             click.echo("Demo data added. Sign in with any of these:")
         else:

@@ -1,0 +1,56 @@
+"""Find posts and their history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.errors import NotFound
+from scheduler.models import AuditEvent, Channel, Post, PostState, Release, Thread
+
+
+def get_post(session: Session, post_id: int) -> Post:
+    """Return the post with the id, or raise NotFound."""
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"No post {post_id}")
+    return post
+
+
+def get_thread(session: Session, thread_id: int) -> Thread:
+    """Return the thread with the id, or raise NotFound."""
+    thread = session.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound(f"No thread {thread_id}")
+    return thread
+
+
+def list_posts(
+    session: Session,
+    *,
+    channel: Channel | None = None,
+    state: PostState | None = None,
+    release: Release | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> Sequence[Post]:
+    """Return posts newest first, one page at a time (pass the last id seen as `before_id`)."""
+    query = select(Post).order_by(Post.id.desc()).limit(max(1, min(limit, 500)))
+    if channel is not None:
+        query = query.where(Post.channel_id == channel.id)
+    if state is not None:
+        query = query.where(Post.state == state)
+    if release is not None:
+        query = query.where(Post.release_id == release.id)
+    if before_id is not None:
+        query = query.where(Post.id < before_id)
+    return session.scalars(query).all()
+
+
+def post_history(session: Session, post: Post) -> Sequence[AuditEvent]:
+    """Return the post's audit events, oldest first."""
+    return session.scalars(
+        select(AuditEvent).where(AuditEvent.post_id == post.id).order_by(AuditEvent.id)
+    ).all()

@@ -1,0 +1,135 @@
+"""After publishing went wrong: retry a failed post, or settle one whose outcome is in doubt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from config import Settings
+from scheduler.clearance.changes import (
+    ChangeSet,
+    check_expected_version,
+    conflict_on_stale_write,
+    resolve_now,
+)
+from scheduler.clearance.guards import GuardContext, enforce
+from scheduler.clearance.results import ClearanceResult
+from scheduler.clearance.transitions import Action, rows_for
+from scheduler.clearance.units import active_unit
+from scheduler.local_time import format_local
+from scheduler.models import Post, PostState, User
+
+
+def _due_again(post: Post, now: datetime) -> datetime:
+    """Return when a re-queued post is due: now, or its embargo if that is still ahead."""
+    if post.release is not None and post.release.embargo_at > now:
+        return post.release.embargo_at
+    return now
+
+
+@conflict_on_stale_write
+def retry(
+    session: Session,
+    post: Post,
+    *,
+    by: User,
+    settings: Settings,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+    actor_label: str = "",
+) -> ClearanceResult:
+    """Queue a failed post (and failed posts cleared with it) to be published again."""
+    # The approvals still count: the text is the version that was cleared.
+    now = resolve_now(now)
+    check_expected_version(post, expected_version)
+    failed = [
+        member
+        for member in active_unit(post)
+        if member.id == post.id or member.state is PostState.FAILED
+    ]
+    context = GuardContext(
+        session=session,
+        action=Action.RETRY,
+        post=post,
+        unit=failed,
+        by=by,
+        now=now,
+        settings=settings,
+    )
+    enforce(rows_for(post.state, Action.RETRY), context)
+    changes = ChangeSet(session, action="retry", by=by, now=now, actor_label=actor_label)
+    for member in failed:
+        due = _due_again(member, now)
+        member.due_at = due
+        member.attempts = 0
+        member.hold_reason = None
+        member.hold_until = None
+        member.lease_owner = None
+        member.lease_expires_at = None
+        changes.change(
+            member, to=PostState.SCHEDULED, due_at=due, previous_error=member.last_error or ""
+        )
+    changed = tuple(changes.finish())
+    due_at = post.due_at
+    assert due_at is not None
+    when = "now" if due_at <= now else f"at {format_local(due_at, settings.timezone)}"
+    return ClearanceResult(post=post, changed=changed, message=f"Queued to try again {when}.")
+
+
+@conflict_on_stale_write
+def resolve_unknown(
+    session: Session,
+    post: Post,
+    *,
+    published: bool,
+    by: User,
+    settings: Settings,
+    external_id: str | None = None,
+    published_at: datetime | None = None,
+    comment: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+    actor_label: str = "",
+) -> ClearanceResult:
+    """Record what a person found on the platform for a post whose outcome was in doubt."""
+    # `published=True`: it is there, so it is marked published (never sent again).
+    # `published=False`: it is not there, so it is queued to be published again.
+    now = resolve_now(now)
+    check_expected_version(post, expected_version)
+    action = Action.CONFIRM_PUBLISHED if published else Action.CONFIRM_NOT_PUBLISHED
+    context = GuardContext(
+        session=session,
+        action=action,
+        post=post,
+        unit=[post],
+        by=by,
+        now=now,
+        settings=settings,
+        comment=comment,
+    )
+    enforce(rows_for(post.state, action), context)
+    changes = ChangeSet(session, action=action.value, by=by, now=now, actor_label=actor_label)
+    post.lease_owner = None
+    post.lease_expires_at = None
+    if published:
+        post.published_at = published_at or now
+        if external_id:
+            post.external_id = external_id.strip()[:200]
+        changes.change(
+            post,
+            to=PostState.PUBLISHED,
+            comment=comment.strip(),
+            external_id=post.external_id,
+            published_at=post.published_at,
+        )
+        message = "Marked as published. It will not be sent again."
+    else:
+        due = _due_again(post, now)
+        post.due_at = due
+        post.attempts = 0
+        post.hold_reason = None
+        changes.change(post, to=PostState.SCHEDULED, comment=comment.strip(), due_at=due)
+        message = "Marked as not published. It is queued to be published again."
+    changed = tuple(changes.finish())
+    return ClearanceResult(post=post, changed=changed, message=message)

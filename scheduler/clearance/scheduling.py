@@ -1,0 +1,185 @@
+"""When cleared posts go out: schedule, unschedule, publish a missed post now, or withdraw."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from config import Settings
+from scheduler.clearance.changes import (
+    ChangeSet,
+    check_expected_version,
+    conflict_on_stale_write,
+    resolve_now,
+)
+from scheduler.clearance.guards import GuardContext, enforce
+from scheduler.clearance.results import ClearanceResult
+from scheduler.clearance.transitions import Action, rows_for
+from scheduler.clearance.units import active_unit
+from scheduler.local_time import format_local
+from scheduler.models import Post, PostState, User
+
+
+@conflict_on_stale_write
+def schedule(
+    session: Session,
+    post: Post,
+    *,
+    by: User,
+    settings: Settings,
+    send_at: datetime | None = None,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+    actor_label: str = "",
+) -> ClearanceResult:
+    """Schedule an approved (or missed) post and everything cleared with it."""
+    # Without `send_at` the post's own send time is used. Choosing the time is part of clearing,
+    # so only an approver who did not write the post may do it; the approvals stay valid because
+    # the person who sets the time is a clearing officer. An author who wants another time edits
+    # the post, which sends it back for clearance.
+    now = resolve_now(now)
+    check_expected_version(post, expected_version)
+    unit = active_unit(post)
+    chosen = send_at if send_at is not None else post.send_at
+    context = GuardContext(
+        session=session,
+        action=Action.SCHEDULE,
+        post=post,
+        unit=unit,
+        by=by,
+        now=now,
+        settings=settings,
+        send_at=chosen,
+    )
+    enforce(rows_for(post.state, Action.SCHEDULE), context)
+    assert chosen is not None  # the send_time_in_future guard refuses a missing time
+    changes = ChangeSet(session, action="schedule", by=by, now=now, actor_label=actor_label)
+    for member in unit:
+        previous = member.send_at
+        member.send_at = chosen
+        member.due_at = chosen
+        member.hold_reason = None
+        member.hold_until = None
+        changes.change(member, to=PostState.SCHEDULED, send_at=chosen, previous_send_at=previous)
+    changed = tuple(changes.finish())
+    return ClearanceResult(
+        post=post,
+        changed=changed,
+        message=f"Scheduled for {format_local(chosen, settings.timezone)}.",
+    )
+
+
+@conflict_on_stale_write
+def unschedule(
+    session: Session,
+    post: Post,
+    *,
+    by: User,
+    settings: Settings,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+    actor_label: str = "",
+) -> ClearanceResult:
+    """Take a scheduled post (and everything cleared with it) off the queue; it stays approved."""
+    now = resolve_now(now)
+    check_expected_version(post, expected_version)
+    unit = active_unit(post)
+    context = GuardContext(
+        session=session,
+        action=Action.UNSCHEDULE,
+        post=post,
+        unit=unit,
+        by=by,
+        now=now,
+        settings=settings,
+    )
+    enforce(rows_for(post.state, Action.UNSCHEDULE), context)
+    changes = ChangeSet(session, action="unschedule", by=by, now=now, actor_label=actor_label)
+    for member in unit:
+        member.due_at = None
+        member.hold_reason = None
+        member.hold_until = None
+        changes.change(member, to=PostState.APPROVED)
+    changed = tuple(changes.finish())
+    return ClearanceResult(
+        post=post,
+        changed=changed,
+        message="Unscheduled. It stays approved; schedule it again when ready.",
+    )
+
+
+@conflict_on_stale_write
+def publish_now(
+    session: Session,
+    post: Post,
+    *,
+    by: User,
+    settings: Settings,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+    actor_label: str = "",
+) -> ClearanceResult:
+    """Queue a post that missed its time to go out at once (still inside the publishing window)."""
+    now = resolve_now(now)
+    check_expected_version(post, expected_version)
+    unit = active_unit(post)
+    context = GuardContext(
+        session=session,
+        action=Action.PUBLISH_NOW,
+        post=post,
+        unit=unit,
+        by=by,
+        now=now,
+        settings=settings,
+    )
+    enforce(rows_for(post.state, Action.PUBLISH_NOW), context)
+    changes = ChangeSet(session, action="publish_now", by=by, now=now, actor_label=actor_label)
+    for member in unit:
+        member.due_at = now
+        member.hold_reason = None
+        member.hold_until = None
+        changes.change(member, to=PostState.SCHEDULED, due_at=now)
+    changed = tuple(changes.finish())
+    return ClearanceResult(
+        post=post, changed=changed, message="Queued to go out now, inside the publishing window."
+    )
+
+
+@conflict_on_stale_write
+def withdraw(
+    session: Session,
+    post: Post,
+    *,
+    by: User,
+    settings: Settings,
+    comment: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+    actor_label: str = "",
+) -> ClearanceResult:
+    """Withdraw a post that has not gone out, with its twin and the rest of its thread."""
+    now = resolve_now(now)
+    check_expected_version(post, expected_version)
+    unit = active_unit(post)
+    context = GuardContext(
+        session=session,
+        action=Action.WITHDRAW,
+        post=post,
+        unit=unit,
+        by=by,
+        now=now,
+        settings=settings,
+        comment=comment,
+    )
+    enforce(rows_for(post.state, Action.WITHDRAW), context)
+    changes = ChangeSet(session, action="withdraw", by=by, now=now, actor_label=actor_label)
+    for member in unit:
+        member.due_at = None
+        member.hold_reason = None
+        member.hold_until = None
+        changes.change(member, to=PostState.WITHDRAWN, comment=comment.strip())
+    changed = tuple(changes.finish())
+    return ClearanceResult(
+        post=post, changed=changed, message="Withdrawn. It will not be published."
+    )

@@ -1,0 +1,231 @@
+"""The clearance and publishing state machine, as one table of transitions with named guards."""
+
+# Each row says: from this state, this action leads to that state, if these guards pass. Rows
+# for the same state and action differ by `when`, the condition that picks the outcome. Rows
+# marked SYSTEM are taken by the publishing worker, never by a person; they are listed so that
+# this table documents the whole machine and tests can check the worker uses only these.
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from scheduler.errors import InvalidTransition
+from scheduler.models import PostState
+
+
+class Action(StrEnum):
+    """Everything that can happen to a post (names appear in the audit trail)."""
+
+    EDIT = "edit"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    SCHEDULE = "schedule"
+    UNSCHEDULE = "unschedule"
+    PUBLISH_NOW = "publish_now"
+    WITHDRAW = "withdraw"
+    RETRY = "retry"
+    CONFIRM_PUBLISHED = "confirm_published"
+    CONFIRM_NOT_PUBLISHED = "confirm_not_published"
+    # The worker's own actions.
+    CLAIM = "claim"
+    MARK_PUBLISHED = "mark_published"
+    MARK_RETRY = "mark_retry"
+    MARK_FAILED = "mark_failed"
+    MARK_UNKNOWN = "mark_unknown"
+    MARK_MISSED = "mark_missed"
+    MARK_REMOVED = "mark_removed"
+
+
+class Actor(StrEnum):
+    """Who takes a transition."""
+
+    PERSON = "person"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the state machine."""
+
+    source: PostState
+    action: Action
+    target: PostState
+    actor: Actor = Actor.PERSON
+    #: Named checks that must pass (see guards.py); a failing one refuses with its own message.
+    guards: tuple[str, ...] = ()
+    #: The condition that picks this row among rows with the same source and action.
+    when: str = ""
+
+
+S = PostState
+A = Action
+P = Actor.PERSON
+W = Actor.SYSTEM  # the publishing worker
+T = Transition
+
+# Named guard lists (the guards themselves are in guards.py and run in this order).
+EDITING = ("author_access", "text_readable", "unit_editable")
+SUBMITTING = ("author_access", "unit_in_same_state", "text_valid", "twin_present")
+_REVIEW = ("approver_access", "not_own_post", "text_readable", "unit_in_same_state")
+APPROVING = (*_REVIEW, "not_already_approved")
+SENDING_BACK = (*_REVIEW, "comment_given")
+_TIMING = ("approvals_valid", "send_time_in_future", "send_time_after_embargo")
+SCHEDULING = ("approver_access", "not_own_post", "unit_in_same_state", *_TIMING)
+UNSCHEDULING = ("author_or_approver_access", "unit_in_same_state")
+WITHDRAWING = ("author_or_approver_access", "unit_not_in_flight")
+RETRYING = ("author_or_approver_access", "approvals_valid")
+PUBLISHING_NOW = ("approver_access", "not_own_post", "approvals_valid", "embargo_passed")
+CONFIRMING = ("approver_access",)
+REQUEUEING = ("approver_access", "approvals_valid")
+CLAIMING = ("due", "approvals_valid", "embargo_passed", "in_window_or_override", "twin_ready")
+LEASED = ("lease_held",)
+
+# fmt: off
+TRANSITIONS: tuple[Transition, ...] = (
+    # Any edit of text, time, channel, release, images, twin or thread order sends the post,
+    # and everything cleared with it, back to draft and voids the approvals.
+    T(S.DRAFT,      A.EDIT,                  S.DRAFT,      P, EDITING),
+    T(S.IN_REVIEW,  A.EDIT,                  S.DRAFT,      P, EDITING),
+    T(S.APPROVED,   A.EDIT,                  S.DRAFT,      P, EDITING),
+    T(S.SCHEDULED,  A.EDIT,                  S.DRAFT,      P, EDITING),
+    T(S.FAILED,     A.EDIT,                  S.DRAFT,      P, EDITING),
+    T(S.MISSED,     A.EDIT,                  S.DRAFT,      P, EDITING),
+    # Clearance.
+    T(S.DRAFT,      A.SUBMIT,                S.IN_REVIEW,  P, SUBMITTING),
+    T(S.IN_REVIEW,  A.APPROVE,               S.IN_REVIEW,  P, APPROVING,
+      "more approvals needed"),
+    T(S.IN_REVIEW,  A.APPROVE,               S.APPROVED,   P, APPROVING,
+      "enough approvals; no send time, or it has passed"),
+    T(S.IN_REVIEW,  A.APPROVE,               S.SCHEDULED,  P, APPROVING,
+      "enough approvals and a send time ahead, not before the embargo"),
+    T(S.IN_REVIEW,  A.REQUEST_CHANGES,       S.DRAFT,      P, SENDING_BACK),
+    # An approver picks the time of an approved post, never its author.
+    T(S.APPROVED,   A.SCHEDULE,              S.SCHEDULED,  P, SCHEDULING),
+    T(S.SCHEDULED,  A.UNSCHEDULE,            S.APPROVED,   P, UNSCHEDULING),
+    # Withdrawal, from any state before publishing.
+    T(S.DRAFT,      A.WITHDRAW,              S.WITHDRAWN,  P, WITHDRAWING),
+    T(S.IN_REVIEW,  A.WITHDRAW,              S.WITHDRAWN,  P, WITHDRAWING),
+    T(S.APPROVED,   A.WITHDRAW,              S.WITHDRAWN,  P, WITHDRAWING),
+    T(S.SCHEDULED,  A.WITHDRAW,              S.WITHDRAWN,  P, WITHDRAWING),
+    T(S.FAILED,     A.WITHDRAW,              S.WITHDRAWN,  P, WITHDRAWING),
+    T(S.MISSED,     A.WITHDRAW,              S.WITHDRAWN,  P, WITHDRAWING),
+    # Recovery by people.
+    T(S.FAILED,     A.RETRY,                 S.SCHEDULED,  P, RETRYING,
+      "due again now, or at the embargo if that is later"),
+    T(S.MISSED,     A.SCHEDULE,              S.SCHEDULED,  P, SCHEDULING),
+    T(S.MISSED,     A.PUBLISH_NOW,           S.SCHEDULED,  P, PUBLISHING_NOW),
+    T(S.UNKNOWN,    A.CONFIRM_PUBLISHED,     S.PUBLISHED,  P, CONFIRMING,
+      "a person checked the platform and found the post"),
+    T(S.UNKNOWN,    A.CONFIRM_NOT_PUBLISHED, S.SCHEDULED,  P, REQUEUEING,
+      "a person checked the platform and the post is not there"),
+    # The publishing worker.
+    T(S.SCHEDULED,  A.CLAIM,                 S.PUBLISHING, W, CLAIMING),
+    T(S.PUBLISHING, A.MARK_PUBLISHED,        S.PUBLISHED,  W, LEASED),
+    T(S.PUBLISHING, A.MARK_RETRY,            S.SCHEDULED,  W, LEASED,
+      "transient error, or the lease expired and the lookup found nothing"),
+    T(S.PUBLISHING, A.MARK_PUBLISHED,        S.PUBLISHED,  W, (),
+      "the lease expired and the lookup found the post"),
+    T(S.PUBLISHING, A.MARK_FAILED,           S.FAILED,     W, LEASED,
+      "permanent error, or too many attempts"),
+    T(S.PUBLISHING, A.MARK_UNKNOWN,          S.UNKNOWN,    W, LEASED,
+      "outcome unknown and the platform cannot be asked"),
+    T(S.SCHEDULED,  A.MARK_MISSED,           S.MISSED,     W, (),
+      "still not published when the missed-post grace period ran out"),
+    T(S.PUBLISHED,  A.MARK_REMOVED,          S.REMOVED,    W, (),
+      "deleted from the platform at an admin's request"),
+)
+# fmt: on
+
+PERSON_ACTIONS = tuple(
+    action for action in Action if not action.value.startswith(("mark_", "claim"))
+)
+
+_STATE_PHRASES = {
+    S.DRAFT: "is a draft",
+    S.IN_REVIEW: "is waiting for clearance",
+    S.APPROVED: "is approved",
+    S.SCHEDULED: "is scheduled",
+    S.PUBLISHING: "is being published right now",
+    S.PUBLISHED: "is published",
+    S.FAILED: "failed to publish",
+    S.WITHDRAWN: "is withdrawn",
+    S.UNKNOWN: "is in doubt: it may or may not have been published",
+    S.MISSED: "missed its send time",
+    S.REMOVED: "is removed from the platform",
+}
+
+_ACTION_PHRASES = {
+    A.EDIT: "edited",
+    A.SUBMIT: "submitted for clearance",
+    A.APPROVE: "approved",
+    A.REQUEST_CHANGES: "sent back for changes",
+    A.SCHEDULE: "scheduled",
+    A.UNSCHEDULE: "unscheduled",
+    A.PUBLISH_NOW: "published now",
+    A.WITHDRAW: "withdrawn",
+    A.RETRY: "retried",
+    A.CONFIRM_PUBLISHED: "marked as published",
+    A.CONFIRM_NOT_PUBLISHED: "marked as not published",
+}
+
+# States a post never leaves through a person's action.
+_FINAL = frozenset({S.PUBLISHED, S.WITHDRAWN, S.REMOVED})
+
+
+def transitions_from(state: PostState, actor: Actor | None = None) -> list[Transition]:
+    """Return the rows that leave the state (optionally only a person's or the system's)."""
+    return [row for row in TRANSITIONS if row.source is state and actor in (None, row.actor)]
+
+
+def person_actions_from(state: PostState) -> list[Action]:
+    """Return the actions a person may take on a post in the state, in table order."""
+    seen: list[Action] = []
+    for row in transitions_from(state, Actor.PERSON):
+        if row.action not in seen:
+            seen.append(row.action)
+    return seen
+
+
+def rows_for(state: PostState, action: Action) -> list[Transition]:
+    """Return the person rows for the state and action, or refuse with what is possible instead."""
+    rows = [
+        row
+        for row in TRANSITIONS
+        if row.source is state and row.action is action and row.actor is Actor.PERSON
+    ]
+    if not rows:
+        raise InvalidTransition(refusal_message(state, action))
+    return rows
+
+
+def row_for(state: PostState, action: Action, target: PostState) -> Transition:
+    """Return the person row from state to target by the action, or refuse."""
+    for row in rows_for(state, action):
+        if row.target is target:
+            return row
+    raise InvalidTransition(refusal_message(state, action))
+
+
+def guards_of(rows: Iterable[Transition]) -> tuple[str, ...]:
+    """Return the guards of the rows, each once, in table order."""
+    names: list[str] = []
+    for row in rows:
+        names.extend(name for name in row.guards if name not in names)
+    return tuple(names)
+
+
+def refusal_message(state: PostState, action: Action, subject: str = "This post") -> str:
+    """Say why the action is impossible in the state, and what is possible instead."""
+    verb = _ACTION_PHRASES.get(action, action.value.replace("_", " "))
+    negation = "can no longer" if state in _FINAL else "cannot"
+    message = f"{subject} {_STATE_PHRASES[state]}; it {negation} be {verb}"
+    possible = [_ACTION_PHRASES[other] for other in person_actions_from(state)]
+    if state is S.PUBLISHING:
+        return f"{message}. Wait for the publishing worker to finish."
+    if not possible:
+        return f"{message}. Nothing more can be done with it."
+    listed = possible[0] if len(possible) == 1 else ", ".join(possible[:-1]) + f" or {possible[-1]}"
+    return f"{message}. From here it can be {listed}."

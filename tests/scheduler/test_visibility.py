@@ -1,0 +1,93 @@
+"""Before an embargo, only the access list, admins and the author read the text; reads recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import NamedTuple
+
+import pytest
+from sqlalchemy.orm import Session
+
+from scheduler.clearance import approve, edit_post, submit
+from scheduler.errors import PermissionDenied
+from scheduler.models import Post, PostState, Release, Role, User
+from scheduler.releases import grant_release_access
+from scheduler.visibility import displayed_text, embargo_viewings, may_read_text, read_text
+from tests.support.factories import NOW, Factory
+
+
+class Scene(NamedTuple):
+    post: Post
+    author: User
+    insider: User
+    outsider: User
+    release: Release
+
+
+@pytest.fixture
+def scene(factory: Factory) -> Scene:
+    channel = factory.channel()
+    author = factory.author(channel)
+    insider = factory.approver(channel)
+    outsider = factory.approver(channel)
+    release = factory.release(access=[insider], title="Inflation, March")
+    post = factory.post(
+        channel, author, text="Inflation fell to 2.1%", release=release, send_at=release.embargo_at
+    )
+    return Scene(post, author, insider, outsider, release)
+
+
+def test_before_the_embargo_only_the_access_list_reads_and_each_read_is_recorded(
+    factory: Factory, session: Session, scene: Scene
+) -> None:
+    post, author, insider, outsider, release = scene
+    admin = factory.user(Role.ADMIN)
+    assert read_text(session, post, reader=insider, now=NOW, via="web") == "Inflation fell to 2.1%"
+    assert read_text(session, post, reader=admin, now=NOW, via="api") == "Inflation fell to 2.1%"
+    assert read_text(session, post, reader=author, now=NOW) == "Inflation fell to 2.1%"
+    assert read_text(session, post, reader=outsider, now=NOW) is None
+    assert displayed_text(session, post, reader=outsider, settings=factory.settings, now=NOW) == (
+        "Embargoed until Fri 12 Mar 2027 09:30 GMT (Inflation, March)"
+    )
+    viewings = embargo_viewings(session, release)
+    assert [(v.user_id, v.post_id, v.via, v.viewed_at) for v in viewings] == [
+        (insider.id, post.id, "web", NOW),
+        (admin.id, post.id, "api", NOW),
+        (author.id, post.id, "web", NOW),
+    ]
+
+
+def test_after_the_embargo_everyone_reads_and_nothing_is_recorded(
+    session: Session, scene: Scene
+) -> None:
+    post, _, _, outsider, release = scene
+    after = release.embargo_at + timedelta(seconds=1)
+    assert may_read_text(session, post, outsider, now=after)
+    assert read_text(session, post, reader=outsider, now=after) == "Inflation fell to 2.1%"
+    assert embargo_viewings(session, release) == []
+
+
+def test_an_approver_off_the_access_list_cannot_clear_embargoed_text(
+    factory: Factory, session: Session, scene: Scene
+) -> None:
+    post, author, _insider, outsider, release = scene
+    submit(session, post, by=author, settings=factory.settings, now=NOW)
+    with pytest.raises(PermissionDenied) as refused:
+        approve(session, post, by=outsider, settings=factory.settings, now=NOW)
+    assert refused.value.message == (
+        "The text of this post is under embargo until Fri 12 Mar 2027 09:30 GMT; only people on "
+        "the pre-release access list of 'Inflation, March' may read it"
+    )
+    grant_release_access(session, release, user=outsider, by=None, now=NOW)
+    approve(session, post, by=outsider, settings=factory.settings, now=NOW)
+    assert post.state is PostState.SCHEDULED
+
+
+def test_a_co_author_off_the_access_list_cannot_edit_embargoed_text(
+    factory: Factory, session: Session, scene: Scene
+) -> None:
+    post, *_ = scene
+    co_author = factory.author(post.channel)
+    with pytest.raises(PermissionDenied, match="under embargo"):
+        edit_post(session, post, by=co_author, settings=factory.settings, text="Guess", now=NOW)
+    assert post.text == "Inflation fell to 2.1%"
