@@ -61,7 +61,9 @@ def test_publish_appends_one_json_line_and_lookup_finds_it(
     platform: MockPlatform, tmp_path: Path
 ) -> None:
     published = platform.publish(request("gatepost-1-v1"))
-    reply = platform.publish(request("gatepost-2-v1", "More detail", reply_to=published.external_id))
+    reply = platform.publish(
+        request("gatepost-2-v1", "More detail", reply_to=published.external_id)
+    )
 
     lines = read_ledger(tmp_path / "ledger.jsonl")
     assert [line["idempotency_key"] for line in lines] == ["gatepost-1-v1", "gatepost-2-v1"]
@@ -237,9 +239,7 @@ def _publish_many(ledger: str, prefix: str, count: int) -> None:
 def test_processes_appending_together_never_interleave_or_lose_lines(tmp_path: Path) -> None:
     ledger = str(tmp_path / "ledger.jsonl")
     context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_publish_many, args=(ledger, prefix, 300)) for prefix in "ab"
-    ]
+    workers = [context.Process(target=_publish_many, args=(ledger, prefix, 300)) for prefix in "ab"]
     for worker in workers:
         worker.start()
     for worker in workers:

@@ -39,6 +39,6 @@ def test_surely_valid_implies_x_accepts_the_text(text: str) -> None:
 
 def test_ordinary_posts_take_the_quick_path() -> None:
     assert surely_valid("Unemployment rate 4.2% https://www.ons.gov.uk/employment #ONS")
-    assert surely_valid("Cyfradd ddiweithdra 4.2% – gŵyl https://www.ons.gov.uk/")
+    assert surely_valid("Cyfradd ddiweithdra 4.2% \u2013 gŵyl https://www.ons.gov.uk/")
     assert not surely_valid("")
     assert not surely_valid("x" * 281)
