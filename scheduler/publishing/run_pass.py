@@ -1,0 +1,123 @@
+"""One publishing pass: claim, send and record, batch after batch, until nothing is due.
+
+The pass is a pipeline. While lanes send one batch, the pass claims the next (up to twice the
+batch size in flight) and records whatever outcomes are ready, one transaction per group. Each
+claim looks at the clock again, so a post that comes due while a long pass runs joins it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scheduler.publishing.complete import record_outcomes
+from scheduler.publishing.intake import take_batch
+from scheduler.publishing.lanes import LaneSet
+from scheduler.publishing.outcomes import Outcome, OutcomeKind
+from scheduler.publishing.runtime import WorkerRuntime
+
+log = logging.getLogger(__name__)
+
+#: The first claim of a pass is small, so the first post goes out within milliseconds.
+FIRST_BATCH = 50
+#: How long the pass waits for lanes before looking for newly due posts again.
+LANE_WAIT_SECONDS = 0.2
+
+
+@dataclass
+class PassReport:
+    """What one pass did."""
+
+    started_at: datetime
+    finished_at: datetime | None = None
+    claimed: int = 0
+    held: int = 0
+    missed: int = 0
+    outcomes: Counter[OutcomeKind] = field(default_factory=Counter)
+
+    @property
+    def published(self) -> int:
+        """Return how many posts went out."""
+        return self.outcomes[OutcomeKind.PUBLISHED]
+
+    @property
+    def held_total(self) -> int:
+        """Return how many posts were held back (rules, twins, threads, pacing, retries)."""
+        return (
+            self.held
+            + self.outcomes[OutcomeKind.HELD]
+            + self.outcomes[OutcomeKind.DEFERRED]
+            + self.outcomes[OutcomeKind.RETRY]
+        )
+
+    def summary(self) -> str:
+        """Return one line for logs and the command line."""
+        parts = [
+            f"published {self.published}",
+            f"held {self.held + self.outcomes[OutcomeKind.HELD]}",
+            f"missed {self.missed}",
+            f"retrying {self.outcomes[OutcomeKind.RETRY]}",
+            f"paced {self.outcomes[OutcomeKind.DEFERRED]}",
+            f"failed {self.outcomes[OutcomeKind.FAILED]}",
+            f"unknown {self.outcomes[OutcomeKind.UNKNOWN]}",
+        ]
+        return ", ".join(parts)
+
+
+def run_pass(runtime: WorkerRuntime, *, stop: threading.Event | None = None) -> PassReport:
+    """Publish everything due, in as many batches as it takes; return what happened."""
+    report = PassReport(started_at=runtime.clock.now())
+    runtime.channel_cache.clear()
+    seen: dict[int, Outcome] = {}
+    in_flight: set[int] = set()
+    lanes = LaneSet(
+        runtime.pool, lambda unit: runtime.publisher.run_unit(unit, seen), runtime.clock.now
+    )
+    batch_size = runtime.settings.worker.batch_size
+    cap = 2 * batch_size
+    limit = min(FIRST_BATCH, batch_size)
+    failure: BaseException | None = None
+    while True:
+        claimed = 0
+        if failure is None and not (stop is not None and stop.is_set()) and len(in_flight) < cap:
+            try:
+                intake = take_batch(
+                    runtime, limit=min(limit, cap - len(in_flight)), in_pass=in_flight
+                )
+            except Exception as error:
+                # Finish what is in flight before giving up, so nothing waits for its lease.
+                log.exception("claiming posts failed")
+                failure = error
+            else:
+                limit = batch_size
+                claimed = intake.claimed
+                report.claimed += intake.claimed
+                report.held += intake.held
+                report.missed += intake.missed
+                for unit in intake.units:
+                    in_flight.update(job.post.id for job in unit.jobs)
+                lanes.submit(intake.units)
+        waiting = bool(in_flight) and (claimed == 0 or len(in_flight) >= cap)
+        outcomes = lanes.collect(wait=LANE_WAIT_SECONDS if waiting else None)
+        if outcomes:
+            # The platforms must hold what they accepted before it is recorded as published.
+            runtime.platforms.sync()
+            with runtime.database.session_factory() as session:
+                report.outcomes += record_outcomes(
+                    session,
+                    outcomes,
+                    owner=runtime.owner,
+                    actor_label=runtime.identity.actor_label,
+                    now=runtime.clock.now(),
+                )
+                session.commit()
+            in_flight.difference_update(outcome.job.post.id for outcome in outcomes)
+        if claimed == 0 and not in_flight:
+            break
+    report.finished_at = runtime.clock.now()
+    if failure is not None:
+        raise failure
+    return report
