@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,17 +21,39 @@ from scheduler.models import (
     Thread,
     User,
 )
+from scheduler.passwords import hash_password
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def _password_hash() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once per test run.
+    return hash_password(TEST_PASSWORD)
 
 
 class PublishingFactory:
     """Channels, releases, threads, twins and approved scheduled posts for publishing tests."""
 
-    def __init__(self, session: Session, make_user: Callable[..., User]) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.author = make_user(Role.AUTHOR)
-        self.approver = make_user(Role.APPROVER)
-        self.admin = make_user(Role.ADMIN)
         self._numbers = itertools.count(1)
+        self.author = self.user(Role.AUTHOR)
+        self.approver = self.user(Role.APPROVER)
+        self.admin = self.user(Role.ADMIN)
+
+    def user(self, role: Role) -> User:
+        """Add a person with the shared test password."""
+        number = next(self._numbers)
+        user = User(
+            email=f"{role.value}{number}@example.gov.uk",
+            name=f"{role.value.title()} {number}",
+            password_hash=_password_hash(),
+            role=role,
+        )
+        self.session.add(user)
+        self.session.flush()
+        return user
 
     def channel(
         self,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings, load_settings
 from scheduler.clock import FixedClock
 from scheduler.database import Database
-from scheduler.models import AuditEvent, Post, User
+from scheduler.models import AuditEvent, Post
 from scheduler.platforms.mock_ledger import read_ledger
 from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.recovery import recover_expired
@@ -26,9 +26,9 @@ from tests.support.publishing_factories import PublishingFactory
 
 
 @pytest.fixture
-def factory(session: Session, make_user: Callable[..., User]) -> PublishingFactory:
+def factory(session: Session) -> PublishingFactory:
     """Return the publishing factory bound to the test's session."""
-    return PublishingFactory(session, make_user)
+    return PublishingFactory(session)
 
 
 def make_settings(database: Database, tmp_path: Path, **overrides: Any) -> Settings:
