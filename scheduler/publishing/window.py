@@ -43,6 +43,11 @@ class QuietSpan:
         )
 
 
+def quiet_reason(name: str) -> str:
+    """Return how a hold reason names a quiet period (cancelling one looks for it)."""
+    return f"Quiet period “{name}”"
+
+
 @dataclass(frozen=True)
 class Block:
     """Why publishing is closed at an instant, and when this particular block ends."""
@@ -99,7 +104,7 @@ class PublishingWindow:
             span = max(covering, key=lambda item: item.ends_at)
             return Block(
                 "quiet_period",
-                f"Quiet period “{span.name}” until {describe(span.ends_at, self.zone)}",
+                f"{quiet_reason(span.name)} until {describe(span.ends_at, self.zone)}",
                 span.ends_at,
             )
         local = instant.astimezone(self.zone)
