@@ -78,6 +78,11 @@ class MockPlatform(Platform):
         """Measure the text as X does."""
         return measure(text)
 
+    def calls(self, channel: str) -> int:
+        """Return how many publish calls this instance has had for the channel."""
+        with self._calls_lock:
+            return self._calls.get(channel, 0)
+
     def _count_call(self, channel: str) -> int:
         with self._calls_lock:
             number = self._calls.get(channel, 0) + 1

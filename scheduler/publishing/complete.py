@@ -103,17 +103,19 @@ _TWIN_GAP = (
     update(posts).where(posts.c.id == bindparam("b_id")).values(twin_gap_ms=bindparam("b_gap"))
 )
 # A published thread post lets the next one go now, if it was waiting for it.
+_later = posts.alias("later")
 _NEXT_IN_THREAD = (
     update(posts)
     .where(
         posts.c.thread_id == bindparam("b_thread"),
         posts.c.state == PostState.SCHEDULED,
         posts.c.thread_position
-        == select(func.min(posts.c.thread_position))
+        == select(func.min(_later.c.thread_position))
         .where(
-            posts.c.thread_id == bindparam("b_thread"),
-            posts.c.thread_position > bindparam("b_position"),
-            posts.c.state.not_in([PostState.WITHDRAWN, PostState.REMOVED]),
+            _later.c.thread_id == bindparam("b_thread"),
+            _later.c.thread_position > bindparam("b_position"),
+            _later.c.state != PostState.WITHDRAWN,
+            _later.c.state != PostState.REMOVED,
         )
         .scalar_subquery(),
         (posts.c.due_at.is_(None)) | (posts.c.due_at > _param("b_now", posts.c.due_at)),

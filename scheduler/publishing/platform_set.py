@@ -36,6 +36,12 @@ class PlatformSet:
                     self._adapters[name] = adapter
         return adapter
 
+    def install(self, name: str, adapter: Platform) -> None:
+        """Use this adapter instance for the platform (embedding, rehearsals and tests)."""
+        with self._lock:
+            self._adapters[name] = adapter
+            self._installed = (self._installed or frozenset(available_platforms())) | {name}
+
     def sync(self) -> None:
         """Make everything the adapters accepted durable (before it is recorded as published)."""
         for adapter in list(self._adapters.values()):

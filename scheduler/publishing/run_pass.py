@@ -115,7 +115,8 @@ def run_pass(runtime: WorkerRuntime, *, stop: threading.Event | None = None) -> 
                 )
                 session.commit()
             in_flight.difference_update(outcome.job.post.id for outcome in outcomes)
-        if claimed == 0 and not in_flight:
+        # Recording can release posts (the next in a thread): look once more before stopping.
+        if claimed == 0 and not in_flight and not outcomes:
             break
     report.finished_at = runtime.clock.now()
     if failure is not None:
