@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -184,7 +185,7 @@ def test_a_thread_goes_in_order_each_replying_to_the_one_before(
     published = [e for e in worker.ledger() if e["event"] == "published"]
     assert [e["idempotency_key"] for e in published] == [p.idempotency_key for p in posts]
     assert published[0]["reply_to"] is None
-    for earlier, later in zip(published, published[1:], strict=False):
+    for earlier, later in itertools.pairwise(published):
         assert later["reply_to"] == earlier["external_id"]
     assert [p.external_id for p in posts] == [e["external_id"] for e in published]
 
