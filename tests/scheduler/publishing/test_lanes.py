@@ -77,7 +77,8 @@ def test_a_channel_is_paced_to_the_rate_limit_its_adapter_declares(
     assert (second.state, second.due_at) == (PostState.SCHEDULED, AT + timedelta(seconds=30))
     assert (third.state, third.due_at) == (PostState.SCHEDULED, AT + timedelta(seconds=60))
     assert second.hold_reason == (
-        f"Paced to the platform's limit on {channel.handle}; it goes at Thu 12 Mar 2026 10:00:30 GMT"
+        f"Paced to the platform's limit on {channel.handle}; "
+        "it goes at Thu 12 Mar 2026 10:00:30 GMT"
     )
 
     worker.run_at(AT + timedelta(seconds=30))

@@ -1,4 +1,4 @@
-"""Transient errors are retried with backoff and jitter; permanent ones fail with the platform's words."""
+"""Transient errors are retried with backoff and jitter; permanent ones fail, saying why."""
 
 from __future__ import annotations
 
