@@ -68,9 +68,11 @@ def register_extensions(app: Flask, database: Database) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint."""
     from web.auth import blueprint as auth
+    from web.health import blueprint as health
     from web.main import blueprint as main
 
     app.register_blueprint(auth)
+    app.register_blueprint(health)
     app.register_blueprint(main)
 
 

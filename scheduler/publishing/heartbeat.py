@@ -43,7 +43,7 @@ def beat(
         values["stopped_at"] = now
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(heartbeats).values(
-        worker_id=identity.worker_id, started_at=now, **values
+        {"worker_id": identity.worker_id, "started_at": now} | values
     )
     session.execute(
         statement.on_conflict_do_update(index_elements=[heartbeats.c.worker_id], set_=values)

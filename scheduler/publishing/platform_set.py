@@ -36,6 +36,11 @@ class PlatformSet:
                     self._adapters[name] = adapter
         return adapter
 
+    def check_settings(self) -> None:
+        """Create every installed adapter once, so bad settings stop start-up (SettingsError)."""
+        for name in sorted(self._installed or available_platforms()):
+            self.get(name)
+
     def install(self, name: str, adapter: Platform) -> None:
         """Use this adapter instance for the platform (embedding, rehearsals and tests)."""
         with self._lock:

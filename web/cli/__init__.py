@@ -6,8 +6,11 @@ import click
 
 from web.cli.context import CliContext
 from web.cli.database import db
+from web.cli.overrides import overrides
+from web.cli.quiet_periods import quiet_periods
 from web.cli.serve import serve
 from web.cli.users import users
+from web.cli.worker import worker
 
 
 @click.group()
@@ -22,3 +25,6 @@ def main(ctx: click.Context) -> None:
 main.add_command(db)
 main.add_command(serve)
 main.add_command(users)
+main.add_command(worker)
+main.add_command(quiet_periods)
+main.add_command(overrides)
