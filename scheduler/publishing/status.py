@@ -97,13 +97,12 @@ def queue_counts(session: Session, *, now: datetime) -> QueueCounts:
         PostState.MISSED,
         PostState.UNKNOWN,
     ]
-    by_state: dict[PostState, int] = dict(
-        session.execute(
-            select(posts.c.state, func.count())
-            .where(posts.c.state.in_(watched))
-            .group_by(posts.c.state)
-        )
+    counted = session.execute(
+        select(posts.c.state, func.count())
+        .where(posts.c.state.in_(watched))
+        .group_by(posts.c.state)
     )
+    by_state: dict[PostState, int] = {state: count for state, count in counted}
     due = session.scalar(
         select(func.count()).where(posts.c.state == SCHEDULED, posts.c.due_at <= now)
     )
