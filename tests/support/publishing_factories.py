@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scheduler.models import (
@@ -180,3 +181,61 @@ class PublishingFactory:
         self.session.add(override)
         self.session.flush()
         return override
+
+
+def bulk_scheduled_posts(
+    session: Session,
+    factory: PublishingFactory,
+    channels: Sequence[Channel],
+    count: int,
+    *,
+    due_at: datetime,
+    override: bool = True,
+) -> list[int]:
+    """Insert `count` approved posts due at one instant, spread over the channels, in bulk.
+
+    With `override`, each carries an admin override, so the test does not depend on the time
+    of day it runs at.
+    """
+    posts_table = Post.__table__
+    session.execute(
+        insert(posts_table),
+        [
+            {
+                "channel_id": channels[number % len(channels)].id,
+                "author_id": factory.author.id,
+                "text": f"Bulk post {number}: unemployment rate 4.2%",
+                "send_at": due_at,
+                "due_at": due_at,
+                "state": PostState.SCHEDULED,
+                "version": 1,
+                "content_version": 1,
+                "attempts": 0,
+            }
+            for number in range(count)
+        ],
+    )
+    ids = list(
+        session.scalars(select(Post.id).where(Post.text.startswith("Bulk post ")).order_by(Post.id))
+    )
+    session.execute(
+        insert(Approval.__table__),
+        [
+            {"post_id": post_id, "approver_id": factory.approver.id, "content_version": 1}
+            for post_id in ids
+        ],
+    )
+    if override:
+        session.execute(
+            insert(PublishOverride.__table__),
+            [
+                {
+                    "post_id": post_id,
+                    "content_version": 1,
+                    "reason": "Load test",
+                    "granted_by_id": factory.admin.id,
+                }
+                for post_id in ids
+            ],
+        )
+    return ids
