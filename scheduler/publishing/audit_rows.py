@@ -6,13 +6,33 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.orm import Session
 
 from scheduler.models import AuditEvent
+from scheduler.publishing.bulk import BulkStatement
 from scheduler.publishing.rows import PostRow
 
 audit_events = cast(Table, AuditEvent.__table__)
+_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "post_id",
+    "channel_id",
+    "release_id",
+    "subject_user_id",
+    "from_state",
+    "to_state",
+    "comment",
+    "details",
+)
+_INSERT = BulkStatement(
+    insert(audit_events).values(
+        {name: bindparam(name, type_=audit_events.c[name].type) for name in _COLUMNS}
+    )
+)
 
 
 def audit_row(
@@ -45,5 +65,4 @@ def audit_row(
 
 def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Append the events in one executemany (the caller's transaction commits them)."""
-    if rows:
-        session.execute(insert(audit_events), list(rows))
+    _INSERT.execute(session, rows)

@@ -5,8 +5,11 @@ take disjoint batches without waiting for each other. SQLite: one `UPDATE ... RE
 `BEGIN IMMEDIATE` transaction (the engine starts every write transaction that way), so a claim is
 atomic against every other writer. Both walk the partial index `ix_posts_scheduled_due`.
 
-Twins are claimed together: of two due twins only the one with the lower id is picked as a
-candidate, and its twin is claimed with it (whatever its due time) in the same transaction.
+Twins are claimed together: when a claimed post's twin is still scheduled it is claimed in the
+same transaction, whatever its due time. On PostgreSQL that second claim skips a twin another
+worker is claiming at that moment; the rules then hold both halves for a moment and whichever
+worker comes back first takes the pair (see eligibility). The candidate query itself stays a
+plain walk of the partial index, with no join the planner could get wrong on stale statistics.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
-from scheduler.publishing.rows import POST_COLUMNS, SCHEDULED, PostRow, posts
+from scheduler.publishing.rows import POST_COLUMNS, SCHEDULED, PostRow, ids_in, posts
 
 _SCHEDULED = SCHEDULED
 
@@ -26,26 +29,9 @@ _SCHEDULED = SCHEDULED
 def _candidate_query(
     now: datetime, limit: int, *, lock: bool, after: tuple[datetime, int] | None = None
 ) -> Select[tuple[int]]:
-    """Return the ids a claim would take: due scheduled posts leading their twin pair, in order."""
+    """Return the ids a claim would take: due scheduled posts, oldest first."""
     p = posts.alias("p")
-    earlier_twin = posts.alias("earlier_twin")
-    earlier_pointer = posts.alias("earlier_pointer")
-    # Of two due twins, the one with the lower id claims both; skip the other.
-    led_by_its_twin = exists().where(
-        earlier_twin.c.id == p.c.twin_id,
-        earlier_twin.c.state == _SCHEDULED,
-        earlier_twin.c.due_at <= now,
-        earlier_twin.c.id < p.c.id,
-    )
-    led_by_a_pointer = exists().where(
-        earlier_pointer.c.twin_id == p.c.id,
-        earlier_pointer.c.state == _SCHEDULED,
-        earlier_pointer.c.due_at <= now,
-        earlier_pointer.c.id < p.c.id,
-    )
-    query = select(p.c.id).where(
-        p.c.state == _SCHEDULED, p.c.due_at <= now, ~led_by_its_twin, ~led_by_a_pointer
-    )
+    query = select(p.c.id).where(p.c.state == _SCHEDULED, p.c.due_at <= now)
     if after is not None:
         query = query.where(
             or_(p.c.due_at > after[0], and_(p.c.due_at == after[0], p.c.id > after[1]))
@@ -100,9 +86,10 @@ def twin_neighbours(session: Session, claimed: Sequence[PostRow]) -> list[PostRo
     if not ids:
         return []
     query = select(*POST_COLUMNS).where(
-        or_(posts.c.id.in_(pointed), posts.c.twin_id.in_(ids)), posts.c.id.not_in(ids)
+        or_(posts.c.id.in_(pointed), ids_in(session, posts.c.twin_id, list(ids)))
     )
-    return [PostRow.from_row(row) for row in session.execute(query)]
+    rows = (PostRow.from_row(row) for row in session.execute(query))
+    return [row for row in rows if row.id not in ids]
 
 
 def claim_ids(
@@ -116,9 +103,14 @@ def claim_ids(
     """Claim those of the given posts that are still scheduled (the twins of a claimed batch)."""
     if not ids:
         return []
+    wanted = select(posts.c.id).where(posts.c.id.in_(list(ids)), posts.c.state == _SCHEDULED)
+    if session.get_bind().dialect.name == "postgresql":
+        # Another worker claiming it right now holds its row: leave it rather than wait (two
+        # workers each waiting for the other's half of a pair would deadlock).
+        wanted = wanted.with_for_update(skip_locked=True)
     statement = (
         update(posts)
-        .where(posts.c.id.in_(list(ids)), posts.c.state == _SCHEDULED)
+        .where(posts.c.id.in_(wanted), posts.c.state == _SCHEDULED)
         .values(_claim_values(owner, lease_until, now))
         .returning(*POST_COLUMNS)
     )

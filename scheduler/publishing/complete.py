@@ -1,9 +1,10 @@
 """Record what happened to sent posts, in one transaction per batch of outcomes.
 
-Every write is fenced: only posts still `publishing` under this worker's lease are touched, so a
+Every write is fenced (`WHERE id = :id AND state = 'publishing' AND lease_owner = :me`), so a
 worker that lost its lease (it stalled, another worker recovered its posts) cannot overwrite the
-real result. The fence is read first, inside the same transaction (PostgreSQL locks the rows, the
-SQLite write lock is already held), so the audit trail gets exactly the changes that were made.
+real result. The rows keep `lease_owner` as the worker that settled them, and whoever takes a
+lease over writes its own name there; so when the updates touched fewer rows than expected, the
+rows still naming this worker are exactly the ones it wrote, and only those are audited.
 """
 
 from __future__ import annotations
@@ -19,19 +20,24 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
 from scheduler.publishing.audit_rows import audit_row, insert_audit
+from scheduler.publishing.bulk import BulkStatement
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.rows import posts
 
 log = logging.getLogger(__name__)
 
-_FENCE = (posts.c.id == bindparam("b_id"), posts.c.lease_owner == bindparam("b_owner"))
+_FENCE = (
+    posts.c.id == bindparam("b_id"),
+    posts.c.state == PostState.PUBLISHING,
+    posts.c.lease_owner == bindparam("b_owner"),
+)
 
 
 def _param(name: str, column: Any) -> Any:
     return bindparam(name, type_=column.type)
 
 
-_PUBLISHED = (
+_PUBLISHED = BulkStatement(
     update(posts)
     .where(*_FENCE)
     .values(
@@ -51,7 +57,7 @@ _PUBLISHED = (
 )
 # Transient error (RETRY), paced (DEFERRED) or recovered (REQUEUED): scheduled again, keeping
 # first_allowed_at so the grace period still counts from the first instant it could go.
-_AGAIN = (
+_AGAIN = BulkStatement(
     update(posts)
     .where(*_FENCE)
     .values(
@@ -71,7 +77,7 @@ _AGAIN = (
     )
 )
 # Not attempted because its twin or its thread predecessor did not go: held.
-_HELD = (
+_HELD = BulkStatement(
     update(posts)
     .where(*_FENCE)
     .values(
@@ -85,7 +91,7 @@ _HELD = (
         updated_at=_param("b_now", posts.c.updated_at),
     )
 )
-_STOPPED = (
+_STOPPED = BulkStatement(
     update(posts)
     .where(*_FENCE)
     .values(
@@ -99,12 +105,14 @@ _STOPPED = (
         updated_at=_param("b_now", posts.c.updated_at),
     )
 )
-_TWIN_GAP = (
-    update(posts).where(posts.c.id == bindparam("b_id")).values(twin_gap_ms=bindparam("b_gap"))
+_TWIN_GAP = BulkStatement(
+    update(posts)
+    .where(posts.c.id == bindparam("b_id"))
+    .values(twin_gap_ms=bindparam("b_gap"), updated_at=_param("b_now", posts.c.updated_at))
 )
 # A published thread post lets the next one go now, if it was waiting for it.
 _later = posts.alias("later")
-_NEXT_IN_THREAD = (
+_NEXT_IN_THREAD = BulkStatement(
     update(posts)
     .where(
         posts.c.thread_id == bindparam("b_thread"),
@@ -120,7 +128,7 @@ _NEXT_IN_THREAD = (
         .scalar_subquery(),
         (posts.c.due_at.is_(None)) | (posts.c.due_at > _param("b_now", posts.c.due_at)),
     )
-    .values(due_at=_param("b_now", posts.c.due_at))
+    .values(due_at=_param("b_now", posts.c.due_at), updated_at=_param("b_now", posts.c.updated_at))
 )
 
 _TARGET = {
@@ -143,14 +151,8 @@ _ACTION = {
 }
 
 
-def _owned(session: Session, ids: list[int], owner: str) -> set[int]:
-    query = select(posts.c.id).where(
-        posts.c.id.in_(ids),
-        posts.c.state == PostState.PUBLISHING,
-        posts.c.lease_owner == owner,
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+def _still_mine(session: Session, ids: list[int], owner: str) -> set[int]:
+    query = select(posts.c.id).where(posts.c.id.in_(ids), posts.c.lease_owner == owner)
     return set(session.scalars(query))
 
 
@@ -178,20 +180,20 @@ def record_outcomes(
     """Write the outcomes this worker still owns, with one audit event each; return the counts."""
     if not outcomes:
         return Counter()
-    owned = _owned(session, [outcome.job.post.id for outcome in outcomes], owner)
-    lost = [outcome.job.post.id for outcome in outcomes if outcome.job.post.id not in owned]
-    if lost:
-        log.warning("lease lost before recording posts %s; another worker resolved them", lost)
     groups: dict[OutcomeKind, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
-        if outcome.job.post.id in owned:
-            groups[outcome.kind].append(outcome)
+        groups[outcome.kind].append(outcome)
+    written = 0
 
     def base(outcome: Outcome) -> dict[str, Any]:
         return {"b_id": outcome.job.post.id, "b_owner": owner, "b_now": now}
 
+    def run(statement: BulkStatement, rows: list[dict[str, Any]]) -> None:
+        nonlocal written
+        written += statement.execute(session, rows)
+
     if groups[OutcomeKind.PUBLISHED]:
-        session.execute(
+        run(
             _PUBLISHED,
             [
                 base(o)
@@ -207,7 +209,7 @@ def record_outcomes(
         )
     again = groups[OutcomeKind.RETRY] + groups[OutcomeKind.DEFERRED] + groups[OutcomeKind.REQUEUED]
     if again:
-        session.execute(
+        run(
             _AGAIN,
             [
                 base(o)
@@ -225,7 +227,7 @@ def record_outcomes(
             ],
         )
     if groups[OutcomeKind.HELD]:
-        session.execute(
+        run(
             _HELD,
             [
                 base(o) | {"b_due": o.due_at, "b_due2": o.due_at, "b_reason": o.reason}
@@ -234,7 +236,7 @@ def record_outcomes(
         )
     stopped = groups[OutcomeKind.FAILED] + groups[OutcomeKind.UNKNOWN]
     if stopped:
-        session.execute(
+        run(
             _STOPPED,
             [
                 base(o)
@@ -247,7 +249,14 @@ def record_outcomes(
                 for o in stopped
             ],
         )
-    published = groups[OutcomeKind.PUBLISHED]
+    ids = [outcome.job.post.id for outcome in outcomes]
+    if written == len(ids):
+        owned = set(ids)
+    else:
+        owned = _still_mine(session, ids, owner)
+        lost = sorted(set(ids) - owned)
+        log.warning("lease lost before recording posts %s; another worker settled them", lost)
+    published = [o for o in groups[OutcomeKind.PUBLISHED] if o.job.post.id in owned]
     left_behind = [
         o for o in published if o.job.twin_published_at is not None and o.twin_gap_ms is None
     ]
@@ -261,14 +270,14 @@ def record_outcomes(
         if twin_id is not None:
             partner_gaps.append({"b_id": twin_id, "b_gap": outcome.twin_gap_ms})
     if partner_gaps:
-        session.execute(_TWIN_GAP, partner_gaps)
+        _TWIN_GAP.execute(session, [gap | {"b_now": now} for gap in partner_gaps])
     threaded = [
         {"b_thread": o.job.post.thread_id, "b_position": o.job.post.thread_position, "b_now": now}
         for o in published
         if o.job.post.thread_id is not None
     ]
     if threaded:
-        session.execute(_NEXT_IN_THREAD, threaded)
+        _NEXT_IN_THREAD.execute(session, threaded)
     insert_audit(session, _audit_rows(outcomes, owned, actor_label, now))
     return Counter(o.kind for o in outcomes if o.job.post.id in owned)
 

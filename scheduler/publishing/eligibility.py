@@ -22,6 +22,8 @@ from scheduler.publishing.window import PublishingWindow, WindowNeverOpens
 
 # How soon to look again when waiting on something another worker is doing right now.
 SHORT_WAIT = timedelta(seconds=1)
+# How soon to look again after two workers each claimed one half of a pair of twins.
+TWIN_RACE_WAIT = timedelta(milliseconds=200)
 # How soon to look again when this worker lacks the channel's platform adapter.
 ADAPTER_MISSING_WAIT = timedelta(minutes=1)
 GONE = (PostState.WITHDRAWN, PostState.REMOVED)
@@ -173,6 +175,14 @@ def _twin_rule(
             post,
             f"Its twin #{partner.id} is being published by another worker; twins go together",
             context.now + SHORT_WAIT,
+        )
+    if partner.state is PostState.SCHEDULED:
+        # Another worker is claiming the twin this very moment. Both step back for a moment,
+        # each for a different time so they do not meet again, and one then takes the pair.
+        return _hold(
+            post,
+            f"Its twin #{partner.id} is being claimed by another worker; twins go together",
+            context.now + TWIN_RACE_WAIT + timedelta(milliseconds=post.id % 800),
         )
     partner_channel = facts.channels.get(partner.channel_id)
     where = f" on {partner_channel.handle}" if partner_channel else ""

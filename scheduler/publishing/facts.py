@@ -19,6 +19,7 @@ from scheduler.publishing.rows import (
     PostRow,
     ReleaseFacts,
     channels,
+    ids_in,
     media_attachments,
     posts,
     releases,
@@ -102,7 +103,7 @@ def _approvals(session: Session, ids: list[int]) -> dict[int, int]:
         select(approvals.c.post_id, func.count(approvals.c.approver_id.distinct()))
         .join(posts, posts.c.id == approvals.c.post_id)
         .where(
-            approvals.c.post_id.in_(ids),
+            ids_in(session, approvals.c.post_id, ids),
             approvals.c.content_version == posts.c.content_version,
             approvals.c.approver_id != posts.c.author_id,
         )
@@ -116,7 +117,7 @@ def _overrides(session: Session, ids: list[int]) -> dict[int, datetime]:
         select(overrides.c.post_id, func.max(overrides.c.granted_at))
         .join(posts, posts.c.id == overrides.c.post_id)
         .where(
-            overrides.c.post_id.in_(ids),
+            ids_in(session, overrides.c.post_id, ids),
             overrides.c.content_version == posts.c.content_version,
             overrides.c.revoked_at.is_(None),
         )
@@ -144,7 +145,7 @@ def _media(session: Session, ids: list[int]) -> dict[int, tuple[MediaFacts, ...]
             media_attachments.c.content_type,
             media_attachments.c.alt_text,
         )
-        .where(media_attachments.c.post_id.in_(ids))
+        .where(ids_in(session, media_attachments.c.post_id, ids))
         .order_by(media_attachments.c.post_id, media_attachments.c.position)
     )
     found: dict[int, list[MediaFacts]] = defaultdict(list)

@@ -9,9 +9,9 @@ from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from scheduler.models import PostState, WorkerHeartbeat
+from scheduler.models import WorkerHeartbeat
 from scheduler.publishing.identity import WorkerIdentity
-from scheduler.publishing.rows import posts
+from scheduler.publishing.rows import PUBLISHING, posts
 
 heartbeats = cast(Table, WorkerHeartbeat.__table__)
 
@@ -54,7 +54,7 @@ def renew_leases(session: Session, owner: str, *, now: datetime, lease: timedelt
     """Extend the leases of the posts this worker is publishing; return how many."""
     result = session.execute(
         update(posts)
-        .where(posts.c.state == PostState.PUBLISHING, posts.c.lease_owner == owner)
+        .where(posts.c.state == PUBLISHING, posts.c.lease_owner == owner)
         .values(lease_expires_at=now + lease)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
 from scheduler.publishing.audit_rows import audit_row
+from scheduler.publishing.bulk import BulkStatement
 from scheduler.publishing.eligibility import Decision, Verdict
 from scheduler.publishing.rows import posts
 
-_HOLD = (
+_HOLD = BulkStatement(
     update(posts)
     .where(posts.c.id == bindparam("b_id"), posts.c.lease_owner == bindparam("b_owner"))
     .values(
@@ -28,7 +29,7 @@ _HOLD = (
         updated_at=bindparam("b_now", type_=posts.c.updated_at.type),
     )
 )
-_MISSED = (
+_MISSED = BulkStatement(
     update(posts)
     .where(posts.c.id == bindparam("b_id"), posts.c.lease_owner == bindparam("b_owner"))
     .values(
@@ -59,8 +60,8 @@ def record_holds(
     holds = [d for d in decisions if d.verdict is Verdict.HOLD]
     missed = [d for d in decisions if d.verdict is Verdict.MISSED]
     if holds:
-        session.execute(
-            _HOLD,
+        _HOLD.execute(
+            session,
             [
                 {
                     "b_id": d.post.id,
@@ -73,8 +74,8 @@ def record_holds(
             ],
         )
     if missed:
-        session.execute(
-            _MISSED,
+        _MISSED.execute(
+            session,
             [
                 {
                     "b_id": d.post.id,

@@ -21,7 +21,7 @@ from scheduler.publishing.complete import record_outcomes
 from scheduler.publishing.facts import load_channels
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.plan import Job
-from scheduler.publishing.rows import POST_COLUMNS, PostRow, posts
+from scheduler.publishing.rows import POST_COLUMNS, PUBLISHING, PostRow, posts
 from scheduler.publishing.runtime import WorkerRuntime
 
 
@@ -31,7 +31,12 @@ def _take_over(
     """Take over up to `limit` expired leases; return the posts and who held them."""
     query = (
         select(posts.c.id, posts.c.lease_owner)
-        .where(posts.c.state == PostState.PUBLISHING, posts.c.lease_expires_at < now)
+        .where(
+            posts.c.state == PUBLISHING,
+            posts.c.lease_expires_at < now,
+            # Never our own: this process is alive and renews them (see heartbeat).
+            posts.c.lease_owner != owner,
+        )
         .order_by(posts.c.lease_expires_at, posts.c.id)
         .limit(limit)
     )
@@ -58,7 +63,7 @@ def _take_over(
 
 def _resolve(runtime: WorkerRuntime, job: Job, previous_owner: str | None) -> Outcome:
     now = runtime.clock.now()
-    who = previous_owner or "another worker"
+    who = (previous_owner or "").split("/")[0] or "another worker"
     try:
         adapter = runtime.platforms.get(job.channel.platform)
         if not adapter.supports_lookup:

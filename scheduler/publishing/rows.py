@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnClause, Table, literal_column
+from sqlalchemy import (
+    ARRAY,
+    ColumnClause,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.orm import Session
 
 from scheduler.models import Channel, MediaAttachment, Post, PostState, Release
 
@@ -19,6 +32,8 @@ media_attachments = cast(Table, MediaAttachment.__table__)
 # A literal, not a bound parameter: the planners use the partial index `ix_posts_scheduled_due`
 # only when a query's condition visibly matches the index's own `WHERE state = 'scheduled'`.
 SCHEDULED: ColumnClause[str] = literal_column("'scheduled'")
+# Likewise for `ix_posts_publishing_lease`.
+PUBLISHING: ColumnClause[str] = literal_column("'publishing'")
 
 POST_COLUMNS = (
     posts.c.id,
@@ -40,6 +55,20 @@ POST_COLUMNS = (
     posts.c.published_at,
     posts.c.lease_owner,
 )
+
+
+def ids_in(session: Session, column: Any, ids: Sequence[int]) -> Any:
+    """Return `column IN ids` as one parameter, not one per id (batches hold hundreds).
+
+    SQLAlchemy renders a bound parameter per element of an IN list on every execution; one
+    array (PostgreSQL) or one JSON text read by json_each (SQLite) costs the same for any size.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    values = func.json_each(bindparam(None, json.dumps(list(ids)), type_=String)).table_valued(
+        "value"
+    )
+    return column.in_(select(values.c.value))
 
 
 def idempotency_key(post_id: int, content_version: int) -> str:

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 FIRST_BATCH = 50
 #: How long the pass waits for lanes before looking for newly due posts again.
 LANE_WAIT_SECONDS = 0.2
+#: Posts claimed and not yet recorded, in batches: enough to keep lanes busy while recording.
+IN_FLIGHT_BATCHES = 4
+#: While claiming goes on, outcomes are recorded this many batches at a time.
+RECORD_BATCHES = 2
 
 
 @dataclass
@@ -69,15 +73,26 @@ class PassReport:
 
 def run_pass(runtime: WorkerRuntime, *, stop: threading.Event | None = None) -> PassReport:
     """Publish everything due, in as many batches as it takes; return what happened."""
-    report = PassReport(started_at=runtime.clock.now())
     runtime.channel_cache.clear()
     seen: dict[int, Outcome] = {}
-    in_flight: set[int] = set()
     lanes = LaneSet(
-        runtime.pool, lambda unit: runtime.publisher.run_unit(unit, seen), runtime.clock.now
+        runtime.pool,
+        lambda unit: runtime.publisher.run_unit(unit, seen),
+        runtime.clock.now,
+        runners=runtime.settings.worker.max_concurrency,
     )
+    try:
+        return _pipeline(runtime, lanes, stop)
+    finally:
+        lanes.close()
+
+
+def _pipeline(runtime: WorkerRuntime, lanes: LaneSet, stop: threading.Event | None) -> PassReport:
+    report = PassReport(started_at=runtime.clock.now())
+    in_flight: set[int] = set()
+    pending: list[Outcome] = []
     batch_size = runtime.settings.worker.batch_size
-    cap = 2 * batch_size
+    cap = IN_FLIGHT_BATCHES * batch_size
     limit = min(FIRST_BATCH, batch_size)
     failure: BaseException | None = None
     while True:
@@ -100,25 +115,37 @@ def run_pass(runtime: WorkerRuntime, *, stop: threading.Event | None = None) -> 
                 for unit in intake.units:
                     in_flight.update(job.post.id for job in unit.jobs)
                 lanes.submit(intake.units)
-        waiting = bool(in_flight) and (claimed == 0 or len(in_flight) >= cap)
-        outcomes = lanes.collect(wait=LANE_WAIT_SECONDS if waiting else None)
-        if outcomes:
-            # The platforms must hold what they accepted before it is recorded as published.
-            runtime.platforms.sync()
-            with runtime.database.session_factory() as session:
-                report.outcomes += record_outcomes(
-                    session,
-                    outcomes,
-                    owner=runtime.owner,
-                    actor_label=runtime.identity.actor_label,
-                    now=runtime.clock.now(),
-                )
-                session.commit()
-            in_flight.difference_update(outcome.job.post.id for outcome in outcomes)
+        busy = claimed > 0 and len(in_flight) < cap
+        sending = len(in_flight) > len(pending)
+        wait = LANE_WAIT_SECONDS if sending and not busy and not pending else None
+        pending.extend(lanes.collect(wait=wait))
+        # Record in large groups while claiming goes on (each group costs one fsync of the
+        # ledger and one transaction), and at once when there is nothing else to do.
+        recorded = False
+        if pending and (len(pending) >= RECORD_BATCHES * batch_size or not busy):
+            report.outcomes += _record(runtime, pending)
+            in_flight.difference_update(outcome.job.post.id for outcome in pending)
+            pending = []
+            recorded = True
         # Recording can release posts (the next in a thread): look once more before stopping.
-        if claimed == 0 and not in_flight and not outcomes:
+        if claimed == 0 and not in_flight and not recorded:
             break
     report.finished_at = runtime.clock.now()
     if failure is not None:
         raise failure
     return report
+
+
+def _record(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeKind]:
+    # The platforms must hold what they accepted before it is recorded as published.
+    runtime.platforms.sync()
+    with runtime.database.session_factory() as session:
+        counts = record_outcomes(
+            session,
+            outcomes,
+            owner=runtime.owner,
+            actor_label=runtime.identity.actor_label,
+            now=runtime.clock.now(),
+        )
+        session.commit()
+    return counts

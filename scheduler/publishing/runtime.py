@@ -43,11 +43,12 @@ class WorkerRuntime:
         )
         self.channel_cache: dict[int, ChannelFacts] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._last_window: PublishingWindow | None = None
 
     @property
     def owner(self) -> str:
-        """Return the lease owner name of this worker."""
-        return self.identity.worker_id
+        """Return the lease owner name of this worker process."""
+        return self.identity.lease_owner
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -61,7 +62,12 @@ class WorkerRuntime:
 
     def window_with(self, quiet: tuple[QuietSpan, ...]) -> PublishingWindow:
         """Return the publishing window with the configured and the admins' quiet periods."""
-        return self.window.with_quiet_periods(self.configured_quiet + quiet)
+        spans = self.configured_quiet + quiet
+        last = self._last_window
+        if last is None or last.quiet_periods != spans:
+            # A new window forgets the answers the last one remembered.
+            last = self._last_window = self.window.with_quiet_periods(spans)
+        return last
 
     def close(self) -> None:
         """Wait for lanes to finish and release the threads."""

@@ -94,6 +94,8 @@ class WorkerService:
 
     def start(self) -> None:
         """Record the start, then run every job now and on its interval."""
+        # Load the adapters now, not when the first post is due (finding entry points is slow).
+        self.runtime.platforms.check_settings()
         self._record(started=True)
         now = datetime.now(UTC)
         for spec in self.jobs():
@@ -211,6 +213,7 @@ def run_once(
     """Resolve expired leases, run one pass, and return it with the number of posts recovered."""
     wall = SystemClock()
     with WorkerRuntime(database, settings, clock=clock, identity=identity) as runtime:
+        runtime.platforms.check_settings()
         with database.session_factory() as session:
             beat(session, runtime.identity, now=wall.now(), started=True)
             session.commit()

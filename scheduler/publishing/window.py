@@ -83,6 +83,10 @@ class PublishingWindow:
         )
         nation = UK_NATIONS.get(settings.holidays_subdivision, settings.holidays_subdivision)
         self._region = nation if settings.holidays_country == "GB" else settings.holidays_country
+        # A batch asks about the same few instants over and over: remember the answers.
+        self._per_channel = any(span.channel_id is not None for span in self.quiet_periods)
+        self._blocks: dict[tuple[datetime, int | None], Block | None] = {}
+        self._opens: dict[tuple[datetime, int | None], datetime] = {}
 
     def with_quiet_periods(self, quiet_periods: Sequence[QuietSpan]) -> PublishingWindow:
         """Return the same window with these quiet periods (sharing the holiday calendar)."""
@@ -99,6 +103,14 @@ class PublishingWindow:
 
     def block_at(self, instant: datetime, channel_id: int | None = None) -> Block | None:
         """Return what closes publishing at the instant, or None when it is open."""
+        key = (instant, channel_id if self._per_channel else None)
+        if key not in self._blocks:
+            if len(self._blocks) > 4096:
+                self._blocks.clear()
+            self._blocks[key] = self._block_at(instant, channel_id)
+        return self._blocks[key]
+
+    def _block_at(self, instant: datetime, channel_id: int | None) -> Block | None:
         covering = [span for span in self.quiet_periods if span.covers(instant, channel_id)]
         if covering:
             span = max(covering, key=lambda item: item.ends_at)
@@ -141,6 +153,15 @@ class PublishingWindow:
 
     def next_open(self, instant: datetime, channel_id: int | None = None) -> datetime:
         """Return the first instant at or after `instant` when publishing is open."""
+        key = (instant, channel_id if self._per_channel else None)
+        opens = self._opens.get(key)
+        if opens is None:
+            if len(self._opens) > 4096:
+                self._opens.clear()
+            opens = self._opens[key] = self._next_open(instant, channel_id)
+        return opens
+
+    def _next_open(self, instant: datetime, channel_id: int | None) -> datetime:
         candidate = instant
         for _ in range(MAX_STEPS):
             block = self.block_at(candidate, channel_id)
