@@ -103,6 +103,14 @@ class Platform(ABC):
         """Return the most posts a minute one channel with these options may publish."""
         return self.rate_limit_per_minute
 
+    def answers_at_once(self, options: Mapping[str, Any]) -> bool:
+        """Return whether a publish call returns without waiting on a network or a timer.
+
+        The worker calls such an adapter from its own thread: parallel threads would only take
+        turns on Python's interpreter lock. Remote platforms keep the default, False.
+        """
+        return False
+
     def check_options(self, options: Mapping[str, Any]) -> None:
         """Refuse channel options this adapter does not understand (ValidationFailed)."""
         return None

@@ -74,6 +74,13 @@ class MockPlatform(Platform):
         """Return the channel's posts-a-minute allowance (the `rate_limit_per_minute` fault)."""
         return self.faults_for(options).rate_limit_per_minute
 
+    def answers_at_once(self, options: Mapping[str, Any]) -> bool:
+        """Return True unless latency is injected: the mock writes to a local file."""
+        try:
+            return not self.faults_for(options).latency_ms
+        except PermanentError:
+            return True
+
     def validate(self, text: str) -> TextCheck:
         """Measure the text as X does."""
         return measure(text)

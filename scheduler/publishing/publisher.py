@@ -54,6 +54,13 @@ class Publisher:
         self.rng = rng or random.Random()  # noqa: S311 - retry jitter, not secrets
         self.zone = settings.timezone
 
+    def answers_at_once(self, unit: Unit) -> bool:
+        """Return whether every adapter call of the unit returns without waiting on I/O."""
+        return all(
+            self.platforms.get(job.channel.platform).answers_at_once(job.channel.options)
+            for job in unit.jobs
+        )
+
     def run_unit(self, unit: Unit, seen: MutableMapping[int, Outcome]) -> list[Outcome]:
         """Send the unit's posts in order and return one outcome per post."""
         slot = self._pace(unit)

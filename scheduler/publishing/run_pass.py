@@ -80,6 +80,7 @@ def run_pass(runtime: WorkerRuntime, *, stop: threading.Event | None = None) -> 
         lambda unit: runtime.publisher.run_unit(unit, seen),
         runtime.clock.now,
         runners=runtime.settings.worker.max_concurrency,
+        at_once=runtime.publisher.answers_at_once,
     )
     try:
         return _pipeline(runtime, lanes, stop)

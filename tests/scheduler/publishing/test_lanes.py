@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from config import Settings
 from scheduler.clock import Clock
@@ -30,8 +31,13 @@ class RecordingPlatform(MockPlatform):
         self.most_at_once = 0
         self.most_on_one_channel = 0
         self.order: defaultdict[str, list[str]] = defaultdict(list)
+        self.threads: set[int] = set()
+
+    def answers_at_once(self, options: Mapping[str, Any]) -> bool:
+        return False  # it sleeps, like a remote platform
 
     def publish(self, request: PublishRequest) -> Published:
+        self.threads.add(threading.get_ident())
         with self.lock:
             self.active[request.channel] += 1
             self.most_at_once = max(self.most_at_once, sum(self.active.values()))
@@ -64,6 +70,31 @@ def test_channels_publish_concurrently_but_each_channel_in_order(
     assert recorder.most_on_one_channel == 1
     for handle, channel_posts in posts.items():
         assert recorder.order[handle] == [post.idempotency_key for post in channel_posts]
+
+
+class InstantRecorder(MockPlatform):
+    """The mock as it is (no latency), noting which threads call it."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        super().__init__(settings, clock)
+        self.threads: set[int] = set()
+
+    def publish(self, request: PublishRequest) -> Published:
+        self.threads.add(threading.get_ident())
+        return super().publish(request)
+
+
+def test_an_adapter_that_answers_at_once_is_called_from_the_pass_itself(
+    factory: PublishingFactory, worker: Worker
+) -> None:
+    recorder = InstantRecorder(worker.settings, worker.clock)
+    worker.runtime.platforms.install("mock", recorder)
+    for _ in range(3):
+        channel = factory.channel()
+        factory.post(channel, send_at=AT)
+    assert worker.run_at(AT).published == 3
+    # No thread hand-offs for a local file: the pass's own thread sent them all.
+    assert recorder.threads == {threading.get_ident()}
 
 
 def test_a_channel_is_paced_to_the_rate_limit_its_adapter_declares(
