@@ -12,7 +12,7 @@ from config import Settings
 from scheduler.accounts import count_users, create_user
 from scheduler.channels import create_channel, grant_access
 from scheduler.clearance import create_post, create_thread, submit
-from scheduler.local_time import localise
+from scheduler.local_time import to_utc
 from scheduler.models import AccessRole, Role, User, utcnow
 from scheduler.releases import create_release
 
@@ -67,7 +67,7 @@ def next_release_morning(settings: Settings, now: datetime) -> datetime:
     )
     day: date = local_now.date()
     while True:
-        instant = localise(datetime.combine(day, time(9, 30)), zone)
+        instant = to_utc(datetime.combine(day, time(9, 30)), zone)
         if day.weekday() < 5 and day not in bank_holidays and instant > now:
             return instant
         day += timedelta(days=1)

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler import audit
 from scheduler.clearance.changes import ChangeSet, conflict_on_stale_write, resolve_now
+from scheduler.clearance.send_times import set_due
 from scheduler.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from scheduler.local_time import format_local
+from scheduler.local_time import describe
 from scheduler.models import Post, PostState, Release, ReleaseAccess, User
 from scheduler.permissions import may_manage_release
 
@@ -150,11 +151,11 @@ def move_embargo(
             old_send_at = post.send_at
             post.send_at = embargo_at
             if post.due_at is not None and post.due_at < embargo_at:
-                post.due_at = embargo_at
+                set_due(post, embargo_at)
             changes.change(
                 post,
                 comment=(
-                    f"Embargo moved to {format_local(embargo_at, settings.timezone)}; "
+                    f"Embargo moved to {describe(embargo_at, settings.timezone)}; "
                     "approvals stand because the text did not change"
                 ),
                 previous_send_at=old_send_at,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.local_time import format_local
+from scheduler.local_time import describe
 from scheduler.models import EmbargoViewing, Post, Release, User, utcnow
 from scheduler.permissions import is_on_release_access_list
 
@@ -63,9 +63,7 @@ def redacted_text(post: Post, settings: Settings) -> str:
     release = post.release
     if release is None:
         return ""
-    return (
-        f"Embargoed until {format_local(release.embargo_at, settings.timezone)} ({release.title})"
-    )
+    return f"Embargoed until {describe(release.embargo_at, settings.timezone)} ({release.title})"
 
 
 def displayed_text(

@@ -72,11 +72,13 @@ def register_blueprints(app: Flask) -> None:
     from web.api import blueprint as api
     from web.auth import blueprint as auth
     from web.govuk_frontend import register_govuk_frontend
+    from web.health import blueprint as health
     from web.main import blueprint as main
 
     register_govuk_frontend(app)
     app.register_blueprint(auth)
     app.register_blueprint(account)
+    app.register_blueprint(health)
     app.register_blueprint(main)
     app.register_blueprint(api)
 

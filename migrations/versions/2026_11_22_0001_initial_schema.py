@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 19:49:54.895681
+Create Date: 2026-11-22 19:58:38.654072
 """
 
 from collections.abc import Sequence

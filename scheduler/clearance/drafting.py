@@ -19,7 +19,7 @@ from scheduler.clearance.changes import (
 )
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
-from scheduler.clearance.send_times import require_after_embargo, require_future
+from scheduler.clearance.send_times import require_after_embargo, require_future, set_due
 from scheduler.clearance.text_rules import require_valid_text
 from scheduler.clearance.transitions import Action, rows_for
 from scheduler.clearance.units import FINISHED, active_unit, link_twins
@@ -239,7 +239,7 @@ def edit_post(
                 member.thread.release = new_release
         member.content_version += 1
         void_approvals(member, now=now, reason=f"edited: {', '.join(changed_fields)}")
-        member.due_at = None
+        set_due(member, None)
         member.hold_reason = None
         changes.change(
             member,
@@ -264,7 +264,7 @@ def send_back_to_draft(changes: ChangeSet, unit: list[Post], cause: Post, *, rea
         if changes.touched(member) or member.state in FINISHED or member.state is PostState.DRAFT:
             continue
         void_approvals(member, now=changes.now, reason=reason)
-        member.due_at = None
+        set_due(member, None)
         member.hold_reason = None
         changes.change(member, to=PostState.DRAFT, action="returned_to_draft", comment=reason)
 
@@ -346,7 +346,7 @@ def add_twin(
     )
     changes.change(twin, created=True, action="create", to=PostState.DRAFT, twin_of=post.id)
     void_approvals(post, now=now, reason="twin added")
-    post.due_at = None
+    set_due(post, None)
     post.hold_reason = None
     changes.change(post, to=PostState.DRAFT, twin=twin.id)
     send_back_to_draft(changes, unit, post, reason="A twin was added to the post")

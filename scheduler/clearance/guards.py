@@ -14,7 +14,7 @@ from scheduler.clearance.text_rules import require_valid_text
 from scheduler.clearance.transitions import Action, Transition, guards_of, refusal_message
 from scheduler.clearance.units import approvals_met
 from scheduler.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from scheduler.local_time import format_local
+from scheduler.local_time import describe
 from scheduler.models import AccessRole, Channel, Post, PostState, User
 from scheduler.permissions import has_channel_access, is_on_release_access_list
 from scheduler.visibility import is_embargoed
@@ -44,7 +44,7 @@ class GuardContext:
 
     def local(self, instant: datetime) -> str:
         """Return the instant in the configured zone, for messages."""
-        return format_local(instant, self.settings.timezone)
+        return describe(instant, self.settings.timezone)
 
 
 def _describe(post: Post, relative_to: Post) -> str:

@@ -15,9 +15,10 @@ from scheduler.clearance.changes import (
 )
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
+from scheduler.clearance.send_times import set_due
 from scheduler.clearance.transitions import Action, rows_for
 from scheduler.clearance.units import active_unit
-from scheduler.local_time import format_local
+from scheduler.local_time import describe
 from scheduler.models import Post, PostState, User
 
 
@@ -61,7 +62,7 @@ def retry(
     changes = ChangeSet(session, action="retry", by=by, now=now, actor_label=actor_label)
     for member in failed:
         due = _due_again(member, now)
-        member.due_at = due
+        set_due(member, due)
         member.attempts = 0
         member.hold_reason = None
         member.hold_until = None
@@ -73,7 +74,7 @@ def retry(
     changed = tuple(changes.finish())
     due_at = post.due_at
     assert due_at is not None
-    when = "now" if due_at <= now else f"at {format_local(due_at, settings.timezone)}"
+    when = "now" if due_at <= now else f"at {describe(due_at, settings.timezone)}"
     return ClearanceResult(post=post, changed=changed, message=f"Queued to try again {when}.")
 
 
@@ -126,7 +127,7 @@ def resolve_unknown(
         message = "Marked as published. It will not be sent again."
     else:
         due = _due_again(post, now)
-        post.due_at = due
+        set_due(post, due)
         post.attempts = 0
         post.hold_reason = None
         changes.change(post, to=PostState.SCHEDULED, comment=comment.strip(), due_at=due)

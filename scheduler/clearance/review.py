@@ -16,10 +16,10 @@ from scheduler.clearance.changes import (
 )
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
-from scheduler.clearance.send_times import usable
+from scheduler.clearance.send_times import set_due, usable
 from scheduler.clearance.transitions import Action, row_for, rows_for
 from scheduler.clearance.units import active_unit, approval_count, approvals_met
-from scheduler.local_time import format_local
+from scheduler.local_time import describe
 from scheduler.models import Approval, Post, PostState, User
 
 
@@ -110,7 +110,7 @@ def approve(
     changes = ChangeSet(session, action="approve", by=by, now=now, actor_label=actor_label)
     for member in unit:
         if target is PostState.SCHEDULED:
-            member.due_at = member.send_at
+            set_due(member, member.send_at)
             member.hold_reason = None
         changes.change(
             member,
@@ -139,18 +139,18 @@ def _approval_message(
     if target is PostState.SCHEDULED:
         assert post.send_at is not None
         return (
-            f"Approved and scheduled for {format_local(post.send_at, settings.timezone)}"
+            f"Approved and scheduled for {describe(post.send_at, settings.timezone)}"
             f"{_together(len(unit))}."
         )
     if post.send_at is None:
         return "Approved. It has no send time yet: choose one to schedule it."
     if post.send_at <= now:
         return (
-            f"Approved, but its send time, {format_local(post.send_at, settings.timezone)}, has "
+            f"Approved, but its send time, {describe(post.send_at, settings.timezone)}, has "
             "passed: choose a new time to schedule it. Nothing has been sent."
         )
     return (
-        f"Approved, but its send time, {format_local(post.send_at, settings.timezone)}, is "
+        f"Approved, but its send time, {describe(post.send_at, settings.timezone)}, is "
         "before its release's embargo: choose a time at or after the embargo."
     )
 

@@ -15,9 +15,10 @@ from scheduler.clearance.changes import (
 )
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
+from scheduler.clearance.send_times import set_due
 from scheduler.clearance.transitions import Action, rows_for
 from scheduler.clearance.units import active_unit
-from scheduler.local_time import format_local
+from scheduler.local_time import describe
 from scheduler.models import Post, PostState, User
 
 
@@ -58,15 +59,13 @@ def schedule(
     for member in unit:
         previous = member.send_at
         member.send_at = chosen
-        member.due_at = chosen
-        member.hold_reason = None
-        member.hold_until = None
+        set_due(member, chosen)
         changes.change(member, to=PostState.SCHEDULED, send_at=chosen, previous_send_at=previous)
     changed = tuple(changes.finish())
     return ClearanceResult(
         post=post,
         changed=changed,
-        message=f"Scheduled for {format_local(chosen, settings.timezone)}.",
+        message=f"Scheduled for {describe(chosen, settings.timezone)}.",
     )
 
 
@@ -97,9 +96,7 @@ def unschedule(
     enforce(rows_for(post.state, Action.UNSCHEDULE), context)
     changes = ChangeSet(session, action="unschedule", by=by, now=now, actor_label=actor_label)
     for member in unit:
-        member.due_at = None
-        member.hold_reason = None
-        member.hold_until = None
+        set_due(member, None)
         changes.change(member, to=PostState.APPROVED)
     changed = tuple(changes.finish())
     return ClearanceResult(
@@ -136,9 +133,7 @@ def publish_now(
     enforce(rows_for(post.state, Action.PUBLISH_NOW), context)
     changes = ChangeSet(session, action="publish_now", by=by, now=now, actor_label=actor_label)
     for member in unit:
-        member.due_at = now
-        member.hold_reason = None
-        member.hold_until = None
+        set_due(member, now)
         changes.change(member, to=PostState.SCHEDULED, due_at=now)
     changed = tuple(changes.finish())
     return ClearanceResult(
@@ -175,9 +170,7 @@ def withdraw(
     enforce(rows_for(post.state, Action.WITHDRAW), context)
     changes = ChangeSet(session, action="withdraw", by=by, now=now, actor_label=actor_label)
     for member in unit:
-        member.due_at = None
-        member.hold_reason = None
-        member.hold_until = None
+        set_due(member, None)
         changes.change(member, to=PostState.WITHDRAWN, comment=comment.strip())
     changed = tuple(changes.finish())
     return ClearanceResult(

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from config import Settings
 from scheduler.errors import ValidationFailed
-from scheduler.local_time import format_local
-from scheduler.models import Release
+from scheduler.local_time import describe
+from scheduler.models import Post, Release
 
 
 def require_future(send_at: datetime | None, *, now: datetime, settings: Settings) -> datetime:
@@ -19,7 +19,7 @@ def require_future(send_at: datetime | None, *, now: datetime, settings: Setting
         raise ValidationFailed("The send time needs a time zone", field="send_at")
     if send_at <= now:
         raise ValidationFailed(
-            f"The send time, {format_local(send_at, settings.timezone)}, has passed; "
+            f"The send time, {describe(send_at, settings.timezone)}, has passed; "
             "choose a later time",
             field="send_at",
         )
@@ -34,9 +34,9 @@ def require_after_embargo(
         return
     for release in releases:
         if release is not None and send_at < release.embargo_at:
-            embargo = format_local(release.embargo_at, settings.timezone)
+            embargo = describe(release.embargo_at, settings.timezone)
             raise ValidationFailed(
-                f"The send time, {format_local(send_at, settings.timezone)}, is before the "
+                f"The send time, {describe(send_at, settings.timezone)}, is before the "
                 f"embargo of {release.title!r} at {embargo}; choose {embargo} or later",
                 field="send_at",
             )
@@ -47,3 +47,15 @@ def usable(send_at: datetime | None, releases: Iterable[Release | None], *, now:
     if send_at is None or send_at <= now:
         return False
     return all(release is None or send_at >= release.embargo_at for release in releases)
+
+
+def set_due(post: Post, due_at: datetime | None) -> None:
+    """Set when the worker should next look at the post, clearing what earlier runs noted.
+
+    The missed-post grace counts from the first instant the rules allowed the post out; a person
+    queuing it again (scheduling, publishing now, retrying, moving its embargo) starts that afresh.
+    """
+    post.due_at = due_at
+    post.hold_reason = None
+    post.hold_until = None
+    post.first_allowed_at = None

@@ -24,6 +24,7 @@ from scheduler.clearance.drafting import (
 )
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
+from scheduler.clearance.send_times import set_due
 from scheduler.clearance.text_rules import require_valid_text
 from scheduler.clearance.transitions import Action, rows_for
 from scheduler.clearance.units import FINISHED, active_unit, link_twins
@@ -354,7 +355,7 @@ def _void_and_return(changes: ChangeSet, unit: list[Post], anchor: Post) -> None
     for member in changes.posts:
         if member.state not in FINISHED and member.state is not PostState.DRAFT:
             void_approvals(member, now=changes.now, reason="thread changed")
-            member.due_at = None
+            set_due(member, None)
             member.hold_reason = None
             changes.change(member, to=PostState.DRAFT)
     send_back_to_draft(changes, unit, anchor, reason="The thread was changed")

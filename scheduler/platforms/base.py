@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from config import Settings
+from scheduler.clock import Clock, SystemClock
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,33 @@ class Platform(ABC):
     #: Whether lookup() works; without it an interrupted publish needs a person to check.
     supports_lookup: ClassVar[bool] = True
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+
+    def rate_limit_for(self, options: Mapping[str, Any]) -> int | None:
+        """Return the most posts a minute one channel with these options may publish."""
+        return self.rate_limit_per_minute
+
+    def answers_at_once(self, options: Mapping[str, Any]) -> bool:
+        """Return whether a publish call returns without waiting on a network or a timer.
+
+        The worker calls such an adapter from its own thread: parallel threads would only take
+        turns on Python's interpreter lock. Remote platforms keep the default, False.
+        """
+        return False
+
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """Refuse channel options this adapter does not understand (ValidationFailed)."""
+        return None
+
+    def sync(self) -> None:
+        """Make every publish accepted so far durable before Gatepost records it as published.
+
+        Remote platforms have nothing to do: their answer means they have the post. A platform
+        that keeps posts locally (the mock's ledger) flushes them to disk here.
+        """
+        return None
 
     @abstractmethod
     def validate(self, text: str) -> TextCheck:

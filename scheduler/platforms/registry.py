@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from config import Settings
+from scheduler.clock import Clock
 from scheduler.errors import ValidationFailed
 from scheduler.platforms.base import Platform
 
@@ -28,6 +29,6 @@ def platform_class(name: str) -> type[Platform]:
     )
 
 
-def get_platform(name: str, settings: Settings) -> Platform:
+def get_platform(name: str, settings: Settings, clock: Clock | None = None) -> Platform:
     """Return an adapter instance for the named platform."""
-    return platform_class(name)(settings)
+    return platform_class(name)(settings, clock)

@@ -9,11 +9,14 @@ from web.cli.audit import audit
 from web.cli.channels import channels
 from web.cli.context import CliContext
 from web.cli.database import db
+from web.cli.overrides import overrides
 from web.cli.posts import posts
+from web.cli.quiet_periods import quiet_periods
 from web.cli.releases import releases
 from web.cli.serve import serve
 from web.cli.tokens import tokens
 from web.cli.users import users
+from web.cli.worker import worker
 
 
 @click.group()
@@ -34,3 +37,6 @@ main.add_command(access)
 main.add_command(releases)
 main.add_command(posts)
 main.add_command(audit)
+main.add_command(worker)
+main.add_command(quiet_periods)
+main.add_command(overrides)

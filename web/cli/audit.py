@@ -13,7 +13,7 @@ from scheduler.audit_export import EXPORT_FORMATS, AuditFilter, write_export
 from scheduler.channels import get_channel
 from scheduler.clearance import get_post
 from scheduler.errors import ValidationFailed
-from scheduler.local_time import Fold, localise
+from scheduler.local_time import Fold, to_utc
 from web.cli.context import CliContext, pass_cli, reports_errors
 
 
@@ -31,7 +31,7 @@ def _day_start(settings: Settings, value: str, option: str) -> datetime:
             f"{option}: {value!r} is not a date; write it as YYYY-MM-DD"
         ) from None
     # Midnight always exists in the UK; where a zone skips it, the day starts at the later instant.
-    return localise(datetime.combine(day, time(0, 0)), settings.timezone, fold=Fold.EARLIER)
+    return to_utc(datetime.combine(day, time(0, 0)), settings.timezone, fold=Fold.EARLIER)
 
 
 @audit.command("export")
@@ -75,4 +75,4 @@ def export(
 def _next_day(settings: Settings, value: str) -> datetime:
     start = _day_start(settings, value, "--until")
     day = start.astimezone(settings.timezone).date() + timedelta(days=1)
-    return localise(datetime.combine(day, time(0, 0)), settings.timezone, fold=Fold.EARLIER)
+    return to_utc(datetime.combine(day, time(0, 0)), settings.timezone, fold=Fold.EARLIER)

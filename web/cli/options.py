@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler.accounts import get_user_by_email
 from scheduler.errors import ValidationFailed
-from scheduler.local_time import AmbiguousLocalTime, Fold, format_local, parse_local
+from scheduler.local_time import AmbiguousLocalTime, Fold, describe, parse_local
 from scheduler.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,4 +66,4 @@ def local_instant(settings: Settings, text: str, fold: str | None, *, option: st
 
 def shown(settings: Settings, instant: datetime | None) -> str:
     """Return an instant in local time for output, or a dash."""
-    return format_local(instant, settings.timezone) if instant else "-"
+    return describe(instant, settings.timezone) if instant else "-"

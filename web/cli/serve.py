@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sys
+from types import FrameType
 
 import click
 import waitress
 
 from scheduler import schema
+from scheduler.clock import SystemClock
 from scheduler.demo import DEMO_SIGN_INS, seed_demo
+from scheduler.publishing.platform_set import PlatformSet
+from scheduler.publishing.service import WorkerService
 from web.app import create_app
 from web.cli.context import CliContext, pass_cli, reports_errors
 
@@ -18,10 +24,15 @@ from web.cli.context import CliContext, pass_cli, reports_errors
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--demo", is_flag=True, help="Seed demo people, channels and a release-day thread.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Do not publish from this process (run 'gatepost worker' processes instead).",
+)
 @pass_cli
 @reports_errors
-def serve(cli: CliContext, host: str, port: int, demo: bool, threads: int) -> None:
-    """Migrate the database, then serve the web UI on a production WSGI server (waitress)."""
+def serve(cli: CliContext, host: str, port: int, demo: bool, threads: int, no_worker: bool) -> None:
+    """Migrate the database, then serve the web UI (waitress) with a publishing worker inside."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -37,6 +48,27 @@ def serve(cli: CliContext, host: str, port: int, demo: bool, threads: int) -> No
         for sign_in in DEMO_SIGN_INS:
             click.echo(f"  {sign_in.role.value:<9} {sign_in.email}  password: {sign_in.password}")
     app = create_app(cli.settings, database=database)
+    worker = None
+    if not no_worker:
+        PlatformSet(cli.settings, SystemClock()).check_settings()
+        worker = WorkerService(database, cli.settings)
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
-    click.echo(f"Gatepost is running at http://{shown_host}:{port}/ (press Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="Gatepost")
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        if worker is not None:
+            worker.start()
+            click.echo(f"Publishing worker {worker.identity.worker_id} is running in this process")
+        click.echo(f"Gatepost is running at http://{shown_host}:{port}/ (press Ctrl+C to stop)")
+        waitress.serve(app, host=host, port=port, threads=threads, ident="Gatepost")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if worker is not None:
+            click.echo("Stopping the publishing worker")
+            worker.stop()
+
+
+def _exit_on_sigterm(_signal: int, _frame: FrameType | None) -> None:
+    # Unwind through the finally above, so the worker finishes the posts in flight.
+    sys.exit(0)

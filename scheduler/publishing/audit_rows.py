@@ -1,0 +1,68 @@
+"""Audit events written by the worker, many rows in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert
+from sqlalchemy.orm import Session
+
+from scheduler.models import AuditEvent
+from scheduler.publishing.bulk import BulkStatement
+from scheduler.publishing.rows import PostRow
+
+audit_events = cast(Table, AuditEvent.__table__)
+_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "post_id",
+    "channel_id",
+    "release_id",
+    "subject_user_id",
+    "from_state",
+    "to_state",
+    "comment",
+    "details",
+)
+_INSERT = BulkStatement(
+    insert(audit_events).values(
+        {name: bindparam(name, type_=audit_events.c[name].type) for name in _COLUMNS}
+    )
+)
+
+
+def audit_row(
+    action: str,
+    post: PostRow,
+    *,
+    actor_label: str,
+    at: datetime,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    comment: str = "",
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return one audit event about a post, ready for `insert_audit`."""
+    return {
+        "occurred_at": at,
+        "actor_id": None,
+        "actor_label": actor_label,
+        "action": action,
+        "post_id": post.id,
+        "channel_id": post.channel_id,
+        "release_id": post.release_id,
+        "subject_user_id": None,
+        "from_state": from_state,
+        "to_state": to_state,
+        "comment": comment,
+        "details": details or {},
+    }
+
+
+def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append the events in one executemany (the caller's transaction commits them)."""
+    _INSERT.execute(session, rows)

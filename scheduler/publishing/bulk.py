@@ -1,0 +1,144 @@
+"""Run one Core statement for thousands of rows through the driver's executemany.
+
+SQLAlchemy processes every parameter of every row in Python (build the parameter dict, run each
+type's bind processor), which costs more than the database's own work when a batch settles
+hundreds of posts. The worker's hot statements are compiled once per dialect here, and each row
+is turned into driver values by a small function written for that statement: values the
+statement carries are filled in once, and only the row's own values are converted (aware
+datetimes as UTC, naive UTC text on SQLite as `UTCDateTime` stores them; enums as their values;
+dicts as JSON).
+
+Parameters made with `bindparam(name)` and no value come from each row; every other parameter is
+a value the statement carries itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Executable
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+Converter = Callable[[Any], Any]
+RowBuilder = Callable[[Mapping[str, Any]], Any]
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_instant(value: datetime | None) -> str | None:
+    # Cached: a batch repeats the same few instants (now, the due time) in every row.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} given where a UTC instant is required")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _postgresql_instant(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} given where a UTC instant is required")
+    return value
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _sqlite_json(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.dumps(value) if value else "{}"
+
+
+def _postgresql_json(value: Any) -> Any:
+    from psycopg.types.json import Json
+
+    return None if value is None else Json(value)
+
+
+def _converter(dialect: str, kind: TypeEngine[Any]) -> Converter | None:
+    """Return how to turn a value of this column type into a driver value (None: as it is)."""
+    if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
+        return _sqlite_instant if dialect == "sqlite" else _postgresql_instant
+    if isinstance(kind, SAEnum):
+        return _enum_value
+    if isinstance(kind, JSON):
+        return _sqlite_json if dialect == "sqlite" else _postgresql_json
+    return None
+
+
+def _row_builder(
+    slots: Sequence[tuple[str, Converter | None]], fixed: Mapping[str, Any], positional: bool
+) -> RowBuilder:
+    """Write, once per statement, the function that turns a row into driver parameters."""
+    scope: dict[str, Any] = {}
+    parts = []
+    for number, (name, convert) in enumerate(slots):
+        if name in fixed:
+            scope[f"fixed{number}"] = fixed[name]
+            value = f"fixed{number}"
+        elif convert is not None:
+            scope[f"convert{number}"] = convert
+            value = f"convert{number}(row[{name!r}])"
+        else:
+            value = f"row[{name!r}]"
+        parts.append(value if positional else f"{name!r}: {value}")
+    body = f"({', '.join(parts)},)" if positional else f"{{{', '.join(parts)}}}"
+    # The names are the statement's own bind parameter names, never outside input.
+    exec(f"def build(row):\n    return {body}\n", scope)  # noqa: S102
+    builder: RowBuilder = scope["build"]
+    return builder
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    build: RowBuilder
+
+
+class BulkStatement:
+    """A DML statement executed for many rows at once, compiled once per dialect."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._plans: dict[str, _Plan] = {}
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+            computed = [*compiled.insert_prefetch, *compiled.update_prefetch]
+            if computed:
+                # Python-side defaults (default=/onupdate=) are not run on this path.
+                missing = ", ".join(column.name for column in computed)
+                raise ValueError(f"give explicit values for {missing} in bulk statements")
+            binds = {compiled.bind_names[bind]: bind for bind in compiled.binds.values()}
+            converters = {name: _converter(dialect.name, bind.type) for name, bind in binds.items()}
+            order = list(compiled.positiontup or []) if compiled.positional else list(binds)
+            fixed = {}
+            for name, bind in binds.items():
+                if not bind.required:
+                    value, convert = compiled.params[name], converters[name]
+                    fixed[name] = convert(value) if convert and value is not None else value
+            slots = [(name, converters[name]) for name in order]
+            plan = _Plan(compiled.string, _row_builder(slots, fixed, bool(compiled.positional)))
+            self._plans[dialect.name] = plan
+        return plan
+
+    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run the statement once per row in one executemany; return the rows it changed."""
+        if not rows:
+            return 0
+        connection = session.connection()
+        plan = self._plan(connection.dialect)
+        build = plan.build
+        result = connection.exec_driver_sql(plan.sql, [build(row) for row in rows])
+        return int(result.rowcount or 0)

@@ -1,0 +1,315 @@
+"""Record what happened to sent posts, in one transaction per batch of outcomes.
+
+Every write is fenced (`WHERE id = :id AND state = 'publishing' AND lease_owner = :me`), so a
+worker that lost its lease (it stalled, another worker recovered its posts) cannot overwrite the
+real result. The rows keep `lease_owner` as the worker that settled them, and whoever takes a
+lease over writes its own name there; so when the updates touched fewer rows than expected, the
+rows still naming this worker are exactly the ones it wrote, and only those are audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.models import PostState
+from scheduler.publishing.audit_rows import audit_row, insert_audit
+from scheduler.publishing.bulk import BulkStatement
+from scheduler.publishing.outcomes import Outcome, OutcomeKind
+from scheduler.publishing.rows import posts
+
+log = logging.getLogger(__name__)
+
+_FENCE = (
+    posts.c.id == bindparam("b_id"),
+    posts.c.state == PostState.PUBLISHING,
+    posts.c.lease_owner == bindparam("b_owner"),
+)
+
+
+def _param(name: str, column: Any) -> Any:
+    return bindparam(name, type_=column.type)
+
+
+_PUBLISHED = BulkStatement(
+    update(posts)
+    .where(*_FENCE)
+    .values(
+        state=PostState.PUBLISHED,
+        external_id=bindparam("b_external_id"),
+        published_at=_param("b_published_at", posts.c.published_at),
+        twin_gap_ms=bindparam("b_gap"),
+        attempts=posts.c.attempts + bindparam("b_tries"),
+        last_error=None,
+        hold_reason=None,
+        hold_until=None,
+        first_allowed_at=_param("b_first", posts.c.first_allowed_at),
+        lease_expires_at=None,
+        version=posts.c.version + 1,
+        updated_at=_param("b_now", posts.c.updated_at),
+    )
+)
+# Transient error (RETRY), paced (DEFERRED) or recovered (REQUEUED): scheduled again, keeping
+# first_allowed_at so the grace period still counts from the first instant it could go.
+_AGAIN = BulkStatement(
+    update(posts)
+    .where(*_FENCE)
+    .values(
+        state=PostState.SCHEDULED,
+        due_at=_param("b_due", posts.c.due_at),
+        hold_until=_param("b_until", posts.c.hold_until),
+        hold_reason=bindparam("b_reason"),
+        # Paced and recovered posts keep the last platform error people were shown.
+        last_error=func.coalesce(
+            bindparam("b_error", type_=posts.c.last_error.type), posts.c.last_error
+        ),
+        attempts=posts.c.attempts + bindparam("b_tries"),
+        first_allowed_at=_param("b_first", posts.c.first_allowed_at),
+        lease_expires_at=None,
+        version=posts.c.version + 1,
+        updated_at=_param("b_now", posts.c.updated_at),
+    )
+)
+# Not attempted because its twin or its thread predecessor did not go: held.
+_HELD = BulkStatement(
+    update(posts)
+    .where(*_FENCE)
+    .values(
+        state=PostState.SCHEDULED,
+        due_at=_param("b_due", posts.c.due_at),
+        hold_until=_param("b_due2", posts.c.hold_until),
+        hold_reason=bindparam("b_reason"),
+        first_allowed_at=None,
+        lease_expires_at=None,
+        version=posts.c.version + 1,
+        updated_at=_param("b_now", posts.c.updated_at),
+    )
+)
+_STOPPED = BulkStatement(
+    update(posts)
+    .where(*_FENCE)
+    .values(
+        state=bindparam("b_state", type_=posts.c.state.type),
+        last_error=bindparam("b_error"),
+        hold_reason=bindparam("b_reason"),
+        hold_until=None,
+        attempts=posts.c.attempts + bindparam("b_tries"),
+        lease_expires_at=None,
+        version=posts.c.version + 1,
+        updated_at=_param("b_now", posts.c.updated_at),
+    )
+)
+_TWIN_GAP = BulkStatement(
+    update(posts)
+    .where(posts.c.id == bindparam("b_id"))
+    .values(twin_gap_ms=bindparam("b_gap"), updated_at=_param("b_now", posts.c.updated_at))
+)
+# A published thread post lets the next one go now, if it was waiting for it.
+_later = posts.alias("later")
+_NEXT_IN_THREAD = BulkStatement(
+    update(posts)
+    .where(
+        posts.c.thread_id == bindparam("b_thread"),
+        posts.c.state == PostState.SCHEDULED,
+        posts.c.thread_position
+        == select(func.min(_later.c.thread_position))
+        .where(
+            _later.c.thread_id == bindparam("b_thread"),
+            _later.c.thread_position > bindparam("b_position"),
+            _later.c.state != PostState.WITHDRAWN,
+            _later.c.state != PostState.REMOVED,
+        )
+        .scalar_subquery(),
+        (posts.c.due_at.is_(None)) | (posts.c.due_at > _param("b_now", posts.c.due_at)),
+    )
+    .values(due_at=_param("b_now", posts.c.due_at), updated_at=_param("b_now", posts.c.updated_at))
+)
+
+_TARGET = {
+    OutcomeKind.PUBLISHED: PostState.PUBLISHED,
+    OutcomeKind.RETRY: PostState.SCHEDULED,
+    OutcomeKind.DEFERRED: PostState.SCHEDULED,
+    OutcomeKind.REQUEUED: PostState.SCHEDULED,
+    OutcomeKind.HELD: PostState.SCHEDULED,
+    OutcomeKind.FAILED: PostState.FAILED,
+    OutcomeKind.UNKNOWN: PostState.UNKNOWN,
+}
+_ACTION = {
+    OutcomeKind.PUBLISHED: "published",
+    OutcomeKind.RETRY: "retry_scheduled",
+    OutcomeKind.DEFERRED: "paced",
+    OutcomeKind.REQUEUED: "requeued",
+    OutcomeKind.HELD: "held",
+    OutcomeKind.FAILED: "failed",
+    OutcomeKind.UNKNOWN: "outcome_unknown",
+}
+
+
+def _still_mine(session: Session, ids: list[int], owner: str) -> set[int]:
+    query = select(posts.c.id).where(posts.c.id.in_(ids), posts.c.lease_owner == owner)
+    return set(session.scalars(query))
+
+
+def _details(outcome: Outcome) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    if outcome.external_id:
+        details["external_id"] = outcome.external_id
+    if outcome.twin_gap_ms is not None:
+        details["twin_gap_ms"] = outcome.twin_gap_ms
+    if outcome.due_at is not None:
+        details["until"] = outcome.due_at.isoformat()
+    if outcome.attempted:
+        details["attempt"] = outcome.job.post.attempts + 1
+    return details
+
+
+def record_outcomes(
+    session: Session,
+    outcomes: Sequence[Outcome],
+    *,
+    owner: str,
+    actor_label: str,
+    now: datetime,
+) -> Counter[OutcomeKind]:
+    """Write the outcomes this worker still owns, with one audit event each; return the counts."""
+    if not outcomes:
+        return Counter()
+    groups: dict[OutcomeKind, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[outcome.kind].append(outcome)
+    written = 0
+
+    def base(outcome: Outcome) -> dict[str, Any]:
+        return {"b_id": outcome.job.post.id, "b_owner": owner, "b_now": now}
+
+    def run(statement: BulkStatement, rows: list[dict[str, Any]]) -> None:
+        nonlocal written
+        written += statement.execute(session, rows)
+
+    if groups[OutcomeKind.PUBLISHED]:
+        run(
+            _PUBLISHED,
+            [
+                base(o)
+                | {
+                    "b_external_id": o.external_id,
+                    "b_published_at": o.published_at or o.at,
+                    "b_gap": o.twin_gap_ms,
+                    "b_tries": 1 if o.attempted else 0,
+                    "b_first": o.job.first_allowed_at,
+                }
+                for o in groups[OutcomeKind.PUBLISHED]
+            ],
+        )
+    again = groups[OutcomeKind.RETRY] + groups[OutcomeKind.DEFERRED] + groups[OutcomeKind.REQUEUED]
+    if again:
+        run(
+            _AGAIN,
+            [
+                base(o)
+                | {
+                    "b_due": o.due_at or o.job.post.due_at or now,
+                    "b_until": None if o.kind is OutcomeKind.REQUEUED else o.due_at,
+                    "b_reason": o.reason,
+                    "b_error": o.error,
+                    "b_tries": 1 if o.attempted else 0,
+                    "b_first": o.job.first_allowed_at
+                    if o.kind is not OutcomeKind.REQUEUED
+                    else o.job.post.first_allowed_at,
+                }
+                for o in again
+            ],
+        )
+    if groups[OutcomeKind.HELD]:
+        run(
+            _HELD,
+            [
+                base(o) | {"b_due": o.due_at, "b_due2": o.due_at, "b_reason": o.reason}
+                for o in groups[OutcomeKind.HELD]
+            ],
+        )
+    stopped = groups[OutcomeKind.FAILED] + groups[OutcomeKind.UNKNOWN]
+    if stopped:
+        run(
+            _STOPPED,
+            [
+                base(o)
+                | {
+                    "b_state": _TARGET[o.kind],
+                    "b_error": o.error,
+                    "b_reason": o.reason,
+                    "b_tries": 1 if o.attempted else 0,
+                }
+                for o in stopped
+            ],
+        )
+    ids = [outcome.job.post.id for outcome in outcomes]
+    if written == len(ids):
+        owned = set(ids)
+    else:
+        owned = _still_mine(session, ids, owner)
+        lost = sorted(set(ids) - owned)
+        log.warning("lease lost before recording posts %s; another worker settled them", lost)
+    published = [o for o in groups[OutcomeKind.PUBLISHED] if o.job.post.id in owned]
+    left_behind = [
+        o for o in published if o.job.twin_published_at is not None and o.twin_gap_ms is None
+    ]
+    partner_gaps = []
+    for outcome in left_behind:
+        assert outcome.job.twin_published_at is not None
+        gap = ((outcome.published_at or now) - outcome.job.twin_published_at).total_seconds()
+        outcome.twin_gap_ms = round(gap * 1000, 3)
+        partner_gaps.append({"b_id": outcome.job.post.id, "b_gap": outcome.twin_gap_ms})
+        twin_id = outcome.job.post.twin_id
+        if twin_id is not None:
+            partner_gaps.append({"b_id": twin_id, "b_gap": outcome.twin_gap_ms})
+    if partner_gaps:
+        _TWIN_GAP.execute(session, [gap | {"b_now": now} for gap in partner_gaps])
+    threaded = [
+        {"b_thread": o.job.post.thread_id, "b_position": o.job.post.thread_position, "b_now": now}
+        for o in published
+        if o.job.post.thread_id is not None
+    ]
+    if threaded:
+        _NEXT_IN_THREAD.execute(session, threaded)
+    insert_audit(session, _audit_rows(outcomes, owned, actor_label, now))
+    return Counter(o.kind for o in outcomes if o.job.post.id in owned)
+
+
+def _audit_rows(
+    outcomes: Sequence[Outcome], owned: set[int], actor_label: str, now: datetime
+) -> list[dict[str, Any]]:
+    rows = []
+    for outcome in outcomes:
+        post = outcome.job.post
+        if post.id not in owned:
+            continue
+        rows.append(
+            audit_row(
+                outcome.action or _ACTION[outcome.kind],
+                post,
+                actor_label=actor_label,
+                at=now,
+                from_state=PostState.PUBLISHING.value,
+                to_state=_TARGET[outcome.kind].value,
+                comment=outcome.error or outcome.reason or "",
+                details=_details(outcome),
+            )
+        )
+        if outcome.alert:
+            rows.append(
+                audit_row(
+                    "alert_twin_left_behind",
+                    post,
+                    actor_label=actor_label,
+                    at=now,
+                    comment=outcome.alert,
+                )
+            )
+    return rows

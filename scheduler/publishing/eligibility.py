@@ -1,0 +1,310 @@
+"""The rules checked at the moment of publishing, whatever was checked when the post was scheduled.
+
+Invariant 1 again, for a whole claimed batch at once: the current text approved by enough people,
+none of them its author; the twin ready where there is one (or required); the send time and the
+embargo passed; inside the publishing window or carrying an admin override (which never lifts an
+embargo); the post before it in its thread published. A post that may go but is past the grace
+period after it first could is not sent: it is held as missed for a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from scheduler.local_time import describe
+from scheduler.models import PostState
+from scheduler.publishing.facts import Facts
+from scheduler.publishing.rows import ChannelFacts, PostRow
+from scheduler.publishing.window import PublishingWindow, WindowNeverOpens
+
+# How soon to look again when waiting on something another worker is doing right now.
+SHORT_WAIT = timedelta(seconds=1)
+# How soon to look again after two workers each claimed one half of a pair of twins.
+TWIN_RACE_WAIT = timedelta(milliseconds=200)
+# How soon to look again when this worker lacks the channel's platform adapter.
+ADAPTER_MISSING_WAIT = timedelta(minutes=1)
+GONE = (PostState.WITHDRAWN, PostState.REMOVED)
+
+
+class Verdict(StrEnum):
+    """What happens to a claimed post in this pass."""
+
+    PUBLISH = "publish"
+    HOLD = "hold"
+    MISSED = "missed"
+
+
+@dataclass(slots=True)
+class Decision:
+    """The verdict on one post, and what publishing it needs."""
+
+    post: PostRow
+    verdict: Verdict
+    reason: str | None = None
+    #: when it may go (HOLD); None means it waits for a person or for another post
+    until: datetime | None = None
+    first_allowed_at: datetime | None = None
+    reply_to: str | None = None
+    #: the thread predecessor published earlier in this same pass
+    reply_after: int | None = None
+    twin_published_at: datetime | None = None
+    #: the claimed twin that goes straight after (or before) it
+    partner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """The instant and surroundings the rules are checked against."""
+
+    now: datetime
+    window: PublishingWindow
+    grace: timedelta
+    owner: str
+    #: posts claimed earlier in this pass whose results are not recorded yet
+    in_pass: Collection[int] = ()
+    #: decisions taken earlier in the same pass (dry runs simulate a pass without claiming)
+    prior: Mapping[int, Decision] = field(default_factory=dict)
+    platform_known: Callable[[str], bool] = lambda _name: True
+
+
+def _state_text(state: PostState) -> str:
+    return {
+        PostState.IN_REVIEW: "in review",
+        PostState.APPROVED: "approved but not scheduled",
+    }.get(state, state.value)
+
+
+def _may_go(instant: datetime, context: RuleContext) -> str:
+    return f"; it may go at {describe(instant, context.window.zone)}"
+
+
+def _hold(post: PostRow, reason: str, until: datetime | None) -> Decision:
+    return Decision(post, Verdict.HOLD, reason=reason, until=until)
+
+
+def judge(batch: Sequence[PostRow], facts: Facts, context: RuleContext) -> dict[int, Decision]:
+    """Return the verdict on every post of a claimed batch."""
+    decisions: dict[int, Decision] = {}
+    # Thread posts after the others, in thread order, so a predecessor is judged first.
+    ordered = sorted(
+        batch,
+        key=lambda row: (row.thread_id is not None, row.thread_id or 0, row.thread_position or 0),
+    )
+    for post in ordered:
+        decisions[post.id] = _judge_one(post, facts, context, decisions)
+    _pair_twins(decisions, facts)
+    return decisions
+
+
+def _judge_one(
+    post: PostRow, facts: Facts, context: RuleContext, decisions: Mapping[int, Decision]
+) -> Decision:
+    channel = facts.channels[post.channel_id]
+    if not channel.active:
+        return _hold(post, f"The channel {channel.handle} is switched off", None)
+    if not context.platform_known(channel.platform):
+        return _hold(
+            post,
+            f"No adapter for the platform {channel.platform!r} is installed where the worker runs",
+            context.now + ADAPTER_MISSING_WAIT,
+        )
+    have, need = facts.approvals.get(post.id, 0), channel.approvals_required
+    if have < need:
+        return _hold(
+            post,
+            f"Not cleared: its current text has {have} of the {need} approval"
+            f"{'s' if need > 1 else ''} it needs (its author's own never counts)",
+            None,
+        )
+    twin = _twin_rule(post, channel, facts, context)
+    if isinstance(twin, Decision):
+        return twin
+    try:
+        timing = _time_rule(post, channel, facts, context)
+    except WindowNeverOpens as error:
+        return _hold(post, str(error), None)
+    if isinstance(timing, Decision):
+        return timing
+    thread = _thread_rule(post, facts, context, decisions)
+    if thread.verdict is Verdict.HOLD:
+        return thread
+    first_allowed = timing
+    if context.now - first_allowed > context.grace:
+        minutes = int(context.grace.total_seconds() // 60)
+        return Decision(
+            post,
+            Verdict.MISSED,
+            reason=(
+                f"Missed: it could go from {describe(first_allowed, context.window.zone)} but "
+                f"had not gone {minutes} minutes later (was the worker stopped?). Publish it now "
+                "or reschedule it"
+            ),
+            first_allowed_at=first_allowed,
+        )
+    thread.first_allowed_at = first_allowed
+    thread.twin_published_at = twin
+    return thread
+
+
+def _twin_rule(
+    post: PostRow, channel: ChannelFacts, facts: Facts, context: RuleContext
+) -> Decision | datetime | None:
+    """Return a hold, or when its twin went out already (None if that does not apply)."""
+    partner_id = facts.partner_of.get(post.id)
+    if partner_id is None:
+        if channel.requires_twin:
+            return _hold(
+                post,
+                f"{channel.handle} needs every post to have a twin in the other language; add one",
+                None,
+            )
+        return None
+    partner = facts.others.get(partner_id)
+    if partner is None:
+        # Claimed in the same batch: the pair is judged together afterwards.
+        return None
+    if partner.state is PostState.PUBLISHED:
+        return partner.published_at
+    if partner.state in GONE and not channel.requires_twin:
+        return None
+    if partner.state is PostState.PUBLISHING:
+        return _hold(
+            post,
+            f"Its twin #{partner.id} is being published by another worker; twins go together",
+            context.now + SHORT_WAIT,
+        )
+    if partner.state is PostState.SCHEDULED:
+        # Another worker is claiming the twin this very moment. Both step back for a moment,
+        # each for a different time so they do not meet again, and one then takes the pair.
+        return _hold(
+            post,
+            f"Its twin #{partner.id} is being claimed by another worker; twins go together",
+            context.now + TWIN_RACE_WAIT + timedelta(milliseconds=post.id % 800),
+        )
+    partner_channel = facts.channels.get(partner.channel_id)
+    where = f" on {partner_channel.handle}" if partner_channel else ""
+    return _hold(
+        post,
+        f"Waits for its twin #{partner.id}{where}, which is {_state_text(partner.state)}; "
+        "twins go out together",
+        None,
+    )
+
+
+def _allowed_from(
+    start: datetime, channel: ChannelFacts, granted: datetime | None, window: PublishingWindow
+) -> datetime:
+    """Return the first instant from `start` when the window (or an override) lets it go."""
+    opens = window.next_open(start, channel.id)
+    if granted is None:
+        return opens
+    return min(opens, max(start, granted))
+
+
+def _time_rule(
+    post: PostRow, channel: ChannelFacts, facts: Facts, context: RuleContext
+) -> Decision | datetime:
+    """Return a hold, or the first instant the rules allowed it (for the grace period)."""
+    now, window = context.now, context.window
+    release = facts.releases.get(post.release_id) if post.release_id else None
+    embargo = release.embargo_at if release else None
+    send = post.send_at or post.due_at or now
+    base = max(send, embargo) if embargo else send
+    granted = facts.overrides.get(post.id)
+    if base > now:
+        allowed = base if granted is not None else window.next_open(base, channel.id)
+        if release is not None and embargo is not None and embargo > now:
+            why = f"Embargoed until {describe(embargo, window.zone)} (release “{release.title}”)"
+        else:
+            why = f"Not due until {describe(send, window.zone)}"
+        return _hold(post, why + _may_go(allowed, context), allowed)
+    if granted is None:
+        block = window.block_at(now, channel.id)
+        if block is not None:
+            allowed = window.next_open(block.until, channel.id)
+            return _hold(post, block.reason + _may_go(allowed, context), allowed)
+    if post.first_allowed_at is not None:
+        return post.first_allowed_at
+    # Not recorded yet: work it out from the rules, from when it was last due.
+    start = max(base, post.due_at) if post.due_at else base
+    return min(_allowed_from(start, channel, granted, window), now)
+
+
+def _thread_rule(
+    post: PostRow, facts: Facts, context: RuleContext, decisions: Mapping[int, Decision]
+) -> Decision:
+    """Return a publish decision replying to its predecessor, or a hold."""
+    ready = Decision(post, Verdict.PUBLISH)
+    if post.thread_id is None:
+        return ready
+    position = post.thread_position or 0
+    earlier = [
+        member
+        for member in facts.threads.get(post.thread_id, [])
+        if (member.thread_position or 0) < position and member.state not in GONE
+    ]
+    if not earlier:
+        return ready
+    before = earlier[-1]
+    label = f"the post before it in its thread (#{before.id})"
+    if before.state is PostState.PUBLISHED:
+        ready.reply_to = before.external_id
+        return ready
+    decided = decisions.get(before.id) or context.prior.get(before.id)
+    if decided is not None:
+        if decided.verdict is Verdict.PUBLISH:
+            ready.reply_after = before.id
+            return ready
+        return _hold(
+            post,
+            f"Waits for {label}, which is {decided.verdict.value}: {decided.reason}",
+            decided.until if decided.verdict is Verdict.HOLD else None,
+        )
+    if before.state is PostState.PUBLISHING:
+        if before.lease_owner == context.owner and before.id in context.in_pass:
+            ready.reply_after = before.id
+            return ready
+        return _hold(post, f"Waits for {label}, which is being published", context.now + SHORT_WAIT)
+    if before.state is PostState.SCHEDULED:
+        if before.due_at is None:
+            return _hold(post, f"Waits for {label}, which is held: {before.hold_reason}", None)
+        until = max(before.due_at, context.now + SHORT_WAIT)
+        detail = (
+            f"held: {before.hold_reason}"
+            if before.hold_reason
+            else f"due at {describe(before.due_at, context.window.zone)}"
+        )
+        return _hold(post, f"Waits for {label}, which is {detail}", until)
+    return _hold(post, f"Waits for {label}, which is {_state_text(before.state)}", None)
+
+
+def _pair_twins(decisions: dict[int, Decision], facts: Facts) -> None:
+    """Make claimed twins go together, or hold together."""
+    for post_id in sorted(decisions):
+        partner_id = facts.partner_of.get(post_id)
+        if partner_id is None or partner_id not in decisions or partner_id < post_id:
+            continue
+        first, second = decisions[post_id], decisions[partner_id]
+        publishing = [item for item in (first, second) if item.verdict is Verdict.PUBLISH]
+        if len(publishing) == 2:
+            first.partner_id, second.partner_id = partner_id, post_id
+        elif len(publishing) == 1:
+            ready = publishing[0]
+            blocker = second if ready is first else first
+            until = blocker.until if blocker.verdict is Verdict.HOLD else None
+            decisions[ready.post.id] = _hold(
+                ready.post,
+                f"Held with its twin #{blocker.post.id}, which is {blocker.verdict.value}: "
+                f"{blocker.reason}",
+                until,
+            )
+        elif (
+            first.verdict is Verdict.HOLD
+            and second.verdict is Verdict.HOLD
+            and first.until is not None
+            and second.until is not None
+        ):
+            first.until = second.until = max(first.until, second.until)

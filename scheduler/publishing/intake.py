@@ -1,0 +1,87 @@
+"""One claim transaction: claim a batch, check the rules, hold what may not go, audit it all."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from scheduler.models import PostState
+from scheduler.publishing.audit_rows import audit_row, insert_audit
+from scheduler.publishing.claim import claim_due, claim_ids, twin_neighbours
+from scheduler.publishing.eligibility import Decision, RuleContext, Verdict, judge
+from scheduler.publishing.facts import load_facts
+from scheduler.publishing.holds import record_holds
+from scheduler.publishing.plan import Unit, plan
+from scheduler.publishing.runtime import WorkerRuntime
+
+
+@dataclass
+class Intake:
+    """What one claim took, and what it left held or missed."""
+
+    claimed: int = 0
+    held: int = 0
+    missed: int = 0
+    units: list[Unit] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> int:
+        """Return how many posts are to be sent."""
+        return sum(len(unit.jobs) for unit in self.units)
+
+
+def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] = ()) -> Intake:
+    """Claim up to `limit` due posts (and their twins) and commit the claim; return what to send."""
+    owner, label = runtime.owner, runtime.identity.actor_label
+    with runtime.database.session_factory() as session:
+        now = runtime.clock.now()
+        lease_until = now + runtime.settings.worker.lease
+        leaders = claim_due(session, now=now, owner=owner, lease_until=lease_until, limit=limit)
+        if not leaders:
+            session.rollback()
+            return Intake()
+        neighbours = twin_neighbours(session, leaders)
+        partners = claim_ids(
+            session,
+            [row.id for row in neighbours if row.state is PostState.SCHEDULED],
+            now=now,
+            owner=owner,
+            lease_until=lease_until,
+        )
+        claimed_partners = {row.id for row in partners}
+        batch = leaders + partners
+        others = [row for row in neighbours if row.id not in claimed_partners]
+        facts = load_facts(session, batch, others, now=now, channel_cache=runtime.channel_cache)
+        context = RuleContext(
+            now=now,
+            window=runtime.window_with(facts.quiet),
+            grace=runtime.settings.worker.missed_grace,
+            owner=owner,
+            in_pass=in_pass,
+            platform_known=runtime.platforms.known,
+        )
+        decisions = judge(batch, facts, context)
+        stopped = [d for d in decisions.values() if d.verdict is not Verdict.PUBLISH]
+        audit = record_holds(session, stopped, owner=owner, actor_label=label, now=now)
+        audit.extend(
+            audit_row(
+                "claimed",
+                d.post,
+                actor_label=label,
+                at=now,
+                from_state=PostState.SCHEDULED.value,
+                to_state=PostState.PUBLISHING.value,
+            )
+            for d in decisions.values()
+            if d.verdict is Verdict.PUBLISH
+        )
+        insert_audit(session, audit)
+        session.commit()
+    return Intake(
+        claimed=len(batch),
+        held=sum(1 for d in stopped if d.verdict is Verdict.HOLD),
+        missed=sum(1 for d in stopped if d.verdict is Verdict.MISSED),
+        units=plan(decisions, facts, now),
+        decisions=list(decisions.values()),
+    )

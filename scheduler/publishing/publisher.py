@@ -1,0 +1,254 @@
+"""Send one unit (a post, or two twins back to back) through its adapter, and say what happened."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import MutableMapping
+from datetime import datetime
+
+from config import Settings
+from scheduler.clock import Clock
+from scheduler.local_time import describe
+from scheduler.platforms import (
+    MediaItem,
+    OutcomeUnknown,
+    PermanentError,
+    Platform,
+    PlatformError,
+    PublishRequest,
+    TransientError,
+)
+from scheduler.publishing.backoff import retry_delay
+from scheduler.publishing.eligibility import SHORT_WAIT
+from scheduler.publishing.outcomes import Outcome, OutcomeKind
+from scheduler.publishing.pacing import Pacer
+from scheduler.publishing.plan import Job, Unit
+from scheduler.publishing.platform_set import PlatformSet
+
+log = logging.getLogger(__name__)
+
+#: How many times the second twin is tried again at once when it fails after the first went out.
+TWIN_IMMEDIATE_RETRIES = 2
+#: The longest a lane waits for a platform's retry-after before trying a twin again at once.
+TWIN_RETRY_PAUSE_LIMIT = 1.0
+_WAITING = (OutcomeKind.RETRY, OutcomeKind.DEFERRED, OutcomeKind.HELD)
+
+
+class Publisher:
+    """Publish units for one worker: pacing, adapter calls, retries and twin handling."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        platforms: PlatformSet,
+        pacer: Pacer,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.platforms = platforms
+        self.pacer = pacer
+        self.rng = rng or random.Random()  # noqa: S311 - retry jitter, not secrets
+        self.zone = settings.timezone
+
+    def answers_at_once(self, unit: Unit) -> bool:
+        """Return whether every adapter call of the unit returns without waiting on I/O."""
+        return all(
+            self.platforms.get(job.channel.platform).answers_at_once(job.channel.options)
+            for job in unit.jobs
+        )
+
+    def run_unit(self, unit: Unit, seen: MutableMapping[int, Outcome]) -> list[Outcome]:
+        """Send the unit's posts in order and return one outcome per post."""
+        slot = self._pace(unit)
+        if slot is not None:
+            outcomes = [self._deferred(job, slot) for job in unit.jobs]
+        else:
+            first = self._attempt(unit.jobs[0], seen, immediate_retries=0)
+            seen[first.job.post.id] = first
+            outcomes = [first]
+            if len(unit.jobs) > 1:
+                outcomes.append(self._second_twin(unit.jobs[1], first, seen))
+        for outcome in outcomes:
+            seen[outcome.job.post.id] = outcome
+        return outcomes
+
+    def _second_twin(self, job: Job, first: Outcome, seen: MutableMapping[int, Outcome]) -> Outcome:
+        if first.kind is not OutcomeKind.PUBLISHED:
+            # The first was refused or could not go: both hold, neither goes alone.
+            return self._held(
+                job,
+                f"Held with its twin #{first.job.post.id}, which did not go out: "
+                f"{first.reason or first.error}",
+                first.due_at if first.kind in _WAITING else None,
+            )
+        second = self._attempt(job, seen, immediate_retries=TWIN_IMMEDIATE_RETRIES)
+        if second.kind is OutcomeKind.PUBLISHED:
+            gap = (second.answered - first.answered) * 1000
+            first.twin_gap_ms = second.twin_gap_ms = round(gap, 3)
+        else:
+            went = describe(first.published_at or first.at, self.zone)
+            second.alert = (
+                f"Its twin #{first.job.post.id} went out at {went} but this one did not: "
+                f"{second.error or second.reason}"
+            )
+        return second
+
+    def _pace(self, unit: Unit) -> datetime | None:
+        now = self.clock.now()
+        slots = []
+        for job in unit.jobs:
+            try:
+                limit = self.platforms.get(job.channel.platform).rate_limit_for(job.channel.options)
+            except PlatformError:
+                limit = None  # the publish call reports the bad options
+            slot = self.pacer.reserve(job.channel.id, limit, now)
+            if slot is not None:
+                slots.append(slot)
+        return max(slots) if slots else None
+
+    def _request(self, job: Job, reply_to: str | None) -> PublishRequest:
+        media_root = self.settings.media_path
+        return PublishRequest(
+            channel=job.channel.handle,
+            text=job.post.text,
+            idempotency_key=job.post.idempotency_key,
+            reply_to=reply_to,
+            media=tuple(
+                MediaItem(media_root / item.stored_name, item.content_type, item.alt_text)
+                for item in job.media
+            ),
+            options=job.channel.options,
+        )
+
+    def _attempt(
+        self, job: Job, seen: MutableMapping[int, Outcome], *, immediate_retries: int
+    ) -> Outcome:
+        reply_to = job.reply_to
+        if job.reply_after is not None:
+            before = seen.get(job.reply_after)
+            if before is None or before.kind is not OutcomeKind.PUBLISHED:
+                why = (before.reason or before.error) if before else "it has not been sent yet"
+                until = self.clock.now() + SHORT_WAIT if before is None else None
+                if before is not None and before.kind in _WAITING:
+                    until = before.due_at
+                return self._held(
+                    job,
+                    f"Waits for the post before it in its thread (#{job.reply_after}), "
+                    f"which did not go out: {why}",
+                    until,
+                )
+            reply_to = before.external_id
+        adapter = self.platforms.get(job.channel.platform)
+        request = self._request(job, reply_to)
+        tries = 0
+        while True:
+            outcome = self._call(job, adapter, request)
+            if outcome.kind is not OutcomeKind.RETRY or tries >= immediate_retries:
+                return outcome
+            tries += 1
+            time.sleep(min(outcome.retry_after or 0.0, TWIN_RETRY_PAUSE_LIMIT))
+
+    def _call(self, job: Job, adapter: Platform, request: PublishRequest) -> Outcome:
+        try:
+            published = adapter.publish(request)
+        except TransientError as error:
+            return self._retry(job, error.message, error.retry_after)
+        except PermanentError as error:
+            return self._failed(job, error.message)
+        except OutcomeUnknown as error:
+            return self._after_unknown(job, adapter, error.message)
+        except PlatformError as error:
+            return self._failed(job, error.message)
+        except Exception as error:
+            # A bug or a dropped connection inside the adapter: it may have sent the post.
+            log.exception("adapter %s raised while publishing post %s", adapter.name, job.post.id)
+            return self._after_unknown(job, adapter, f"{type(error).__name__}: {error}")
+        return Outcome(
+            job,
+            OutcomeKind.PUBLISHED,
+            self.clock.now(),
+            external_id=published.external_id,
+            published_at=published.published_at,
+            attempted=True,
+            answered=time.perf_counter(),
+        )
+
+    def _after_unknown(self, job: Job, adapter: Platform, message: str) -> Outcome:
+        """Ask the platform whether it has the post before deciding anything."""
+        now = self.clock.now()
+        if not adapter.supports_lookup:
+            return self._unknown(job, message)
+        try:
+            found = adapter.lookup(
+                job.channel.handle, job.post.idempotency_key, job.channel.options
+            )
+        except Exception as error:
+            return self._unknown(job, f"{message}; asking the platform failed too: {error}")
+        if found is not None:
+            return Outcome(
+                job,
+                OutcomeKind.PUBLISHED,
+                now,
+                external_id=found.external_id,
+                published_at=found.published_at,
+                attempted=True,
+                answered=time.perf_counter(),
+            )
+        return self._retry(job, f"{message}; the platform does not have it", None)
+
+    def _retry(self, job: Job, message: str, retry_after: float | None) -> Outcome:
+        now = self.clock.now()
+        attempt = job.post.attempts + 1
+        limit = self.settings.retry.max_attempts
+        if attempt >= limit:
+            return self._failed(job, f"Gave up after {attempt} tries: {message}")
+        delay = retry_delay(attempt, self.settings.retry, retry_after=retry_after, rng=self.rng)
+        due = now + delay
+        return Outcome(
+            job,
+            OutcomeKind.RETRY,
+            now,
+            error=message,
+            due_at=due,
+            reason=(
+                f"The platform failed (try {attempt} of {limit}): {message}; trying again at "
+                f"{describe(due, self.zone)}"
+            ),
+            attempted=True,
+            retry_after=retry_after,
+        )
+
+    def _failed(self, job: Job, message: str) -> Outcome:
+        return Outcome(job, OutcomeKind.FAILED, self.clock.now(), error=message, attempted=True)
+
+    def _unknown(self, job: Job, message: str) -> Outcome:
+        return Outcome(
+            job,
+            OutcomeKind.UNKNOWN,
+            self.clock.now(),
+            error=message,
+            reason=(
+                "The platform may or may not have this post and cannot be asked: check the "
+                "channel, then mark it published or retry it"
+            ),
+            attempted=True,
+        )
+
+    def _held(self, job: Job, reason: str, until: datetime | None) -> Outcome:
+        return Outcome(job, OutcomeKind.HELD, self.clock.now(), reason=reason, due_at=until)
+
+    def _deferred(self, job: Job, slot: datetime) -> Outcome:
+        return Outcome(
+            job,
+            OutcomeKind.DEFERRED,
+            self.clock.now(),
+            due_at=slot,
+            reason=(
+                f"Paced to the platform's limit on {job.channel.handle}; it goes at "
+                f"{describe(slot, self.zone)}"
+            ),
+        )

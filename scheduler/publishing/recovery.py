@@ -1,0 +1,144 @@
+"""Resolve posts whose worker died mid-publish: ask the platform, never send blindly.
+
+A lease that expired means its worker stopped (or stalled past renewal). This worker takes the
+lease over, asks the adapter whether the post's idempotency key was published, and records:
+found -> published; not found -> scheduled again (its due time and grace unchanged, so a post
+that is now too late is held as missed rather than sent late); the platform cannot be asked ->
+unknown, for a person to check.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from scheduler.models import PostState
+from scheduler.publishing.complete import record_outcomes
+from scheduler.publishing.facts import load_channels
+from scheduler.publishing.outcomes import Outcome, OutcomeKind
+from scheduler.publishing.plan import Job
+from scheduler.publishing.rows import POST_COLUMNS, PUBLISHING, PostRow, posts
+from scheduler.publishing.runtime import WorkerRuntime
+
+
+def _take_over(
+    session: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
+) -> list[tuple[PostRow, str | None]]:
+    """Take over up to `limit` expired leases; return the posts and who held them."""
+    query = (
+        select(posts.c.id, posts.c.lease_owner)
+        .where(
+            posts.c.state == PUBLISHING,
+            posts.c.lease_expires_at < now,
+            # Never our own: this process is alive and renews them (see heartbeat).
+            posts.c.lease_owner != owner,
+        )
+        .order_by(posts.c.lease_expires_at, posts.c.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    previous = dict(session.execute(query).all())
+    if not previous:
+        return []
+    statement = (
+        update(posts)
+        .where(
+            posts.c.id.in_(list(previous)),
+            posts.c.state == PostState.PUBLISHING,
+            posts.c.lease_expires_at < now,
+        )
+        .values(lease_owner=owner, lease_expires_at=lease_until, version=posts.c.version + 1)
+        .returning(*POST_COLUMNS)
+    )
+    return [
+        (row, previous.get(row.id))
+        for row in (PostRow.from_row(item) for item in session.execute(statement))
+    ]
+
+
+def _resolve(runtime: WorkerRuntime, job: Job, previous_owner: str | None) -> Outcome:
+    now = runtime.clock.now()
+    who = (previous_owner or "").split("/")[0] or "another worker"
+    try:
+        adapter = runtime.platforms.get(job.channel.platform)
+        if not adapter.supports_lookup:
+            raise LookupError(f"the {job.channel.platform} platform cannot look posts up")
+        found = adapter.lookup(job.channel.handle, job.post.idempotency_key, job.channel.options)
+    except Exception as error:
+        return Outcome(
+            job,
+            OutcomeKind.UNKNOWN,
+            now,
+            error=f"Worker {who} stopped while publishing it, and asking the platform failed: "
+            f"{error}",
+            reason="It may or may not be on the platform: check the channel, then mark it "
+            "published or retry it",
+            attempted=True,
+            action="recovered",
+        )
+    if found is not None:
+        return Outcome(
+            job,
+            OutcomeKind.PUBLISHED,
+            now,
+            external_id=found.external_id,
+            published_at=found.published_at,
+            reason=f"Worker {who} stopped after the platform accepted it",
+            attempted=True,
+            action="recovered",
+        )
+    return Outcome(
+        job,
+        OutcomeKind.REQUEUED,
+        now,
+        due_at=job.post.due_at,
+        reason=f"Worker {who} stopped before the platform had it; it goes again",
+        action="recovered",
+    )
+
+
+def recover_expired(runtime: WorkerRuntime) -> Counter[OutcomeKind]:
+    """Resolve every expired lease, a batch at a time; return what became of the posts."""
+    totals: Counter[OutcomeKind] = Counter()
+    owner = runtime.owner
+    while True:
+        with runtime.database.session_factory() as session:
+            now = runtime.clock.now()
+            taken = _take_over(
+                session,
+                now=now,
+                owner=owner,
+                lease_until=now + runtime.settings.worker.lease,
+                limit=runtime.settings.worker.batch_size,
+            )
+            channels = load_channels(session, {row.channel_id for row, _ in taken}, {})
+            session.commit()
+        if not taken:
+            return totals
+        outcomes: Sequence[Outcome] = [
+            _resolve(
+                runtime,
+                Job(
+                    post=row,
+                    channel=channels[row.channel_id],
+                    first_allowed_at=row.first_allowed_at or row.due_at or now,
+                ),
+                previous,
+            )
+            for row, previous in taken
+        ]
+        runtime.platforms.sync()
+        with runtime.database.session_factory() as session:
+            totals += record_outcomes(
+                session,
+                outcomes,
+                owner=owner,
+                actor_label=runtime.identity.actor_label,
+                now=runtime.clock.now(),
+            )
+            session.commit()

@@ -1,0 +1,152 @@
+"""One publishing pass: claim, send and record, batch after batch, until nothing is due.
+
+The pass is a pipeline. While lanes send one batch, the pass claims the next (up to twice the
+batch size in flight) and records whatever outcomes are ready, one transaction per group. Each
+claim looks at the clock again, so a post that comes due while a long pass runs joins it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scheduler.publishing.complete import record_outcomes
+from scheduler.publishing.intake import take_batch
+from scheduler.publishing.lanes import LaneSet
+from scheduler.publishing.outcomes import Outcome, OutcomeKind
+from scheduler.publishing.runtime import WorkerRuntime
+
+log = logging.getLogger(__name__)
+
+#: The first claim of a pass is small, so the first post goes out within milliseconds.
+FIRST_BATCH = 50
+#: How long the pass waits for lanes before looking for newly due posts again.
+LANE_WAIT_SECONDS = 0.2
+#: Posts claimed and not yet recorded, in batches: enough to keep lanes busy while recording.
+IN_FLIGHT_BATCHES = 4
+#: While claiming goes on, outcomes are recorded this many batches at a time.
+RECORD_BATCHES = 2
+
+
+@dataclass
+class PassReport:
+    """What one pass did."""
+
+    started_at: datetime
+    finished_at: datetime | None = None
+    claimed: int = 0
+    held: int = 0
+    missed: int = 0
+    outcomes: Counter[OutcomeKind] = field(default_factory=Counter)
+
+    @property
+    def published(self) -> int:
+        """Return how many posts went out."""
+        return self.outcomes[OutcomeKind.PUBLISHED]
+
+    @property
+    def held_total(self) -> int:
+        """Return how many posts were held back (rules, twins, threads, pacing, retries)."""
+        return (
+            self.held
+            + self.outcomes[OutcomeKind.HELD]
+            + self.outcomes[OutcomeKind.DEFERRED]
+            + self.outcomes[OutcomeKind.RETRY]
+        )
+
+    def summary(self) -> str:
+        """Return one line for logs and the command line."""
+        parts = [
+            f"published {self.published}",
+            f"held {self.held + self.outcomes[OutcomeKind.HELD]}",
+            f"missed {self.missed}",
+            f"retrying {self.outcomes[OutcomeKind.RETRY]}",
+            f"paced {self.outcomes[OutcomeKind.DEFERRED]}",
+            f"failed {self.outcomes[OutcomeKind.FAILED]}",
+            f"unknown {self.outcomes[OutcomeKind.UNKNOWN]}",
+        ]
+        return ", ".join(parts)
+
+
+def run_pass(runtime: WorkerRuntime, *, stop: threading.Event | None = None) -> PassReport:
+    """Publish everything due, in as many batches as it takes; return what happened."""
+    runtime.channel_cache.clear()
+    seen: dict[int, Outcome] = {}
+    lanes = LaneSet(
+        runtime.pool,
+        lambda unit: runtime.publisher.run_unit(unit, seen),
+        runtime.clock.now,
+        runners=runtime.settings.worker.max_concurrency,
+        at_once=runtime.publisher.answers_at_once,
+    )
+    try:
+        return _pipeline(runtime, lanes, stop)
+    finally:
+        lanes.close()
+
+
+def _pipeline(runtime: WorkerRuntime, lanes: LaneSet, stop: threading.Event | None) -> PassReport:
+    report = PassReport(started_at=runtime.clock.now())
+    in_flight: set[int] = set()
+    pending: list[Outcome] = []
+    batch_size = runtime.settings.worker.batch_size
+    cap = IN_FLIGHT_BATCHES * batch_size
+    limit = min(FIRST_BATCH, batch_size)
+    failure: BaseException | None = None
+    while True:
+        claimed = 0
+        if failure is None and not (stop is not None and stop.is_set()) and len(in_flight) < cap:
+            try:
+                intake = take_batch(
+                    runtime, limit=min(limit, cap - len(in_flight)), in_pass=in_flight
+                )
+            except Exception as error:
+                # Finish what is in flight before giving up, so nothing waits for its lease.
+                log.exception("claiming posts failed")
+                failure = error
+            else:
+                limit = batch_size
+                claimed = intake.claimed
+                report.claimed += intake.claimed
+                report.held += intake.held
+                report.missed += intake.missed
+                for unit in intake.units:
+                    in_flight.update(job.post.id for job in unit.jobs)
+                lanes.submit(intake.units)
+        busy = claimed > 0 and len(in_flight) < cap
+        sending = len(in_flight) > len(pending)
+        wait = LANE_WAIT_SECONDS if sending and not busy and not pending else None
+        pending.extend(lanes.collect(wait=wait))
+        # Record in large groups while claiming goes on (each group costs one fsync of the
+        # ledger and one transaction), and at once when there is nothing else to do.
+        recorded = False
+        if pending and (len(pending) >= RECORD_BATCHES * batch_size or not busy):
+            report.outcomes += _record(runtime, pending)
+            in_flight.difference_update(outcome.job.post.id for outcome in pending)
+            pending = []
+            recorded = True
+        # Recording can release posts (the next in a thread): look once more before stopping.
+        if claimed == 0 and not in_flight and not recorded:
+            break
+    report.finished_at = runtime.clock.now()
+    if failure is not None:
+        raise failure
+    return report
+
+
+def _record(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeKind]:
+    # The platforms must hold what they accepted before it is recorded as published.
+    runtime.platforms.sync()
+    with runtime.database.session_factory() as session:
+        counts = record_outcomes(
+            session,
+            outcomes,
+            owner=runtime.owner,
+            actor_label=runtime.identity.actor_label,
+            now=runtime.clock.now(),
+        )
+        session.commit()
+    return counts

@@ -1,0 +1,82 @@
+"""What one worker keeps between passes: its adapters, lane threads, pacing and caches."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from config import Settings
+from scheduler.clock import Clock, SystemClock
+from scheduler.database import Database
+from scheduler.publishing.identity import WorkerIdentity
+from scheduler.publishing.pacing import Pacer
+from scheduler.publishing.platform_set import PlatformSet
+from scheduler.publishing.publisher import Publisher
+from scheduler.publishing.rows import ChannelFacts
+from scheduler.publishing.window import PublishingWindow, QuietSpan
+
+
+class WorkerRuntime:
+    """The long-lived parts of a worker, shared by its passes and its lease reaper."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        identity: WorkerIdentity | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.identity = identity or WorkerIdentity.current()
+        self.platforms = PlatformSet(settings, self.clock)
+        self.pacer = Pacer()
+        self.publisher = Publisher(settings, self.clock, self.platforms, self.pacer, rng)
+        self.window = PublishingWindow(settings)
+        self.configured_quiet = tuple(
+            QuietSpan(period.name, period.starts_at, period.ends_at)
+            for period in settings.quiet_periods
+        )
+        self.channel_cache: dict[int, ChannelFacts] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._last_window: PublishingWindow | None = None
+
+    @property
+    def owner(self) -> str:
+        """Return the lease owner name of this worker process."""
+        return self.identity.lease_owner
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """Return the bounded pool lanes run on (settings.worker.max_concurrency threads)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.settings.worker.max_concurrency,
+                thread_name_prefix="gatepost-lane",
+            )
+        return self._pool
+
+    def window_with(self, quiet: tuple[QuietSpan, ...]) -> PublishingWindow:
+        """Return the publishing window with the configured and the admins' quiet periods."""
+        spans = self.configured_quiet + quiet
+        last = self._last_window
+        if last is None or last.quiet_periods != spans:
+            # A new window forgets the answers the last one remembered.
+            last = self._last_window = self.window.with_quiet_periods(spans)
+        return last
+
+    def close(self) -> None:
+        """Wait for lanes to finish and release the threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> WorkerRuntime:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.close()

@@ -1,0 +1,231 @@
+"""The worker service: APScheduler 3 runs the worker's own few jobs, never one job per post.
+
+APScheduler cannot share a job store between processes and drops a burst's jobs once they are a
+second late, so posts live in the posts table and the jobs here only say when to look: the
+publishing pass (on a short interval), the lease reaper and the heartbeat, declared once in
+`jobs()` with stable ids, in a MemoryJobStore, `coalesce=True`, `misfire_grace_time=None`. After
+each pass a one-off "wake-up" job is set for the exact instant the next post is due.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from config import Settings
+from scheduler.clock import Clock, SystemClock
+from scheduler.database import Database
+from scheduler.publishing.heartbeat import beat, renew_leases
+from scheduler.publishing.identity import WorkerIdentity
+from scheduler.publishing.recovery import recover_expired
+from scheduler.publishing.run_pass import PassReport, run_pass
+from scheduler.publishing.runtime import WorkerRuntime
+from scheduler.publishing.status import next_due
+
+log = logging.getLogger(__name__)
+
+WAKE_UP_JOB = "wake-up"
+#: When a post is due but could not be claimed (another worker has it), look again this soon.
+BUSY_RETRY = timedelta(milliseconds=50)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One of the worker's periodic jobs."""
+
+    id: str
+    func: Callable[[], None]
+    every: timedelta
+
+
+class WorkerService:
+    """A publishing worker running in the background of this process until stopped."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        identity: WorkerIdentity | None = None,
+    ) -> None:
+        self.runtime = WorkerRuntime(database, settings, clock=clock, identity=identity)
+        self.settings = settings
+        # Heartbeats are about this process being alive, so they use the real clock.
+        self.wall_clock = SystemClock()
+        self._stopping = threading.Event()
+        self._pass_lock = threading.Lock()
+        self._again = threading.Event()
+        self._scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": JobExecutor(max_workers=4)},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+            timezone=UTC,
+        )
+        self.last_pass: PassReport | None = None
+
+    @property
+    def identity(self) -> WorkerIdentity:
+        """Return who this worker is."""
+        return self.runtime.identity
+
+    def jobs(self) -> list[JobSpec]:
+        """Return the worker's periodic jobs (the one place they are declared)."""
+        worker = self.settings.worker
+        return [
+            JobSpec("publish-pass", self.run_passes, worker.poll_interval),
+            JobSpec(
+                "lease-reaper",
+                self.reap_leases,
+                max(min(worker.lease / 2, timedelta(seconds=30)), timedelta(milliseconds=500)),
+            ),
+            JobSpec("heartbeat", self.heartbeat, worker.heartbeat_interval),
+        ]
+
+    def start(self) -> None:
+        """Record the start, then run every job now and on its interval."""
+        # Load the adapters now, not when the first post is due (finding entry points is slow).
+        self.runtime.platforms.check_settings()
+        self._record(started=True)
+        now = datetime.now(UTC)
+        for spec in self.jobs():
+            self._scheduler.add_job(
+                spec.func,
+                IntervalTrigger(seconds=spec.every.total_seconds(), timezone=UTC),
+                id=spec.id,
+                name=spec.id,
+                replace_existing=True,
+                next_run_time=now,
+                # A second instance only asks the running pass to look again (see run_passes).
+                max_instances=2 if spec.id == "publish-pass" else 1,
+            )
+        self._scheduler.start()
+        log.info("worker %s started", self.identity.worker_id)
+
+    def stop(self) -> None:
+        """Stop claiming, let the posts in flight finish, and record the stop."""
+        self._stopping.set()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        self.runtime.close()
+        self._record(stopped=True)
+        log.info("worker %s stopped", self.identity.worker_id)
+
+    def wake_at(self, instant: datetime) -> None:
+        """Run a pass at exactly this instant (or now, if it has passed)."""
+        if self._stopping.is_set() or not self._scheduler.running:
+            return
+        self._scheduler.add_job(
+            self.run_passes,
+            DateTrigger(run_date=instant, timezone=UTC),
+            id=WAKE_UP_JOB,
+            name=WAKE_UP_JOB,
+            replace_existing=True,
+            max_instances=2,
+        )
+
+    def run_passes(self) -> None:
+        """Run passes until nothing more is due; if one is running, ask it to look again."""
+        if not self._pass_lock.acquire(blocking=False):
+            self._again.set()
+            return
+        try:
+            while not self._stopping.is_set():
+                self._again.clear()
+                report = run_pass(self.runtime, stop=self._stopping)
+                self.last_pass = report
+                self._record(last_pass=report)
+                self._schedule_next()
+                if not self._again.is_set():
+                    break
+        except Exception:
+            log.exception("publishing pass failed; trying again at the next interval")
+        finally:
+            self._pass_lock.release()
+
+    def _schedule_next(self) -> None:
+        with self.runtime.database.read_session_factory() as session:
+            due = next_due(session)
+        if due is None:
+            return
+        now = self.runtime.clock.now()
+        if due <= now:
+            # Due but not claimable just now (held by another worker's claim): look again soon.
+            due = now + BUSY_RETRY
+        self.wake_at(due)
+
+    def reap_leases(self) -> None:
+        """Resolve the posts of workers that died mid-publish."""
+        try:
+            recovered = recover_expired(self.runtime)
+        except Exception:
+            log.exception("recovering expired leases failed")
+            return
+        if recovered:
+            log.warning("recovered posts from stopped workers: %s", dict(recovered))
+            self.wake_at(self.runtime.clock.now())
+
+    def heartbeat(self) -> None:
+        """Say this worker is alive, and keep its leases on the posts it is sending."""
+        try:
+            with self.runtime.database.session_factory() as session:
+                renew_leases(
+                    session,
+                    self.runtime.owner,
+                    now=self.runtime.clock.now(),
+                    lease=self.settings.worker.lease,
+                )
+                session.commit()
+            self._record()
+        except Exception:
+            log.exception("heartbeat failed")
+
+    def _record(self, **changes: Any) -> None:
+        last_pass = changes.pop("last_pass", None)
+        if last_pass is not None:
+            changes["last_pass"] = (
+                self.wall_clock.now(),
+                last_pass.published,
+                last_pass.held_total,
+            )
+        with self.runtime.database.session_factory() as session:
+            beat(session, self.identity, now=self.wall_clock.now(), **changes)
+            session.commit()
+
+
+def run_once(
+    database: Database,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    identity: WorkerIdentity | None = None,
+) -> tuple[PassReport, int]:
+    """Resolve expired leases, run one pass, and return it with the number of posts recovered."""
+    wall = SystemClock()
+    with WorkerRuntime(database, settings, clock=clock, identity=identity) as runtime:
+        runtime.platforms.check_settings()
+        with database.session_factory() as session:
+            beat(session, runtime.identity, now=wall.now(), started=True)
+            session.commit()
+        recovered = recover_expired(runtime)
+        report = run_pass(runtime)
+        with database.session_factory() as session:
+            beat(
+                session,
+                runtime.identity,
+                now=wall.now(),
+                last_pass=(wall.now(), report.published, report.held_total),
+                stopped=True,
+            )
+            session.commit()
+    return report, sum(recovered.values())

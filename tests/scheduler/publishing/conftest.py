@@ -1,0 +1,118 @@
+"""Fixtures for publishing: factories, a worker on the test's transaction, a controlled clock."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings, load_settings
+from scheduler.clock import FixedClock
+from scheduler.database import Database
+from scheduler.models import AuditEvent, Post
+from scheduler.platforms.mock_ledger import read_ledger
+from scheduler.publishing.identity import WorkerIdentity
+from scheduler.publishing.recovery import recover_expired
+from scheduler.publishing.run_pass import PassReport, run_pass
+from scheduler.publishing.runtime import WorkerRuntime
+from tests.support.publishing_factories import PublishingFactory
+
+
+@pytest.fixture
+def factory(session: Session) -> PublishingFactory:
+    """Return the publishing factory bound to the test's session."""
+    return PublishingFactory(session)
+
+
+def make_settings(database: Database, tmp_path: Path, **overrides: Any) -> Settings:
+    """Return test settings with a ledger in tmp_path, changed by the overrides."""
+    values: dict[str, Any] = {
+        "instance_path": str(tmp_path / "instance"),
+        "database_url": database.url,
+        "secret_key": "test-secret-key-that-is-long-enough",
+        "mock_ledger": str(tmp_path / "ledger.jsonl"),
+        "retry": {"base_delay_seconds": 30, "max_delay_seconds": 900, "max_attempts": 3},
+    }
+    values.update(overrides)
+    return load_settings({}, overrides=values)
+
+
+@dataclass
+class Worker:
+    """A worker on the test's rolled-back transaction, driven by a fixed clock."""
+
+    runtime: WorkerRuntime
+    clock: FixedClock
+    session: Session
+
+    @property
+    def settings(self) -> Settings:
+        """Return the worker's settings."""
+        return self.runtime.settings
+
+    def run_at(self, instant: datetime) -> PassReport:
+        """Run one pass as if it were `instant`, then forget what the test session cached."""
+        self.clock.set(instant)
+        recover_expired(self.runtime)
+        report = run_pass(self.runtime)
+        self.session.expire_all()
+        return report
+
+    def ledger(self) -> list[dict[str, Any]]:
+        """Return the mock ledger's events."""
+        return read_ledger(self.settings.mock_ledger_path)
+
+    def published_keys(self) -> list[str]:
+        """Return the idempotency keys the mock platform published, in order."""
+        return [e["idempotency_key"] for e in self.ledger() if e["event"] == "published"]
+
+    def actions(self, post: Post) -> list[str]:
+        """Return the audit actions recorded for the post, oldest first."""
+        return list(
+            self.session.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.post_id == post.id)
+                .order_by(AuditEvent.id)
+            )
+        )
+
+
+@pytest.fixture
+def make_worker(
+    database: Database,
+    session_factory: sessionmaker[Session],
+    session: Session,
+    tmp_path: Path,
+) -> Iterator[Callable[..., Worker]]:
+    """Return a function that builds a worker with settings overrides."""
+    runtimes: list[WorkerRuntime] = []
+
+    def make(worker_id: str = "test-worker", **overrides: Any) -> Worker:
+        settings = make_settings(database, tmp_path, **overrides)
+        clock = FixedClock(datetime.fromisoformat("2026-01-01T00:00:00+00:00"))
+        runtime = WorkerRuntime(
+            database.with_session_factory(session_factory),
+            settings,
+            clock=clock,
+            identity=WorkerIdentity(worker_id, "testhost", 4242),
+            rng=random.Random(7),
+        )
+        runtimes.append(runtime)
+        return Worker(runtime, clock, session)
+
+    yield make
+    for runtime in runtimes:
+        runtime.close()
+
+
+@pytest.fixture
+def worker(make_worker: Callable[..., Worker]) -> Worker:
+    """Return a worker with default settings (Mon-Fri 09:00-17:00 Europe/London, England)."""
+    return make_worker()

@@ -1,0 +1,113 @@
+"""The worker service: its job list, waking at the exact due instant, heartbeats, a clean stop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from config import Settings, load_settings
+from scheduler import schema
+from scheduler.database import Database
+from scheduler.models import Post, PostState, WorkerHeartbeat
+from scheduler.platforms.mock_ledger import read_ledger
+from scheduler.publishing.identity import WorkerIdentity
+from scheduler.publishing.service import WorkerService
+from tests.support.publishing_factories import PublishingFactory
+
+
+@pytest.fixture
+def live_database(backend: str, make_database_url: Callable[[str], str]) -> Iterator[Database]:
+    """Yield a migrated database of its own: the service commits from its own threads."""
+    db = Database(make_database_url(backend))
+    schema.upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+def service_settings(database: Database, tmp_path: Path, **worker: Any) -> Settings:
+    return load_settings(
+        {},
+        overrides={
+            "instance_path": str(tmp_path / "instance"),
+            "database_url": database.url,
+            "secret_key": "test-secret-key-that-is-long-enough",
+            "mock_ledger": str(tmp_path / "ledger.jsonl"),
+            "worker": {"poll_interval_seconds": 60, "heartbeat_seconds": 1, **worker},
+        },
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def test_the_worker_declares_its_few_jobs_once_with_stable_ids(
+    live_database: Database, tmp_path: Path
+) -> None:
+    service = WorkerService(live_database, service_settings(live_database, tmp_path))
+    assert [job.id for job in service.jobs()] == ["publish-pass", "lease-reaper", "heartbeat"]
+    assert service.jobs()[0].every == timedelta(seconds=60)
+
+
+def test_a_post_goes_at_its_due_instant_not_at_the_next_poll(
+    live_database: Database, tmp_path: Path
+) -> None:
+    settings = service_settings(live_database, tmp_path)
+    due = datetime.now(UTC) + timedelta(seconds=1.5)
+    with live_database.session_factory() as session:
+        factory = PublishingFactory(session)
+        post = factory.post(factory.channel(), send_at=due)
+        factory.override(post)  # whatever time of day the test runs
+        session.commit()
+        post_id = post.id
+    service = WorkerService(live_database, settings, identity=WorkerIdentity("svc", "host", 1))
+    service.start()
+    try:
+
+        def published() -> bool:
+            with live_database.read_session_factory() as check:
+                return check.get(Post, post_id).state is PostState.PUBLISHED  # type: ignore[union-attr]
+
+        wait_for(published)
+    finally:
+        service.stop()
+    (line,) = read_ledger(settings.mock_ledger_path)
+    went = datetime.fromisoformat(line["published_at"])
+    # The poll interval is a minute: only the wake-up at the due instant explains this.
+    assert due <= went < due + timedelta(seconds=2)
+    with live_database.read_session_factory() as session:
+        heartbeat = session.get(WorkerHeartbeat, "svc")
+        assert heartbeat is not None
+        assert heartbeat.last_pass_at is not None
+        assert heartbeat.stopped_at is not None
+
+
+def test_stopping_finishes_the_posts_in_flight(live_database: Database, tmp_path: Path) -> None:
+    settings = service_settings(live_database, tmp_path)
+    now = datetime.now(UTC)
+    with live_database.session_factory() as session:
+        factory = PublishingFactory(session)
+        channel = factory.channel(platform_options={"latency_ms": 200})
+        for _ in range(4):
+            factory.override(factory.post(channel, send_at=now))
+        session.commit()
+    service = WorkerService(live_database, settings)
+    service.start()
+    try:
+        wait_for(lambda: len(read_ledger(settings.mock_ledger_path)) >= 1)
+    finally:
+        service.stop()
+    with live_database.read_session_factory() as session:
+        states = set(session.scalars(select(Post.state)))
+    assert states == {PostState.PUBLISHED}
