@@ -1,1 +1,1 @@
-"""Publishing: rules checked at the moment of publishing, the worker, and people's interventions."""
+"""Publishing: the rules checked at the moment of publishing, the worker, and admin overrides."""

@@ -1,4 +1,4 @@
-"""Fixtures for domain tests: the test platform adapter and the factory."""
+"""Fixtures for domain tests: the factory."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from tests.support.factories import Factory
-from tests.support.platforms import example_platform
-
-__all__ = ["example_platform"]
-
-
-@pytest.fixture(autouse=True)
-def _platform(example_platform: object) -> None:
-    """Measure texts with the test adapter in every domain test."""
 
 
 @pytest.fixture

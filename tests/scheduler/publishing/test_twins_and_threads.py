@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from scheduler.clearance import retry
 from scheduler.models import Post, PostState
 from scheduler.platforms.mock import MockPlatform
-from scheduler.publishing.interventions import retry
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.publishing_factories import PublishingFactory
 
@@ -70,7 +70,7 @@ def test_if_the_first_twin_is_refused_both_hold(
     # A person fixes the channel and retries: both go, together.
     english.platform_options = {}
     session.flush()
-    retry(session, first, by=factory.admin, now=AT + timedelta(minutes=5))
+    retry(session, first, by=factory.admin, settings=worker.settings, now=AT + timedelta(minutes=5))
     worker.run_at(AT + timedelta(minutes=5))
     assert first.state is second.state is PostState.PUBLISHED
     assert worker.published_keys() == [first.idempotency_key, second.idempotency_key]
@@ -235,7 +235,9 @@ def test_a_failed_thread_post_holds_the_rest_until_it_goes(
 
     channel.platform_options = {}
     session.flush()
-    retry(session, second, by=factory.admin, now=AT + timedelta(minutes=2))
+    retry(
+        session, second, by=factory.admin, settings=worker.settings, now=AT + timedelta(minutes=2)
+    )
     worker.run_at(AT + timedelta(minutes=2))
     assert second.state is third.state is PostState.PUBLISHED
     replies = {e["external_id"]: e["reply_to"] for e in worker.ledger()}

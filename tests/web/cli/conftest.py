@@ -1,4 +1,4 @@
-"""Fixtures for command-line tests: the test platform adapter and a fresh database per test."""
+"""Fixtures for command-line tests: a fresh database per test."""
 
 from __future__ import annotations
 
@@ -8,15 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.support.platforms import example_platform
 from web.cli import main
-
-__all__ = ["example_platform"]
-
-
-@pytest.fixture(autouse=True)
-def _platform(example_platform: object) -> None:
-    """Measure texts with the test adapter in every command-line test."""
 
 
 class Gatepost:

@@ -152,8 +152,8 @@ def test_release_times_are_local_and_dst_gaps_and_repeats_are_explicit(gatepost:
     gap = gatepost("releases", "create", "--title", "Gap", "--embargo", "2030-03-31 01:30",
                    expect=1)  # fmt: skip
     assert gap.stderr == (
-        "gatepost: error: --embargo: 2030-03-31 01:30 does not exist in Europe/London: the clocks "
-        "go forward one hour that night; choose a time before or after the change\n"
+        "gatepost: error: --embargo: 31 Mar 2030 01:30 does not exist in Europe/London: the clocks "
+        "go forward from 01:00 to 02:00 that night. Choose a time before 01:00 or from 02:00\n"
     )
     twice = gatepost("releases", "create", "--title", "Twice", "--embargo", "2030-10-27 01:30",
                      expect=1)  # fmt: skip
@@ -202,7 +202,7 @@ def test_a_bilingual_post_is_cleared_from_the_command_line(gatepost: Gatepost) -
     assert "changed by someone else since you opened it" in stale.stderr
     second = gatepost("posts", "approve", "1", "--as", "second@example.gov.uk")
     assert second.stdout.splitlines()[0] == (
-        "Approved and scheduled for Sat 01 Jun 2030 09:30 BST (with the 1 other post cleared "
+        "Approved and scheduled for Sat 1 Jun 2030 09:30 BST (with the 1 other post cleared "
         "with it)."
     )
     shown = gatepost("posts", "show", "1", *author).stdout
