@@ -10,7 +10,7 @@ from config import Settings
 from scheduler.clearance.changes import ChangeSet, check_expected_version, resolve_now
 from scheduler.clearance.transitions import Action, Actor, transitions_from
 from scheduler.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
-from scheduler.models import AccessRole, Post, PostState, User
+from scheduler.models import AccessRole, Post, User
 from scheduler.permissions import has_channel_access
 from scheduler.platforms.base import PlatformError
 from scheduler.platforms.registry import get_platform
