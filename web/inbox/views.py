@@ -40,6 +40,22 @@ def _cursor(value: str | None) -> tuple[datetime, int] | None:
         abort(400, "That page of the inbox does not exist; start from the first page")
 
 
+def _pairs(entries: list[Entry]) -> list[tuple[Entry, Entry | None]]:
+    """Put each post beside its twin, in thread order."""
+    by_id = {entry.post.id: entry for entry in entries}
+    placed: set[int] = set()
+    rows: list[tuple[Entry, Entry | None]] = []
+    for entry in entries:
+        if entry.post.id in placed:
+            continue
+        twin = by_id.get(entry.post.twin_id) if entry.post.twin_id else None
+        placed.add(entry.post.id)
+        if twin is not None:
+            placed.add(twin.post.id)
+        rows.append((entry, twin))
+    return rows
+
+
 @blueprint.route("")
 @login_required
 def index() -> str:
@@ -62,7 +78,7 @@ def index() -> str:
                     changes=changes_since_review(db.session, post) if text is not None else None,
                 )
             )
-        units.append(entries)
+        units.append(_pairs(entries))
     next_after = (
         f"{page.next_after[0].isoformat()}_{page.next_after[1]}" if page.next_after else None
     )
