@@ -13,6 +13,8 @@ from werkzeug.test import TestResponse
 from config import Settings
 from scheduler.clearance import edit_post, request_changes
 from scheduler.models import Post, PostState, User, utcnow
+from scheduler.platforms.base import PublishRequest
+from scheduler.platforms.registry import get_platform
 from tests.support.factories import Factory
 from tests.support.totp import enrol
 from tests.web.conftest import csrf_token_from
@@ -433,3 +435,94 @@ def test_someone_else_cannot_edit_a_post_on_a_channel_they_cannot_write_on(
     sign_in_fully(factory.author(factory.channel()))
 
     assert client.get(f"/compose/{post.id}").status_code == 403
+
+
+def published_post(factory: Factory) -> tuple[Post, User]:
+    channel = factory.channel()
+    approver = approver_for(factory, channel)
+    post = factory.post(channel, factory.author(channel))
+    factory.move(post, PostState.APPROVED, approvers=[approver])
+    result = get_platform("mock", factory.settings).publish(
+        PublishRequest(channel=channel.handle, text=post.text, idempotency_key=post.idempotency_key)
+    )
+    post.state = PostState.PUBLISHED
+    post.external_id = result.external_id
+    post.published_at = result.published_at
+    factory.session.flush()
+    return post, approver
+
+
+def test_an_approver_removes_a_published_post_with_a_reason(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    post, approver = published_post(factory)
+    sign_in_fully(approver)
+    assert "Remove from the platform" in client.get(f"/posts/{post.id}").get_data(as_text=True)
+
+    missing = act(client, post, "remove", reason="")
+    assert missing.status_code == 400
+    assert "Give the reason" in missing.get_data(as_text=True)
+
+    done = act(client, post, "remove", reason="Wrong figure in the second sentence")
+    assert done.status_code == 302
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "Removed from the platform" in page
+    assert "Wrong figure in the second sentence" in page
+    factory.session.expire_all()
+    assert post.state is PostState.REMOVED
+
+
+def test_a_platform_refusing_the_removal_is_shown_and_nothing_changes(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    post, approver = published_post(factory)
+    post.external_id = "mock-gone-already"
+    factory.session.flush()
+    sign_in_fully(approver)
+
+    response = act(client, post, "remove", reason="Typo")
+
+    assert response.status_code == 400
+    assert "still published" in response.get_data(as_text=True)
+    factory.session.expire_all()
+    assert post.state is PostState.PUBLISHED
+
+
+def test_authors_are_not_offered_removal_and_cannot_force_it(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    post, _approver = published_post(factory)
+    sign_in_fully(post.author)
+
+    assert "Remove from the platform" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert act(client, post, "remove", reason="Mine").status_code == 403
+
+
+def test_an_admin_grants_an_override_and_others_cannot(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    channel = factory.channel()
+    author = factory.author(channel)
+    post = factory.post(channel, author)
+    sign_in_fully(author)
+    assert "Grant an override" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert act(client, post, "override", reason="Urgent").status_code == 403
+
+    client.post("/sign-out", data={"csrf_token": token(client, f"/posts/{post.id}")})
+    admin = factory.user("admin")
+    enrol(factory.session, admin)
+    sign_in_fully(admin)
+    assert "Grant an override" in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    done = act(client, post, "override", reason="Public safety message")
+    assert done.status_code == 302
+    assert "Override granted" in client.get(f"/posts/{post.id}").get_data(as_text=True)
+
+
+def test_an_unknown_action_is_not_found(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    channel = factory.channel()
+    author = factory.author(channel)
+    post = factory.post(channel, author)
+    sign_in_fully(author)
+    assert act(client, post, "explode").status_code == 404
