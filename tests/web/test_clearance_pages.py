@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -526,3 +528,45 @@ def test_an_unknown_action_is_not_found(
     post = factory.post(channel, author)
     sign_in_fully(author)
     assert act(client, post, "explode").status_code == 404
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_an_image_needs_alt_text_and_consent_for_people_and_nothing_typed_is_lost(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    channel = factory.channel()
+    sign_in_fully(factory.author(channel))
+
+    def upload(**fields: object) -> TestResponse:
+        data: dict[str, object] = {
+            "csrf_token": token(client, "/compose"),
+            "channel": str(channel.id),
+            "text": "A photo from the launch",
+            "release": "",
+            "intent": "draft",
+            "image": (io.BytesIO(png_bytes()), "launch.png"),
+        }
+        data.update(fields)
+        return client.post("/compose", data=data, content_type="multipart/form-data")
+
+    no_alt = upload(alt_text="")
+    assert no_alt.status_code == 400
+    assert "alt text" in no_alt.get_data(as_text=True)
+    assert "A photo from the launch" in no_alt.get_data(as_text=True)
+    assert factory.session.query(Post).count() == 0
+
+    no_consent = upload(alt_text="The minister cutting a ribbon", shows_people="y")
+    assert no_consent.status_code == 400
+    assert "agreed" in no_consent.get_data(as_text=True)
+    assert "The minister cutting a ribbon" in no_consent.get_data(as_text=True)
+
+    saved = upload(alt_text="The minister cutting a ribbon", shows_people="y", consent="y")
+    assert saved.status_code == 302
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "The minister cutting a ribbon" in page
+    assert "consent recorded" in page

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from web.send_time_form import send_date_field, send_fold_field, send_time_field
@@ -21,6 +22,11 @@ class ComposeForm(FlaskForm):
     send_date = send_date_field()
     send_time = send_time_field()
     send_fold = send_fold_field()
+    image = FileField("Image (optional)")
+    alt_text = TextAreaField("Alt text for the image", validators=[Optional()])
+    shows_people = BooleanField("The image shows people")
+    consent = BooleanField("The people shown agreed to it being published")
+    consent_note = StringField("How consent was given (optional)", validators=[Optional()])
     expected_version = IntegerField(validators=[Optional()])
     intent = HiddenField()
 

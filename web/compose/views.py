@@ -10,6 +10,7 @@ from scheduler import clearance
 from scheduler.clearance import check_text, get_post
 from scheduler.compose_choices import authorable_channels, visible_releases
 from scheduler.errors import DomainError, PermissionDenied
+from scheduler.media import attach_image
 from scheduler.models import AccessRole, Channel, Post, Release, User, utcnow
 from scheduler.permissions import has_channel_access
 from web.compose import blueprint
@@ -88,9 +89,29 @@ def _save(
         message = _apply_edit(
             post, user, text, twin_text, send_at, release, form.expected_version.data
         )
+    _attach(form, post, user)
     if form.intent.data == "submit":
         message = clearance.submit(db.session, post, by=user, settings=config, now=now).message
     return post, None, message
+
+
+def _attach(form: ComposeForm, post: Post, user: User) -> None:
+    """Attach the uploaded image, if any, with its alt text and the people's consent."""
+    upload = form.image.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return
+    attach_image(
+        db.session,
+        post,
+        data=upload.read(),
+        filename=upload.filename,
+        alt_text=form.alt_text.data or "",
+        by=user,
+        settings=settings(),
+        shows_people=bool(form.shows_people.data),
+        consent_confirmed=bool(form.consent.data),
+        consent_note=form.consent_note.data or "",
+    )
 
 
 def _apply_edit(
@@ -135,7 +156,8 @@ def _compose(post: Post | None) -> Page:
     releases = visible_releases(db.session, user, now=utcnow())
     if post is not None and post.release is not None and post.release not in releases:
         releases.append(post.release)
-    form = ComposeForm(formdata=request.form if request.method == "POST" else None)
+    # Posted: FlaskForm reads the fields and the uploaded file; otherwise start empty.
+    form = ComposeForm() if request.method == "POST" else ComposeForm(formdata=None)
     fill_choices(form, channels, releases, settings())
     if request.method == "GET":
         if post is not None:
