@@ -168,3 +168,50 @@ def test_a_thread_before_its_embargo_is_refused_and_nothing_typed_is_lost(
     assert "Kept one" in page
     assert "Kept two" in page
     assert factory.session.query(Thread).count() == 0
+
+
+def test_a_statistician_creates_the_release_with_the_thread(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    channel = factory.channel()
+    author = factory.author(channel)
+    sign_in_fully(author)
+    embargo = release_day().astimezone(factory.settings.timezone)
+    when = {
+        "embargo_date-day": str(embargo.day),
+        "embargo_date-month": str(embargo.month),
+        "embargo_date-year": str(embargo.year),
+        "embargo_time-hour": "9",
+        "embargo_time-minute": "30",
+    }
+
+    response = post_builder(
+        client,
+        channel=str(channel.id),
+        new_release_title="Labour market overview",
+        texts=["One", "Two"],
+        op="draft",
+        **when,
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    first = factory.session.get(Post, int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert first is not None
+    assert first.release is not None
+    assert first.release.title == "Labour market overview"
+    assert first.release.embargo_at == release_day()
+
+
+def test_a_new_release_needs_its_embargo(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    channel = factory.channel()
+    sign_in_fully(factory.author(channel))
+
+    response = post_builder(
+        client, channel=str(channel.id), new_release_title="Overview", texts=["One"], op="draft"
+    )
+
+    assert response.status_code == 400
+    assert "Enter the date of the embargo" in response.get_data(as_text=True)
+    assert factory.session.query(Thread).count() == 0

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+from web.date_fields import DateInputField, TimeInputField
 from web.send_time_form import send_date_field, send_fold_field, send_time_field
 
 
@@ -16,6 +17,9 @@ class ThreadForm(FlaskForm):
         "Channel", validators=[InputRequired("Choose the channel to post on")], coerce=str
     )
     release = SelectField("Release", coerce=str, validate_choice=False)
+    new_release_title = StringField("Title of the new release", validators=[Optional()])
+    embargo_date = DateInputField("Embargo date")
+    embargo_time = TimeInputField("Embargo time")
     title = StringField("Thread title", validators=[Optional()])
     send_date = send_date_field()
     send_time = send_time_field()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -10,8 +11,10 @@ from werkzeug.wrappers import Response
 
 from scheduler import clearance
 from scheduler.compose_choices import authorable_channels, visible_releases
-from scheduler.errors import DomainError, PermissionDenied
-from scheduler.models import Channel, utcnow
+from scheduler.errors import DomainError, PermissionDenied, ValidationFailed
+from scheduler.local_time import to_utc
+from scheduler.models import Channel, Release, User, utcnow
+from scheduler.releases import create_release
 from web.compose import blueprint
 from web.compose.thread_form import ThreadForm
 from web.current import settings, signed_in_user
@@ -97,6 +100,7 @@ def thread() -> Page:
         return _render(form, rows, chosen.twin)
     try:
         channel, release = picked(form, channels, releases)
+        release = _new_release(form, user, release) or release
         if operation == "split":
             return _render(form, _split(form, channel, rows), channel.twin)
         send_at = send_at_from(form, config.timezone)
@@ -127,6 +131,24 @@ def thread() -> Page:
     db.commit()
     flash(message, "success")
     return redirect(url_for("posts.show", post_id=first.id))
+
+
+def _new_release(form: ThreadForm, user: User, picked_release: Release | None) -> Release | None:
+    """Create the release typed in, if any (its creator goes on its access list)."""
+    title = (form.new_release_title.data or "").strip()
+    if not title:
+        return None
+    if picked_release is not None:
+        raise ValidationFailed(
+            "Choose an existing release or create a new one, not both", field="new_release_title"
+        )
+    day, wall = form.embargo_date.data, form.embargo_time.data
+    if day is None:
+        raise ValidationFailed("Enter the date of the embargo", field="embargo_date")
+    if wall is None:
+        raise ValidationFailed("Enter the time of the embargo", field="embargo_time")
+    embargo_at = to_utc(datetime.combine(day, wall), settings().timezone, field="embargo_time")
+    return create_release(db.session, title=title, embargo_at=embargo_at, by=user)
 
 
 def _split(form: ThreadForm, channel: Channel, rows: list[Row]) -> list[Row]:
