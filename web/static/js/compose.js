@@ -1,6 +1,8 @@
 // Live length of a post's text by its platform's rules, asked of the server (the same check that
 // decides on save), so the count matches what the platform will accept. Without JavaScript the
-// length is shown by Preview and checked on save.
+// length is shown by Preview and checked on save. (The npm twitter-text 3.1.0 package has no
+// browser build: its ESM files import bare specifiers such as core-js and @babel/runtime and
+// extensionless paths, which need a bundler; and the server's count covers every platform.)
 const form = document.querySelector("form[data-compose]");
 
 if (form) {
