@@ -570,3 +570,36 @@ def test_an_image_needs_alt_text_and_consent_for_people_and_nothing_typed_is_los
     page = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "The minister cutting a ribbon" in page
     assert "consent recorded" in page
+
+
+def test_changes_are_requested_from_the_inbox_with_a_comment(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    channel = factory.channel()
+    post = factory.post(channel, factory.author(channel), text="Needs a source")
+    factory.move(post, PostState.IN_REVIEW)
+    sign_in_fully(approver_for(factory, channel))
+    page = client.get("/inbox").get_data(as_text=True)
+    assert f'for="comment-{post.id}"' in page
+
+    response = client.post(
+        f"/posts/{post.id}/request_changes",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "expected_version": post.version,
+            "comment": "Name the survey",
+            "back": "inbox",
+        },
+    )
+
+    assert response.headers["Location"] == "/inbox"
+    factory.session.expire_all()
+    assert post.state is PostState.DRAFT
+    assert "Needs a source" not in client.get("/inbox").get_data(as_text=True)
+
+
+def test_a_made_up_inbox_page_is_refused(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    sign_in_fully(approver_for(factory, factory.channel()))
+    assert client.get("/inbox?after=yesterday_x").status_code == 400
