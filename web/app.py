@@ -71,9 +71,12 @@ def register_blueprints(app: Flask) -> None:
     from web.account import blueprint as account
     from web.api import blueprint as api
     from web.auth import blueprint as auth
+    from web.compose import blueprint as compose
     from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
+    from web.inbox import blueprint as inbox
     from web.main import blueprint as main
+    from web.posts import blueprint as posts
 
     register_govuk_frontend(app)
     app.register_blueprint(auth)
@@ -81,6 +84,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(main)
     app.register_blueprint(api)
+    app.register_blueprint(compose)
+    app.register_blueprint(inbox)
+    app.register_blueprint(posts)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,0 +1,91 @@
+"""What waits for an approver: units in review on their channels, not their own, oldest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from scheduler.clearance.units import clearance_unit
+from scheduler.models import AccessRole, ChannelAccess, Post, PostState, User
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """Units waiting, each led by its first post, and where the next page starts (or None)."""
+
+    units: list[list[Post]]
+    next_after: tuple[datetime, int] | None
+
+
+def _waits_for(unit: list[Post], user: User) -> bool:
+    for member in unit:
+        if member.author_id == user.id or member.state is not PostState.IN_REVIEW:
+            return False
+    # Once this person has approved the current version, the rest is for someone else.
+    return not all(
+        any(
+            approval.approver_id == user.id
+            and approval.content_version == member.content_version
+            and approval.voided_at is None
+            for approval in member.approvals
+        )
+        for member in unit
+    )
+
+
+def waiting_for(
+    session: Session,
+    user: User,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 20,
+) -> InboxPage:
+    """Return the next units in review the person may clear, oldest submission first."""
+    query = (
+        select(Post)
+        .where(Post.state == PostState.IN_REVIEW, Post.author_id != user.id)
+        .order_by(Post.submitted_at, Post.id)
+    )
+    if not user.is_admin:
+        query = query.where(
+            Post.channel_id.in_(
+                select(ChannelAccess.channel_id).where(
+                    ChannelAccess.user_id == user.id, ChannelAccess.role == AccessRole.APPROVER
+                )
+            )
+        )
+    units: list[list[Post]] = []
+    last: tuple[datetime, int] | None = None
+    cursor = after
+    batch = max(limit * 3, 30)
+    while True:
+        page_query = query
+        if cursor is not None:
+            submitted, post_id = cursor
+            page_query = query.where(
+                or_(
+                    Post.submitted_at > submitted,
+                    and_(Post.submitted_at == submitted, Post.id > post_id),
+                )
+            )
+        rows = session.scalars(page_query.limit(batch)).all()
+        for post in rows:
+            assert post.submitted_at is not None
+            cursor = (post.submitted_at, post.id)
+            unit = clearance_unit(post)
+            # Posts of a unit are submitted together: the unit is listed at its first post.
+            if any(member.state is PostState.IN_REVIEW and member.id < post.id for member in unit):
+                continue
+            if _waits_for(unit, user):
+                units.append(unit)
+                last = cursor
+                if len(units) == limit:
+                    return InboxPage(units=units, next_after=last)
+        if len(rows) < batch:
+            return InboxPage(units=units, next_after=None)
+
+
+__all__ = ["InboxPage", "waiting_for"]

@@ -1,0 +1,82 @@
+"""Which posts a person may see, and which actions they may take on one now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from config import Settings
+from scheduler.clearance.changes import resolve_now
+from scheduler.clearance.guards import GUARDS, GuardContext
+from scheduler.clearance.transitions import Action, guards_of, person_actions_from, rows_for
+from scheduler.clearance.units import active_unit
+from scheduler.errors import DomainError
+from scheduler.models import AccessRole, Post, User
+from scheduler.permissions import has_channel_access
+
+# Guards about who the person is and what state things are in decide whether an action is
+# offered at all. The others depend on what the person types (a comment, a send time) or on the
+# content (text rules, the embargo list), and refuse with their own message when tried.
+OFFER_GUARDS = frozenset(
+    {
+        "author_access",
+        "approver_access",
+        "author_or_approver_access",
+        "not_own_post",
+        "unit_in_same_state",
+        "unit_not_in_flight",
+        "unit_editable",
+        "not_already_approved",
+    }
+)
+
+
+def may_view_post(session: Session, post: Post, user: User) -> bool:
+    """Return whether the person may open the post: its author, or with access to its channel."""
+    if not user.active:
+        return False
+    if user.is_admin or post.author_id == user.id:
+        return True
+    return any(
+        has_channel_access(session, user, post.channel, role)
+        for role in (AccessRole.AUTHOR, AccessRole.APPROVER)
+    )
+
+
+def available_actions(
+    session: Session,
+    post: Post,
+    *,
+    by: User,
+    settings: Settings,
+    now: datetime | None = None,
+) -> list[Action]:
+    """Return the person's actions on the post now, in the order of the transition table."""
+    now = resolve_now(now)
+    if not by.active:
+        return []
+    unit = active_unit(post)
+    offered: list[Action] = []
+    for action in person_actions_from(post.state):
+        context = GuardContext(
+            session=session,
+            action=action,
+            post=post,
+            unit=unit,
+            by=by,
+            now=now,
+            settings=settings,
+            send_at=post.send_at,
+        )
+        try:
+            for name in guards_of(rows_for(post.state, action)):
+                if name in OFFER_GUARDS:
+                    GUARDS[name](context)
+        except DomainError:
+            continue
+        offered.append(action)
+    return offered
+
+
+__all__ = ["OFFER_GUARDS", "available_actions", "may_view_post"]

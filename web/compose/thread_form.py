@@ -1,0 +1,30 @@
+"""The thread builder's form: where and when the thread goes, and a long text to split."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from web.date_fields import DateInputField, TimeInputField
+from web.send_time_form import send_date_field, send_fold_field, send_time_field
+
+
+class ThreadForm(FlaskForm):
+    """The thread's channel, release, send time and title; its posts are posted as lists."""
+
+    channel = SelectField(
+        "Channel", validators=[InputRequired("Choose the channel to post on")], coerce=str
+    )
+    release = SelectField("Release", coerce=str, validate_choice=False)
+    new_release_title = StringField("Title of the new release", validators=[Optional()])
+    embargo_date = DateInputField("Embargo date")
+    embargo_time = TimeInputField("Embargo time")
+    title = StringField("Thread title", validators=[Optional()])
+    send_date = send_date_field()
+    send_time = send_time_field()
+    send_fold = send_fold_field()
+    long_text = TextAreaField("Long text to split into posts", validators=[Optional()])
+    long_twin_text = TextAreaField("Its twin, to split alongside", validators=[Optional()])
+
+    ambiguous_time = False

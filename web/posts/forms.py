@@ -1,0 +1,23 @@
+"""The one form behind every action button on a post's page."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import Optional
+
+from web.send_time_form import send_date_field, send_fold_field, send_time_field
+
+
+class PostActionForm(FlaskForm):
+    """An action on a post: the version acted on, and what some actions ask for."""
+
+    expected_version = IntegerField(validators=[Optional()])
+    comment = TextAreaField("Comment")
+    reason = TextAreaField("Reason")
+    send_date = send_date_field()
+    send_time = send_time_field()
+    send_fold = send_fold_field()
+    published = HiddenField()
+
+    ambiguous_time = False

@@ -1,0 +1,170 @@
+"""Show one post and carry out the actions on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from scheduler import clearance
+from scheduler.clearance import ClearanceResult, clearance_unit, get_post, post_history
+from scheduler.clearance.changes import check_expected_version
+from scheduler.clearance.transitions import Action
+from scheduler.clearance.units import live_approvals
+from scheduler.errors import Conflict, DomainError, NotFound, PermissionDenied
+from scheduler.models import Post, PostState, User, utcnow
+from scheduler.post_actions import available_actions, may_view_post
+from scheduler.publishing.overrides import OVERRIDABLE, grant_override
+from scheduler.removal import may_remove, remove_published
+from scheduler.visibility import read_text, redacted_text
+from web.current import settings, signed_in_user
+from web.extensions import db
+from web.form_errors import add_domain_error
+from web.posts import blueprint
+from web.posts.forms import PostActionForm
+from web.send_time_form import fill_send_at, send_at_from
+
+Page = str | Response | tuple[str, int]
+
+#: What each action's button says.
+BUTTONS = {
+    Action.SUBMIT: "Submit for clearance",
+    Action.APPROVE: "Approve",
+    Action.REQUEST_CHANGES: "Request changes",
+    Action.SCHEDULE: "Schedule",
+    Action.UNSCHEDULE: "Unschedule",
+    Action.PUBLISH_NOW: "Publish now",
+    Action.WITHDRAW: "Withdraw",
+    Action.RETRY: "Retry",
+    Action.CONFIRM_PUBLISHED: "It is on the platform",
+    Action.CONFIRM_NOT_PUBLISHED: "It is not on the platform",
+}
+REMOVE = "remove"
+OVERRIDE = "override"
+
+
+def viewable_post(post_id: int, user: User) -> Post:
+    """Return the post if the person may open it; 404 if there is none, 403 if not theirs."""
+    post = get_post(db.session, post_id)
+    if not may_view_post(db.session, post, user):
+        raise PermissionDenied("You do not have access to this post's channel")
+    return post
+
+
+def _status_for(error: DomainError) -> int:
+    if isinstance(error, Conflict):
+        return 409
+    if isinstance(error, PermissionDenied):
+        return 403
+    return 400
+
+
+def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, int]:
+    user = signed_in_user()
+    config = settings()
+    now = utcnow()
+    text = read_text(db.session, post, reader=user, now=now)
+    unit = [member for member in clearance_unit(post) if member.id != post.id]
+    if not form.is_submitted():
+        fill_send_at(form, post.send_at, config.timezone)
+    history = post_history(db.session, post)
+    people = {
+        person.id: person.display_name
+        for person in db.session.scalars(
+            select(User).where(User.id.in_({event.actor_id for event in history} - {None}))
+        )
+    }
+    actions = available_actions(db.session, post, by=user, settings=config, now=now)
+    page = render_template(
+        "posts/show.html",
+        post=post,
+        text=text,
+        embargo_notice=None if text is not None else redacted_text(post, config),
+        unit=unit,
+        approvals=live_approvals(post),
+        history=history,
+        people=people,
+        actions=actions,
+        buttons=BUTTONS,
+        may_edit=Action.EDIT in actions,
+        may_remove=post.state is PostState.PUBLISHED and may_remove(db.session, post, user),
+        may_override=user.is_admin and post.state in OVERRIDABLE,
+        form=form,
+        page_has_errors=bool(form.errors or form.form_errors),
+    )
+    # Reading an embargoed text is recorded; keep that record.
+    db.commit()
+    return page, status
+
+
+@blueprint.route("/<int:post_id>")
+@login_required
+def show(post_id: int) -> Page:
+    """Show the post, its history and what the person may do with it now."""
+    post = viewable_post(post_id, signed_in_user())
+    return _render(post, PostActionForm(formdata=None))
+
+
+def _perform(action: str, post: Post, form: PostActionForm, user: User) -> str:
+    config = settings()
+    version = form.expected_version.data
+    common = {"by": user, "settings": config, "expected_version": version}
+    simple: dict[str, Callable[..., ClearanceResult]] = {
+        Action.SUBMIT: clearance.submit,
+        Action.APPROVE: clearance.approve,
+        Action.UNSCHEDULE: clearance.unschedule,
+        Action.PUBLISH_NOW: clearance.publish_now,
+        Action.RETRY: clearance.retry,
+    }
+    if action in simple:
+        return simple[action](db.session, post, **common).message
+    comment = (form.comment.data or "").strip()
+    if action == Action.REQUEST_CHANGES:
+        return clearance.request_changes(db.session, post, comment=comment, **common).message
+    if action == Action.WITHDRAW:
+        return clearance.withdraw(db.session, post, comment=comment, **common).message
+    if action == Action.SCHEDULE:
+        send_at = send_at_from(form, config.timezone)
+        return clearance.schedule(db.session, post, send_at=send_at, **common).message
+    if action in (Action.CONFIRM_PUBLISHED, Action.CONFIRM_NOT_PUBLISHED):
+        published = action == Action.CONFIRM_PUBLISHED
+        return clearance.resolve_unknown(
+            db.session, post, published=published, comment=comment, **common
+        ).message
+    if action == REMOVE:
+        remove_published(db.session, post, reason=form.reason.data or "", **common)
+        return "Removed from the platform."
+    if action == OVERRIDE:
+        check_expected_version(post, version)
+        grant_override(db.session, post, by=user, reason=form.reason.data or "")
+        return "Override granted: this version may publish outside the publishing window."
+    raise NotFound(f"There is no action called {action!r}")
+
+
+@blueprint.post("/<int:post_id>/<action>")
+@login_required
+def act(post_id: int, action: str) -> Page:
+    """Carry out one action on the post, or show why not with nothing typed lost."""
+    user = signed_in_user()
+    post = viewable_post(post_id, user)
+    form = PostActionForm()
+    form.validate()
+    try:
+        message = _perform(action, post, form, user)
+    except NotFound:
+        raise
+    except DomainError as error:
+        ambiguous = form.ambiguous_time
+        db.session.rollback()
+        post = get_post(db.session, post_id)
+        form.ambiguous_time = ambiguous
+        add_domain_error(form, error)
+        return _render(post, form, _status_for(error))
+    db.commit()
+    flash(message, "success")
+    if request.form.get("back") == "inbox":
+        return redirect(url_for("inbox.index"))
+    return redirect(url_for("posts.show", post_id=post.id))
