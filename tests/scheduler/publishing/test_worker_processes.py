@@ -131,7 +131,7 @@ def test_a_worker_killed_mid_pass_and_restarted_publishes_every_post_exactly_onc
 
     second = site.start_worker("--worker-id", "survivor")
     try:
-        wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 60, "every post published")
+        wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 180, "every post published")
     finally:
         output = stop(second)
     assert second.returncode == 0, output
@@ -162,7 +162,7 @@ def test_several_workers_drain_thousands_of_posts_with_no_duplicates_and_none_le
     site.seed(count, 100, due_at=due)
     processes = [site.start_worker("--worker-id", f"w{number}") for number in range(workers)]
     try:
-        wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 60, "every post published")
+        wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 180, "every post published")
     finally:
         outputs = [stop(process) for process in processes]
     for process, output in zip(processes, outputs, strict=True):
