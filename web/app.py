@@ -74,12 +74,14 @@ def register_blueprints(app: Flask) -> None:
     from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
     from web.main import blueprint as main
+    from web.metrics import blueprint as metrics
 
     register_govuk_frontend(app)
     app.register_blueprint(auth)
     app.register_blueprint(account)
     app.register_blueprint(health)
     app.register_blueprint(main)
+    app.register_blueprint(metrics)
     app.register_blueprint(api)
 
 

@@ -15,6 +15,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "govuk_frontend.asset": "the GOV.UK Frontend stylesheet and script",
     "auth.sign_in": "the sign-in form",
     "health.health": "load balancers and monitoring; counts only, never post text",
+    "metrics.metrics": "Prometheus numbers, no text; straight from loopback only, else 404",
     "api.get_openapi_document": "the API's description (OpenAPI 3.1)",
     "api.get_problem_type": "what each kind of problem document means",
 }
