@@ -12,15 +12,26 @@ from __future__ import annotations
 import argparse
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from scheduler.models import PostState
 from tests.faults.site import FaultSite, wait_until
-from tests.support.processes import stop
+
+
+def _started_or_done(
+    site: FaultSite, before: int, worker: subprocess.Popen[str], posts: int
+) -> bool:
+    return (
+        len(site.published_keys()) > before
+        or worker.poll() is not None
+        or site.states()[PostState.PUBLISHED] == posts
+    )
 
 
 def run(site: FaultSite, *, kills: int, posts: int, rng: random.Random, log: bool) -> None:
@@ -31,13 +42,7 @@ def run(site: FaultSite, *, kills: int, posts: int, rng: random.Random, log: boo
         worker = site.start_worker("--worker-id", f"victim{number}")
         # Wait until it is publishing (or the burst is done), then kill it at a random moment.
         wait_until(
-            lambda: (
-                len(site.published_keys()) > before
-                or worker.poll() is not None
-                or site.states()[PostState.PUBLISHED] == posts
-            ),
-            60,
-            "the worker to publish",
+            partial(_started_or_done, site, before, worker, posts), 60, "the worker to publish"
         )
         time.sleep(rng.uniform(0, 0.4))
         worker.send_signal(signal.SIGKILL)
@@ -47,7 +52,8 @@ def run(site: FaultSite, *, kills: int, posts: int, rng: random.Random, log: boo
             states = site.states()
             print(
                 f"kill {number:3d}: {len(site.published_keys()):5d} in the ledger, "
-                f"{states[PostState.PUBLISHING]:3d} under a dead lease, duplicates {len(duplicates)}",
+                f"{states[PostState.PUBLISHING]:3d} under a dead lease, "
+                f"duplicates {len(duplicates)}",
                 flush=True,
             )
         assert duplicates == [], f"kill {number}: published twice: {duplicates[:5]}"
@@ -58,7 +64,7 @@ def run(site: FaultSite, *, kills: int, posts: int, rng: random.Random, log: boo
         wait_until(lambda: site.heartbeats("survivor") > 0, 30, "the survivor to start")
         wait_until(lambda: site.states()[PostState.PUBLISHED] == posts, 120, "every post published")
     finally:
-        output = stop(survivor)
+        output = site.stop_worker(survivor)
     assert survivor.returncode == 0, output
     site.assert_exactly_once(posts)
 

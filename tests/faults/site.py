@@ -16,7 +16,7 @@ from scheduler import schema
 from scheduler.database import Database
 from scheduler.models import Post, PostState, WorkerHeartbeat
 from scheduler.platforms.mock_ledger import read_ledger
-from tests.support.processes import start_gatepost
+from tests.support.processes import GATEPOST, gatepost_env, stop
 from tests.support.publishing_factories import PublishingFactory, bulk_scheduled_posts
 
 WORKER_CONFIG = (
@@ -60,10 +60,21 @@ class FaultSite:
 
     def seed(self, count: int, channels: int, *, due_at: datetime, **options: object) -> None:
         """Add `count` scheduled posts due at `due_at` over new channels with these mock faults."""
+        self.seed_groups([(count, channels, options)], due_at=due_at)
+
+    def seed_groups(
+        self, groups: list[tuple[int, int, dict[str, object]]], *, due_at: datetime
+    ) -> None:
+        """Add channels with each group's mock faults, and posts spread evenly over them."""
         with self.database.session_factory() as session:
             factory = PublishingFactory(session)
-            made = [factory.channel(platform_options=dict(options)) for _ in range(channels)]
-            bulk_scheduled_posts(session, factory, made, count, due_at=due_at)
+            made = [
+                factory.channel(platform_options=dict(options))
+                for _, channels, options in groups
+                for _ in range(channels)
+            ]
+            total = sum(count for count, _, _ in groups)
+            bulk_scheduled_posts(session, factory, made, total, due_at=due_at)
             session.commit()
 
     def states(self) -> Counter[PostState]:
@@ -71,6 +82,21 @@ class FaultSite:
         with self.database.read_session_factory() as session:
             rows = session.execute(select(Post.state, func.count()).group_by(Post.state))
             return Counter({state: number for state, number in rows})
+
+    def holds(self) -> list[tuple[str | None, object, object]]:
+        """Return (hold reason, hold until, due at) of each post still scheduled."""
+        with self.database.read_session_factory() as session:
+            rows = session.execute(
+                select(Post.hold_reason, Post.hold_until, Post.due_at).where(
+                    Post.state == PostState.SCHEDULED
+                )
+            )
+            return [tuple(row) for row in rows]
+
+    def errors(self) -> list[str]:
+        """Return the last error recorded on each post that has one."""
+        with self.database.read_session_factory() as session:
+            return [e for e in session.scalars(select(Post.last_error)) if e]
 
     def heartbeats(self, worker_id: str) -> int:
         """Return how many heartbeat rows name the worker (1 once it has started)."""
@@ -83,8 +109,21 @@ class FaultSite:
             )
 
     def start_worker(self, *args: str) -> subprocess.Popen[str]:
-        """Start `gatepost worker ARGS`."""
-        return start_gatepost(["worker", *args], self.env, cwd=self.cwd)
+        """Start `gatepost worker ARGS`, its output appended to worker.log (never a full pipe)."""
+        with (self.cwd / "worker.log").open("a") as log:
+            return subprocess.Popen(
+                [*GATEPOST, "worker", *args],
+                env=gatepost_env(self.env),
+                cwd=self.cwd,
+                text=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def stop_worker(self, process: subprocess.Popen[str]) -> str:
+        """Stop a worker with SIGTERM (SIGKILL after 10 s) and return the log so far."""
+        stop(process)
+        return (self.cwd / "worker.log").read_text()
 
     def published_keys(self) -> list[str]:
         """Return the idempotency key of every post the platform published, in order."""
@@ -101,11 +140,16 @@ class FaultSite:
         assert self.states() == Counter({PostState.PUBLISHED: count})
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_until(
+    condition: Callable[[], bool],
+    timeout: float,
+    what: str,
+    describe: Callable[[], str] = lambda: "",
+) -> None:
     """Poll the condition until it holds, failing after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout} s waiting for {what} {describe()}")
