@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.load import report, run
+from tests.faults.load import LOAD_CONFIG, report, run
 from tests.faults.site import FaultSite
 
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ def test_fifty_people_get_no_5xx_and_lose_no_write_while_the_worker_drains(
 ) -> None:
     if backend != "sqlite":
         pytest.skip("the single-machine default (serve with its worker) is SQLite")
-    site = FaultSite.create(make_database_url(backend), tmp_path)
+    site = FaultSite.create(make_database_url(backend), tmp_path, LOAD_CONFIG)
     try:
         results = run(site, users=50, seconds=15, posts=1000)
         print(report(results))
