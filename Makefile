@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run install install-test test test-sqlite lint typecheck format check bench clean
+.PHONY: help run install install-test test test-sqlite lint typecheck format check bench kill-loop load clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -47,6 +47,12 @@ check: lint typecheck test ## Everything CI checks
 
 bench: install-test ## Run the benchmarks (see docs/performance.md)
 	$(BIN)/python -m bench
+
+kill-loop: install-test ## Kill a worker 200 times in a long burst, checking exactly-once (KILLS=, POSTS=, DB=)
+	$(BIN)/python -m tests.faults.kill_loop --kills $(or $(KILLS),200) --posts $(or $(POSTS),20000) $(if $(DB),--db $(DB))
+
+load: install-test ## 50 people on the web UI and API for 60 s while the worker drains (USERS=, SECONDS=, DB=)
+	$(BIN)/python -m tests.faults.load --users $(or $(USERS),50) --seconds $(or $(SECONDS),60) $(if $(DB),--db $(DB))
 
 clean: ## Remove the virtualenv, caches and node_modules (keeps instance/)
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

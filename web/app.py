@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from web.health import blueprint as health
     from web.inbox import blueprint as inbox
     from web.main import blueprint as main
+    from web.metrics import blueprint as metrics
     from web.posts import blueprint as posts
 
     register_govuk_frontend(app)
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account)
     app.register_blueprint(health)
     app.register_blueprint(main)
+    app.register_blueprint(metrics)
     app.register_blueprint(api)
     app.register_blueprint(compose)
     app.register_blueprint(inbox)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 from types import FrameType
@@ -17,6 +16,7 @@ from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.service import WorkerService
 from web.app import create_app
 from web.cli.context import CliContext, pass_cli, reports_errors
+from web.cli.logging_setup import configure_logging
 
 
 @click.command("serve")
@@ -33,9 +33,7 @@ from web.cli.context import CliContext, pass_cli, reports_errors
 @reports_errors
 def serve(cli: CliContext, host: str, port: int, demo: bool, threads: int, no_worker: bool) -> None:
     """Migrate the database, then serve the web UI (waitress) with a publishing worker inside."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     database = cli.database
     schema.upgrade(database.engine)
     if demo:

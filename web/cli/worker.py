@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.service import WorkerService, run_once
 from scheduler.publishing.status import queue_counts, worker_statuses
 from web.cli.context import CliContext, echo_table, fail, reports_errors
+from web.cli.logging_setup import configure_logging
 
 
 def parse_instant(text: str) -> datetime:
@@ -72,9 +72,7 @@ def worker(
         show_preview(preview(cli.database, settings, now=now), settings.timezone)
         return
     PlatformSet(settings, SystemClock()).check_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     identity = WorkerIdentity.current(worker_id)
     if once:
         clock = FixedClock(now) if now_text else SystemClock()
