@@ -40,6 +40,8 @@ NON_OBJECT_PARAMETERS: dict[tuple[str, str], str] = {
     ("api.get_problem_type", "slug"): "not-found",
     ("static", "filename"): "css/gatepost.css",
     ("govuk_frontend.asset", "filename"): "govuk-frontend.min.css",
+    # The most consequential action on someone else's post.
+    ("posts.act", "action"): "approve",
 }
 
 
