@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
     from web.main import blueprint as main
+    from web.queue import blueprint as queue
 
     register_govuk_frontend(app)
     app.register_blueprint(auth)
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(main)
     app.register_blueprint(api)
+    app.register_blueprint(queue)
 
 
 def register_template_helpers(app: Flask) -> None:
