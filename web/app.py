@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from web.account import blueprint as account
     from web.api import blueprint as api
     from web.auth import blueprint as auth
+    from web.calendar import blueprint as calendar
     from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
     from web.main import blueprint as main
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main)
     app.register_blueprint(api)
     app.register_blueprint(queue)
+    app.register_blueprint(calendar)
 
 
 def register_template_helpers(app: Flask) -> None:
