@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
     from web.main import blueprint as main
+    from web.notifications import blueprint as notifications
     from web.queue import blueprint as queue
 
     register_govuk_frontend(app)
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(queue)
     app.register_blueprint(calendar)
+    app.register_blueprint(notifications)
 
 
 def register_template_helpers(app: Flask) -> None:
