@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from web.main import blueprint as main
     from web.notifications import blueprint as notifications
     from web.queue import blueprint as queue
+    from web.timeline import blueprint as timeline
 
     register_govuk_frontend(app)
     app.register_blueprint(auth)
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(queue)
     app.register_blueprint(calendar)
     app.register_blueprint(notifications)
+    app.register_blueprint(timeline)
 
 
 def register_template_helpers(app: Flask) -> None:
