@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:07:13.164732
+Create Date: 2026-11-22 20:29:22.188421
 """
 
 from collections.abc import Sequence
@@ -262,10 +262,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_posts_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_posts_channel_id_id', ['channel_id', 'id'], unique=False)
         batch_op.create_index('ix_posts_channel_send_at', ['channel_id', 'send_at', 'id'], unique=False)
         batch_op.create_index('ix_posts_publishing_lease', ['lease_expires_at'], unique=False, sqlite_where=sa.text("state = 'publishing'"), postgresql_where=sa.text("state = 'publishing'"))
         batch_op.create_index(batch_op.f('ix_posts_release_id'), ['release_id'], unique=False)
         batch_op.create_index('ix_posts_scheduled_due', ['due_at', 'id'], unique=False, sqlite_where=sa.text("state = 'scheduled'"), postgresql_where=sa.text("state = 'scheduled'"))
+        batch_op.create_index('ix_posts_state_id', ['state', 'id'], unique=False)
         batch_op.create_index('ix_posts_state_send_at', ['state', 'send_at', 'id'], unique=False)
 
     op.create_table('approvals',
@@ -464,10 +466,12 @@ def downgrade() -> None:
     op.drop_table('approvals')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index('ix_posts_state_send_at')
+        batch_op.drop_index('ix_posts_state_id')
         batch_op.drop_index('ix_posts_scheduled_due', sqlite_where=sa.text("state = 'scheduled'"), postgresql_where=sa.text("state = 'scheduled'"))
         batch_op.drop_index(batch_op.f('ix_posts_release_id'))
         batch_op.drop_index('ix_posts_publishing_lease', sqlite_where=sa.text("state = 'publishing'"), postgresql_where=sa.text("state = 'publishing'"))
         batch_op.drop_index('ix_posts_channel_send_at')
+        batch_op.drop_index('ix_posts_channel_id_id')
         batch_op.drop_index(batch_op.f('ix_posts_author_id'))
 
     op.drop_table('posts')
