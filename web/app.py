@@ -71,13 +71,17 @@ def register_blueprints(app: Flask) -> None:
     from web.account import blueprint as account
     from web.api import blueprint as api
     from web.auth import blueprint as auth
+    from web.calendar import blueprint as calendar
     from web.compose import blueprint as compose
     from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
     from web.inbox import blueprint as inbox
     from web.main import blueprint as main
     from web.metrics import blueprint as metrics
+    from web.notifications import blueprint as notifications
     from web.posts import blueprint as posts
+    from web.queue import blueprint as queue
+    from web.timeline import blueprint as timeline
 
     register_govuk_frontend(app)
     app.register_blueprint(auth)
@@ -89,6 +93,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(compose)
     app.register_blueprint(inbox)
     app.register_blueprint(posts)
+    app.register_blueprint(queue)
+    app.register_blueprint(calendar)
+    app.register_blueprint(notifications)
+    app.register_blueprint(timeline)
 
 
 def register_template_helpers(app: Flask) -> None:

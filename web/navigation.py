@@ -36,6 +36,7 @@ SECTIONS = (
     Section("Inbox", "inbox.index"),
     Section("Queue", "queue.index"),
     Section("Calendar", "calendar.index"),
+    Section("Mock platform", "timeline.index"),
     Section("Admin", "admin.index", roles=frozenset({Role.ADMIN})),
 )
 

@@ -6,6 +6,7 @@ from scheduler.models.calendar import QuietPeriod
 from scheduler.models.channel import AccessRole, Channel, ChannelAccess
 from scheduler.models.idempotency import IdempotencyKey
 from scheduler.models.media import MediaAttachment
+from scheduler.models.notification import Notification, NotificationCursor
 from scheduler.models.post import (
     Approval,
     Post,
@@ -30,6 +31,8 @@ __all__ = [
     "EmbargoViewing",
     "IdempotencyKey",
     "MediaAttachment",
+    "Notification",
+    "NotificationCursor",
     "Post",
     "PostRevision",
     "PostState",

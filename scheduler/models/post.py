@@ -110,6 +110,10 @@ class Post(Base):
         ),
         Index("ix_posts_state_send_at", "state", "send_at", "id"),
         Index("ix_posts_channel_send_at", "channel_id", "send_at", "id"),
+        # The queue's pages newest first filtered by state or channel: without these, a state
+        # with no posts walked the whole primary key (32 ms at 100,000 posts on PostgreSQL).
+        Index("ix_posts_state_id", "state", "id"),
+        Index("ix_posts_channel_id_id", "channel_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from config import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.database import Database
+from scheduler.notification_delivery import deliver_notifications
 from scheduler.publishing.heartbeat import beat, renew_leases
 from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.recovery import recover_expired
@@ -33,6 +34,8 @@ from scheduler.publishing.runtime import WorkerRuntime
 from scheduler.publishing.status import next_due
 
 log = logging.getLogger(__name__)
+#: How often the worker turns new audit events into notifications and e-mails them.
+NOTIFY_EVERY = timedelta(seconds=30)
 
 WAKE_UP_JOB = "wake-up"
 #: When a post is due but could not be claimed (another worker has it), look again this soon.
@@ -90,6 +93,7 @@ class WorkerService:
                 max(min(worker.lease / 2, timedelta(seconds=30)), timedelta(milliseconds=500)),
             ),
             JobSpec("heartbeat", self.heartbeat, worker.heartbeat_interval),
+            JobSpec("notifications", self.notify, NOTIFY_EVERY),
         ]
 
     def start(self) -> None:
@@ -189,6 +193,13 @@ class WorkerService:
             self._record()
         except Exception:
             log.exception("heartbeat failed")
+
+    def notify(self) -> None:
+        """Make notifications from new audit events and e-mail them (after their commit)."""
+        try:
+            deliver_notifications(self.runtime.database, self.settings)
+        except Exception:
+            log.exception("notification delivery failed; trying again at the next interval")
 
     def _record(self, **changes: Any) -> None:
         last_pass = changes.pop("last_pass", None)

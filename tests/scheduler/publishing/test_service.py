@@ -56,7 +56,12 @@ def test_the_worker_declares_its_few_jobs_once_with_stable_ids(
     live_database: Database, tmp_path: Path
 ) -> None:
     service = WorkerService(live_database, service_settings(live_database, tmp_path))
-    assert [job.id for job in service.jobs()] == ["publish-pass", "lease-reaper", "heartbeat"]
+    assert [job.id for job in service.jobs()] == [
+        "publish-pass",
+        "lease-reaper",
+        "heartbeat",
+        "notifications",
+    ]
     assert service.jobs()[0].every == timedelta(seconds=60)
 
 

@@ -1,0 +1,272 @@
+"""Turn the audit trail into notifications, and read or clear them.
+
+Notifications are made from audit events past a watermark, not from inside each operation: every
+state change already writes exactly one audit event, from the clearance operations (ORM) and from
+the worker (bulk Core inserts) alike, so reading the trail catches both paths without coupling the
+domain or the worker's hot path to notifications, and a crash between the change and the
+notification cannot lose one (the watermark only moves in the same transaction as the rows).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from scheduler.models import (
+    AccessRole,
+    AuditEvent,
+    ChannelAccess,
+    Notification,
+    NotificationCursor,
+    Post,
+    User,
+    utcnow,
+)
+
+#: Events older than this when first read are passed over (a new install's history, a long
+#: outage): a flood of stale news helps nobody.
+STALE_AFTER = timedelta(days=2)
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Who hears about an audit action, as what kind, and in what words."""
+
+    kind: str
+    wording: str  # completes "Post 12 on @ons ..."
+    author: bool
+    approvers: bool
+
+
+#: Actions (with the state they lead to, when it matters) that notify someone.
+TRIGGERS: dict[tuple[str, str | None], Trigger] = {
+    ("submit", None): Trigger("submitted", "is waiting for your clearance", False, True),
+    ("request_changes", None): Trigger("sent_back", "was sent back to you", True, False),
+    ("approve", "approved"): Trigger("approved", "was approved", True, False),
+    ("approve", "scheduled"): Trigger("scheduled", "was approved and scheduled", True, False),
+    ("schedule", None): Trigger("scheduled", "was scheduled", True, False),
+    ("mark_failed", None): Trigger("failed", "failed to publish", True, True),
+    ("mark_unknown", None): Trigger(
+        "unknown", "may or may not have been published; check it", True, True
+    ),
+    ("mark_missed", None): Trigger("missed", "missed its send time", True, True),
+}
+
+
+def trigger_for(action: str, to_state: str | None) -> Trigger | None:
+    """Return what an audit action notifies, or None."""
+    return TRIGGERS.get((action, to_state)) or TRIGGERS.get((action, None))
+
+
+def _cursor(session: Session) -> NotificationCursor:
+    # Locked (PostgreSQL) so two workers never read the same stretch of the trail at once.
+    cursor = session.scalar(
+        select(NotificationCursor).where(NotificationCursor.id == 1).with_for_update()
+    )
+    if cursor is None:
+        cursor = NotificationCursor(id=1, last_audit_event_id=0)
+        session.add(cursor)
+        session.flush()
+    return cursor
+
+
+def _approvers(session: Session, channel_ids: Iterable[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
+    ids = sorted(set(channel_ids))
+    if not ids:
+        return found
+    rows = session.execute(
+        select(ChannelAccess.channel_id, ChannelAccess.user_id)
+        .join(User, User.id == ChannelAccess.user_id)
+        .where(
+            ChannelAccess.channel_id.in_(ids),
+            ChannelAccess.role == AccessRole.APPROVER,
+            User.active.is_(True),
+        )
+        .order_by(ChannelAccess.user_id)
+    )
+    for channel_id, user_id in rows:
+        found[channel_id].append(user_id)
+    return found
+
+
+@dataclass(frozen=True)
+class NotifyReport:
+    """How many audit events were read and how many notifications made from them."""
+
+    read: int
+    created: int
+
+
+def notify_from_audit(
+    session: Session, *, now: datetime | None = None, limit: int = BATCH
+) -> NotifyReport:
+    """Make notifications for up to `limit` audit events past the watermark.
+
+    Call it in its own unit of work and commit: the rows and the watermark move together.
+    """
+    now = now or utcnow()
+    cursor = _cursor(session)
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.id > cursor.last_audit_event_id)
+        .order_by(AuditEvent.id)
+        .limit(limit)
+    ).all()
+    if not events:
+        return NotifyReport(read=0, created=0)
+    cursor.last_audit_event_id = events[-1].id
+    cursor.updated_at = now
+    wanted = [
+        (event, trigger)
+        for event in events
+        if event.post_id is not None
+        and event.occurred_at >= now - STALE_AFTER
+        and (trigger := trigger_for(event.action, event.to_state)) is not None
+    ]
+    if not wanted:
+        session.flush()
+        return NotifyReport(read=len(events), created=0)
+    posts = {
+        post.id: post
+        for post in session.scalars(
+            select(Post)
+            .where(Post.id.in_({event.post_id for event, _ in wanted}))
+            .options(joinedload(Post.channel))
+        )
+    }
+    approvers = _approvers(session, (post.channel_id for post in posts.values()))
+    made = 0
+    for event, trigger in wanted:
+        post = posts.get(event.post_id or 0)
+        if post is None:
+            continue
+        recipients: list[int] = []
+        if trigger.author:
+            recipients.append(post.author_id)
+        if trigger.approvers:
+            recipients.extend(approvers.get(post.channel_id, []))
+        message = f"Post {post.id} on @{post.channel.handle} {trigger.wording}"
+        for user_id in dict.fromkeys(recipients):
+            if user_id == event.actor_id:
+                continue  # nobody needs telling what they just did themselves
+            session.add(
+                Notification(
+                    user_id=user_id,
+                    kind=trigger.kind,
+                    post_id=post.id,
+                    audit_event_id=event.id,
+                    message=message,
+                    created_at=now,
+                )
+            )
+            made += 1
+    session.flush()
+    return NotifyReport(read=len(events), created=made)
+
+
+def unread_count(session: Session, user: User) -> int:
+    """Return how many notifications the person has not read."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def list_notifications(
+    session: Session,
+    user: User,
+    *,
+    unread_only: bool = False,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> Sequence[Notification]:
+    """Return the person's notifications newest first, a page at a time (keyset by id)."""
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc())
+        .limit(max(1, min(limit, 200)))
+    )
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if before_id is not None:
+        query = query.where(Notification.id < before_id)
+    return session.scalars(query).all()
+
+
+def mark_read(
+    session: Session,
+    user: User,
+    *,
+    notification_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Mark one of the person's notifications read (or all of them); return how many changed."""
+    statement = (
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class PendingEmail:
+    """A notification still to be e-mailed, with where it goes."""
+
+    notification_id: int
+    to: str
+    subject: str
+    body: str
+
+
+def pending_emails(session: Session, *, limit: int = BATCH) -> list[PendingEmail]:
+    """Return notifications not yet e-mailed to active people, oldest first."""
+    rows = session.execute(
+        select(Notification.id, Notification.message, User.email, User.name)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), User.active.is_(True))
+        .order_by(Notification.id)
+        .limit(limit)
+    ).all()
+    return [
+        PendingEmail(
+            notification_id=row.id,
+            to=row.email,
+            subject=f"Gatepost: {row.message}",
+            body=(
+                f"Hello {row.name or row.email},\n\n{row.message}.\n\n"
+                "Sign in to Gatepost to see the post. This message never includes a post's text.\n"
+            ),
+        )
+        for row in rows
+    ]
+
+
+def mark_emailed(
+    session: Session, notification_ids: Sequence[int], *, now: datetime | None = None
+) -> None:
+    """Record that these notifications were e-mailed."""
+    if notification_ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(list(notification_ids)))
+            .values(emailed_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.flush()

@@ -1,0 +1,123 @@
+"""Calendar days: local-midnight bounds across clock changes, holidays, quiet periods, embargoes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy.orm import Session
+
+from config import Settings
+from scheduler.calendar_view import calendar_days, month_grid, week_start
+from scheduler.models import PostState, Role
+from scheduler.quiet_periods import add_quiet_period
+from tests.support.factories import NOW, Factory
+
+
+def test_the_days_the_clocks_change_have_23_and_25_hours(
+    session: Session, settings: Settings, factory: Factory
+) -> None:
+    reader = factory.user(Role.ADMIN)
+
+    spring = calendar_days(
+        session,
+        reader=reader,
+        settings=settings,
+        first=date(2027, 3, 27),
+        last=date(2027, 3, 29),
+        now=NOW,
+    )
+    autumn = calendar_days(
+        session,
+        reader=reader,
+        settings=settings,
+        first=date(2027, 10, 31),
+        last=date(2027, 10, 31),
+        now=NOW,
+    )
+
+    assert [day.hours for day in spring] == [24, 23, 24]
+    assert spring[1].starts_at == datetime(2027, 3, 28, 0, 0, tzinfo=UTC)
+    assert spring[1].ends_at == datetime(2027, 3, 28, 23, 0, tzinfo=UTC)
+    assert autumn[0].hours == 25
+
+
+def test_a_post_sits_on_its_local_day_after_the_clocks_go_forward(
+    session: Session, settings: Settings, factory: Factory
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    # 23:30 UTC on Sunday 28 March is 00:30 BST on Monday 29 March.
+    post = factory.post(channel, author, send_at=datetime(2027, 3, 28, 23, 30, tzinfo=UTC))
+    factory.move(post, PostState.SCHEDULED, approvers=[approver])
+
+    days = calendar_days(
+        session,
+        reader=author,
+        settings=settings,
+        first=date(2027, 3, 28),
+        last=date(2027, 3, 29),
+        now=NOW,
+    )
+
+    assert [entry.post_id for entry in days[0].posts] == []
+    assert [entry.post_id for entry in days[1].posts] == [post.id]
+
+
+def test_days_show_office_hours_holidays_quiet_periods_and_embargoes(
+    session: Session, settings: Settings, factory: Factory
+) -> None:
+    admin = factory.user(Role.ADMIN)
+    release = factory.release(embargo_at=datetime(2027, 3, 25, 9, 30, tzinfo=UTC), title="GDP")
+    add_quiet_period(
+        session,
+        by=admin,
+        name="Purdah",
+        starts_at=datetime(2027, 3, 24, 12, tzinfo=UTC),
+        ends_at=datetime(2027, 3, 25, 12, tzinfo=UTC),
+        now=NOW,
+    )
+
+    days = calendar_days(
+        session,
+        reader=admin,
+        settings=settings,
+        first=date(2027, 3, 22),
+        last=date(2027, 3, 28),
+        now=NOW,
+    )
+    by_day = {day.day: day for day in days}
+
+    assert by_day[date(2027, 3, 22)].office_hours == "09:00 to 17:00"
+    assert by_day[date(2027, 3, 26)].holiday == "Good Friday"
+    assert by_day[date(2027, 3, 26)].office_hours is None
+    assert by_day[date(2027, 3, 27)].office_hours is None
+    assert [p.name for p in by_day[date(2027, 3, 24)].quiet_periods] == ["Purdah"]
+    assert [p.name for p in by_day[date(2027, 3, 25)].quiet_periods] == ["Purdah"]
+    assert by_day[date(2027, 3, 23)].quiet_periods == []
+    assert [e.release_id for e in by_day[date(2027, 3, 25)].embargoes] == [release.id]
+
+
+def test_embargoed_posts_carry_no_text(
+    session: Session, settings: Settings, factory: Factory
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    release = factory.release(access=[author, approver])
+    post = factory.post(
+        channel, author, text="Secret figure", release=release, send_at=release.embargo_at
+    )
+    factory.move(post, PostState.SCHEDULED, approvers=[approver])
+    day = release.embargo_at.date()
+
+    [shown] = calendar_days(
+        session, reader=author, settings=settings, first=day, last=day, now=NOW
+    )[0].posts
+
+    assert shown.embargoed_until == release.embargo_at
+    assert shown.excerpt_source is None
+
+
+def test_weeks_start_on_monday_and_months_fill_whole_weeks() -> None:
+    assert week_start(date(2027, 3, 10)) == date(2027, 3, 8)
+    assert month_grid(date(2027, 2, 14)) == (date(2027, 2, 1), date(2027, 2, 28))
+    assert month_grid(date(2027, 3, 31)) == (date(2027, 3, 1), date(2027, 4, 4))

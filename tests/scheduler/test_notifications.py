@@ -1,0 +1,154 @@
+"""Notifications made from the audit trail, for each trigger, from the domain and the worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config import Settings
+from scheduler.clearance import request_changes
+from scheduler.models import Notification, Post, PostState, User
+from scheduler.notifications import (
+    list_notifications,
+    mark_read,
+    notify_from_audit,
+    unread_count,
+)
+from scheduler.publishing.audit_rows import audit_row, insert_audit
+from tests.support.factories import NOW, Factory
+
+
+def notified(session: Session) -> list[tuple[str, int, str]]:
+    return [
+        (row.kind, row.user_id, row.message)
+        for row in session.scalars(select(Notification).order_by(Notification.id))
+    ]
+
+
+def test_submitting_tells_the_channels_approvers_only(session: Session, factory: Factory) -> None:
+    channel, other = factory.channel("ons"), factory.channel("dhsc")
+    author = factory.author(channel)
+    approver, elsewhere = factory.approver(channel), factory.approver(other)
+    post = factory.post(channel, author)
+    notify_from_audit(session, now=NOW)  # the draft's creation notifies nobody
+
+    factory.move(post, PostState.IN_REVIEW)
+    report = notify_from_audit(session, now=NOW)
+
+    assert report.created == 1
+    assert notified(session) == [
+        ("submitted", approver.id, f"Post {post.id} on @ons is waiting for your clearance")
+    ]
+    assert elsewhere.id not in [user_id for _, user_id, _ in notified(session)]
+
+
+def test_sending_back_and_approving_tell_the_author(
+    session: Session, settings: Settings, factory: Factory
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    sent_back = factory.move(factory.post(channel, author), PostState.IN_REVIEW)
+    request_changes(
+        session, sent_back, comment="Check the figure", by=approver, settings=settings, now=NOW
+    )
+    scheduled = factory.post(channel, author, send_at=NOW + timedelta(days=1))
+    factory.move(scheduled, PostState.SCHEDULED, approvers=[approver])
+    approved = factory.move(factory.post(channel, author), PostState.APPROVED, approvers=[approver])
+
+    notify_from_audit(session, now=NOW)
+
+    kinds = {(kind, user_id) for kind, user_id, _ in notified(session)}
+    assert ("sent_back", author.id) in kinds
+    assert ("scheduled", author.id) in kinds
+    assert ("approved", author.id) in kinds
+    messages = [m for _, user_id, m in notified(session) if user_id == author.id]
+    assert f"Post {sent_back.id} on @ons was sent back to you" in messages
+    assert f"Post {approved.id} on @ons was approved" in messages
+    assert "Check the figure" not in " ".join(messages)
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "kind"),
+    [
+        ("mark_failed", PostState.FAILED, "failed"),
+        ("mark_unknown", PostState.UNKNOWN, "unknown"),
+        ("mark_missed", PostState.MISSED, "missed"),
+    ],
+)
+def test_the_workers_bulk_audit_rows_tell_the_author_and_approvers(
+    session: Session, factory: Factory, action: str, state: PostState, kind: str
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    post = factory.post(channel, author, send_at=NOW + timedelta(days=1))
+    factory.move(post, PostState.SCHEDULED, approvers=[approver])
+    notify_from_audit(session, now=NOW)
+    before = len(notified(session))
+
+    insert_audit(
+        session,
+        [
+            audit_row(
+                action,
+                post,
+                actor_label="worker:test",
+                at=NOW,  # type: ignore[arg-type]
+                from_state="publishing",
+                to_state=state.value,
+            )
+        ],
+    )
+    notify_from_audit(session, now=NOW)
+
+    made = notified(session)[before:]
+    assert sorted((k, u) for k, u, _ in made) == sorted([(kind, author.id), (kind, approver.id)])
+
+
+def test_each_event_notifies_once_and_stale_history_is_passed_over(
+    session: Session, factory: Factory
+) -> None:
+    channel = factory.channel("ons")
+    author, _approver = factory.author(channel), factory.approver(channel)
+    old = factory.move(factory.post(channel, author), PostState.IN_REVIEW)
+
+    assert notify_from_audit(session, now=NOW + timedelta(days=3)).created == 0
+
+    factory.move(factory.post(channel, author), PostState.IN_REVIEW)
+    assert notify_from_audit(session, now=NOW).created == 1
+    assert notify_from_audit(session, now=NOW).created == 0
+    assert old.id not in [n.post_id for n in session.scalars(select(Notification))]
+
+
+def test_embargoed_posts_are_described_never_quoted(session: Session, factory: Factory) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    release = factory.release(access=[author, approver])
+    post = factory.post(channel, author, text="Unemployment 4.4%", release=release)
+    factory.move(post, PostState.IN_REVIEW)
+
+    notify_from_audit(session, now=NOW)
+
+    [(_, _, message)] = notified(session)
+    assert message == f"Post {post.id} on @ons is waiting for your clearance"
+
+
+def test_reading_marks_one_or_all(session: Session, factory: Factory) -> None:
+    channel = factory.channel("ons")
+    author = factory.author(channel)
+    approver: User = factory.approver(channel)
+    posts: list[Post] = [
+        factory.move(factory.post(channel, author), PostState.IN_REVIEW) for _ in range(3)
+    ]
+    notify_from_audit(session, now=NOW)
+    newest = list_notifications(session, approver)
+
+    assert [n.post_id for n in newest] == [p.id for p in reversed(posts)]
+    assert unread_count(session, approver) == 3
+    assert mark_read(session, approver, notification_id=newest[0].id, now=NOW) == 1
+    assert unread_count(session, approver) == 2
+    assert mark_read(session, author, notification_id=newest[1].id, now=NOW) == 0
+    assert mark_read(session, approver, now=NOW) == 2
+    assert unread_count(session, approver) == 0

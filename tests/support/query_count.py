@@ -1,0 +1,36 @@
+"""Count the SQL statements an engine runs (to show a page's query count stays constant)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+
+class QueryCounter:
+    """The statements run while counting."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        """Return how many statements ran."""
+        return len(self.statements)
+
+
+@contextmanager
+def counting_queries(engine: Engine) -> Iterator[QueryCounter]:
+    """Count every statement the engine runs inside the block."""
+    counter = QueryCounter()
+
+    def before_cursor_execute(*args: Any) -> None:
+        counter.statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)

@@ -1,0 +1,121 @@
+"""Calendar pages: week and month, clock changes, holidays, embargoes, navigation, query count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from flask.testing import FlaskClient
+
+from scheduler.database import Database
+from scheduler.models import PostState, Role, User
+from tests.support.factories import Factory
+from tests.support.query_count import counting_queries
+from tests.web.conftest import fetch
+
+
+def test_anonymous_people_are_sent_to_sign_in(client: FlaskClient) -> None:
+    response = client.get("/calendar")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_the_week_of_the_spring_clock_change(
+    client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    post = factory.post(
+        channel, author, text="Easter figures", send_at=datetime(2027, 3, 28, 10, 0, tzinfo=UTC)
+    )
+    factory.move(post, PostState.SCHEDULED, approvers=[approver])
+    signed_in(author)
+
+    html = fetch(client, "/calendar?view=week&date=2027-03-28").get_data(as_text=True)
+
+    assert "Week of 22 March 2027" in html
+    assert "Clocks go forward:</strong> this day has 23 hours" in html
+    assert "Good Friday" in html
+    assert "11:00 @ons, post" in html  # 10:00 UTC is 11:00 BST
+    assert "Easter figures" in html
+    assert "date=2027-03-15" in html
+    assert "date=2027-03-29" in html
+
+
+def test_the_month_view_is_a_table_with_the_autumn_change(
+    client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
+) -> None:
+    signed_in(factory.author(factory.channel()))
+
+    html = fetch(client, "/calendar?view=month&date=2027-10-12").get_data(as_text=True)
+
+    assert '<th scope="col" class="govuk-table__header">Monday</th>' in html
+    assert "October 2027" in html
+    assert "Clocks go back:</strong> this day has 25 hours" in html
+    assert "date=2027-09-01" in html
+    assert "date=2027-11-01" in html
+
+
+def test_embargoed_posts_show_no_text_and_embargoes_are_marked(
+    client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    release = factory.release(access=[author, approver], title="Labour market")
+    post = factory.post(
+        channel, author, text="Jobs at a record", release=release, send_at=release.embargo_at
+    )
+    factory.move(post, PostState.SCHEDULED, approvers=[approver])
+    signed_in(author)
+
+    html = fetch(client, "/calendar?date=2027-03-12").get_data(as_text=True)
+
+    assert "Jobs at a record" not in html
+    assert "Embargo ends 09:30 GMT:</strong> Labour market" in html
+    assert "Embargoed until Fri 12 Mar 2027 09:30 GMT" in html
+
+
+def test_a_bad_date_says_what_to_fix(
+    client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
+) -> None:
+    signed_in(factory.author(factory.channel()))
+
+    html = fetch(client, "/calendar?date=2027-13-01&view=year").get_data(as_text=True)
+
+    assert "<title>Error: Calendar" in html
+    assert "The date must be a real date" in html
+    assert "Choose the week or the month view" in html
+
+
+@pytest.mark.parametrize("view", ["week", "month"])
+def test_the_query_count_does_not_grow_with_the_posts(
+    client: FlaskClient,
+    factory: Factory,
+    database: Database,
+    signed_in: Callable[[User], User],
+    view: str,
+) -> None:
+    channels = [factory.channel() for _ in range(5)]
+    admin = factory.user(Role.ADMIN)
+    authors = [factory.author(channel) for channel in channels]
+    signed_in(admin)
+
+    def add_posts(count: int) -> None:
+        for n in range(count):
+            channel = channels[n % 5]
+            post = factory.post(
+                channel, authors[n % 5], send_at=datetime(2027, 3, 11 + n % 5, 10, tzinfo=UTC)
+            )
+            factory.move(post, PostState.SCHEDULED, approvers=[admin])
+
+    def queries() -> int:
+        with counting_queries(database.engine) as counter:
+            assert fetch(client, f"/calendar?view={view}&date=2027-03-12").status_code == 200
+        return counter.count
+
+    add_posts(5)
+    few = queries()
+    add_posts(45)
+
+    assert queries() == few

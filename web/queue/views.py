@@ -1,0 +1,51 @@
+"""Queue page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app, render_template, request
+from flask_login import current_user, login_required
+
+from scheduler.channels import list_channels
+from scheduler.models import PostState
+from scheduler.queue import QueueFilter, embargo_of, excerpt, list_queue
+from scheduler.releases import list_releases
+from web.extensions import db
+from web.queue import blueprint
+from web.queue.filters import parse_filters
+
+
+@blueprint.route("")
+@login_required
+def index() -> str:
+    """Show a page of the posts the person may see, with filters."""
+    settings = current_app.config["GATEPOST_SETTINGS"]
+    parsed = parse_filters(request.args)
+    filters = QueueFilter() if parsed.errors else parsed.filters
+    page = list_queue(
+        db.session,
+        reader=current_user,
+        zone=settings.timezone,
+        filters=filters,
+        before_id=None if parsed.errors else parsed.before_id,
+    )
+    next_args = None
+    if page.next_before is not None:
+        next_args = {key: value for key, value in parsed.values.items() if value}
+        next_args["before"] = str(page.next_before)
+    first_args = {key: value for key, value in parsed.values.items() if value}
+    return render_template(
+        "queue/index.html",
+        page=page,
+        parsed=parsed,
+        states=list(PostState),
+        channels=list_channels(db.session),
+        releases=list_releases(db.session),
+        now=datetime.now(UTC),
+        excerpt=excerpt,
+        embargo_of=embargo_of,
+        next_args=next_args,
+        first_args=first_args,
+        page_has_errors=bool(parsed.errors),
+    )

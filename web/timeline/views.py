@@ -1,0 +1,19 @@
+"""Mock platform timeline page."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_login import login_required
+
+from scheduler.platforms.mock_timeline import read_timeline
+from web.timeline import blueprint
+
+
+@blueprint.route("/mock")
+@login_required
+def index() -> str:
+    """Show what the mock platform has published, newest thread first, on one channel or all."""
+    settings = current_app.config["GATEPOST_SETTINGS"]
+    channel = request.args.get("channel", "").strip() or None
+    timeline = read_timeline(settings.mock_ledger_path, channel=channel)
+    return render_template("timeline/index.html", timeline=timeline, channel=channel)
