@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 from config import Settings
 from scheduler.api_tokens import create_token
 from scheduler.clearance import create_thread
-from scheduler.models import ApiToken, Channel, Post, Release, Thread, User
+from scheduler.models import ApiToken, Channel, Notification, Post, Release, Thread, User
 from tests.abuse import route_policy
 from tests.abuse.route_policy import value_for
 from tests.support.factories import Factory
@@ -50,6 +50,7 @@ class World:
     victim_draft: Post  # victim's draft with an XSS payload in it
     thread: Thread  # victim's release-day thread, each part carrying EMBARGO_MARKER
     victim_token: ApiToken
+    victim_notification: Notification
     intruder_secret: str
     outsider_secret: str
     victim_secret: str
@@ -95,6 +96,10 @@ def world(session: Session, settings: Settings) -> World:
     _, outsider_secret = create_token(
         session, outsider, scopes="read,write,approve", by=None, now=now
     )
+    victim_notification = Notification(
+        user_id=victim.id, kind="sent_back", post_id=embargoed.id, message="Post sent back"
+    )
+    session.add(victim_notification)
     session.flush()
     world = World(
         intruder=intruder,
@@ -108,6 +113,7 @@ def world(session: Session, settings: Settings) -> World:
         victim_draft=victim_draft,
         thread=thread,
         victim_token=victim_token,
+        victim_notification=victim_notification,
         intruder_secret=intruder_secret,
         outsider_secret=outsider_secret,
         victim_secret=victim_secret,

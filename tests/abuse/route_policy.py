@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "metrics.metrics": "Prometheus numbers, no text; straight from loopback only, else 404",
     "api.get_openapi_document": "the API's description (OpenAPI 3.1)",
     "api.get_problem_type": "what each kind of problem document means",
+    "calendar.feed": "a person's iCalendar feed: the secret in the address is the credential",
 }
 
 #: Steps of signing in that need a password-checked but unfinished sign-in, not a session:
@@ -42,6 +43,8 @@ NON_OBJECT_PARAMETERS: dict[tuple[str, str], str] = {
     ("govuk_frontend.asset", "filename"): "govuk-frontend.min.css",
     # The most consequential action on someone else's post.
     ("posts.act", "action"): "approve",
+    # Feeds are reached by their secret; a guessed one must get nothing.
+    ("calendar.feed", "token"): "guessed-feed-token",
 }
 
 
@@ -55,6 +58,7 @@ def path_values(world: Any) -> dict[str, object]:
         "handle": world.channel_b.handle,
         "user_id": world.victim.id,
         "token_id": world.victim_token.id,
+        "notification_id": world.victim_notification.id,
     }
 
 
