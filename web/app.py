@@ -69,6 +69,7 @@ def register_extensions(app: Flask, database: Database) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint."""
     from web.account import blueprint as account
+    from web.admin import blueprint as admin
     from web.api import blueprint as api
     from web.auth import blueprint as auth
     from web.govuk_frontend import register_govuk_frontend
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(main)
     app.register_blueprint(api)
+    app.register_blueprint(admin)
 
 
 def register_template_helpers(app: Flask) -> None:
