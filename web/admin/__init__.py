@@ -5,7 +5,10 @@ from flask import Blueprint
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 from web.admin import (  # noqa: E402,F401  (views attach routes to the blueprint)
+    audit,
     channels,
+    overrides,
+    quiet_periods,
     releases,
     users,
     views,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from config import Settings
-from scheduler.models import PostState, Release, Role, User
+from scheduler.models import AccessRole, PostState, Release, Role, User
 from scheduler.releases import grant_release_access, release_access_list
 from scheduler.visibility import read_text
 from tests.support.factories import Factory
@@ -146,8 +146,16 @@ def test_moving_the_embargo_later_lists_the_posts_moved(
 ) -> None:
     signed_in_as(Role.ADMIN)
     channel = factory.channel("StatsWales")
-    author = factory.author(channel)
-    approver = factory.approver(channel)
+    author = factory.grant(
+        factory.user(Role.AUTHOR, email="release.author@example.gov.uk"),
+        [channel],
+        AccessRole.AUTHOR,
+    )
+    approver = factory.grant(
+        factory.user(Role.APPROVER, email="release.approver@example.gov.uk"),
+        [channel],
+        AccessRole.APPROVER,
+    )
     for person in (author, approver):
         grant_release_access(session, release, user=person, by=None, now=factory.now)
     post = factory.post(channel, author, release=release, send_at=release.embargo_at)
@@ -185,7 +193,9 @@ def test_access_list_and_who_viewed_the_text_early(
 ) -> None:
     signed_in_as(Role.ADMIN)
     channel = factory.channel("StatsWales")
-    author = factory.author(channel)
+    author = factory.grant(
+        factory.user(Role.AUTHOR, email="early.reader@example.gov.uk"), [channel], AccessRole.AUTHOR
+    )
     post = factory.post(channel, author, release=release)
     path = f"/admin/releases/{release.id}"
     response = post_form(f"{path}/access", {"email": author.email}, page=path)
