@@ -137,7 +137,8 @@ def _moved_message(release: Release, moved: list[Post]) -> str:
     if not moved:
         return f"Embargo is now {when}; no posts needed to move"
     listed = ", ".join(f"post {post.id} on @{post.channel.handle}" for post in moved)
-    return f"Embargo is now {when}; {len(moved)} moved with it to that time: {listed}"
+    posts = f"{len(moved)} post{'s' if len(moved) != 1 else ''}"
+    return f"Embargo is now {when}; {posts} moved with it to that time: {listed}"
 
 
 @blueprint.route("/releases/<int:release_id>/access", methods=["POST"])

@@ -165,7 +165,7 @@ def test_moving_the_embargo_later_lists_the_posts_moved(
     response = post_form(f"{path}/embargo", when("2027-03-12", "10", "30"), page=path)
     assert response.status_code == 302, response.get_data(as_text=True)
     page = client.get(path).get_data(as_text=True)
-    assert f"1 moved with it to that time: post {post.id} on @StatsWales" in page
+    assert f"1 post moved with it to that time: post {post.id} on @StatsWales" in page
     session.refresh(post)
     assert post.send_at == datetime(2027, 3, 12, 10, 30, tzinfo=UTC)
     assert post.state is PostState.SCHEDULED
