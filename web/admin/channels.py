@@ -26,6 +26,7 @@ from web.admin.channel_forms import (
     GrantAccessForm,
 )
 from web.admin.guard import require_access_manager, require_admin
+from web.admin.mock_faults_form import FAULT_KIND_HINTS, MOCK, MockFaultsForm
 from web.extensions import db
 from web.form_errors import add_domain_error
 
@@ -101,12 +102,8 @@ def create_channel() -> Page:
     return render_template("admin/create_channel.html", form=form)
 
 
-@blueprint.route("/channels/<int:channel_id>", methods=["GET", "POST"])
-@login_required
-def channel(channel_id: int) -> Page:
-    """Show a channel and change its twin, twin rule, approvals and owner."""
-    admin = require_admin()
-    channel = _channel(channel_id)
+def settings_form(channel: Channel) -> ChannelSettingsForm:
+    """Return the settings form, filled from the channel unless it was just posted."""
     form = ChannelSettingsForm()
     form.offer(channel_domain.list_channels(db.session), list_users(db.session), exclude=channel.id)
     if not form.is_submitted():
@@ -114,6 +111,35 @@ def channel(channel_id: int) -> Page:
         form.requires_twin.data = channel.requires_twin
         form.approvals_required.data = channel.approvals_required
         form.owner.data = str(channel.owner_id) if channel.owner_id else NOBODY
+    return form
+
+
+def channel_page(
+    channel: Channel,
+    form: ChannelSettingsForm,
+    faults_form: MockFaultsForm | None = None,
+) -> str:
+    """Render a channel's page with its settings form and, for the mock, its faults form."""
+    if faults_form is None and channel.platform == MOCK:
+        faults_form = MockFaultsForm(formdata=None)
+        faults_form.fill(channel.platform_options or {})
+    return render_template(
+        "admin/channel.html",
+        channel=channel,
+        form=form,
+        faults_form=faults_form,
+        fault_kind_hints=FAULT_KIND_HINTS,
+        page_has_errors=bool(faults_form and faults_form.errors),
+    )
+
+
+@blueprint.route("/channels/<int:channel_id>", methods=["GET", "POST"])
+@login_required
+def channel(channel_id: int) -> Page:
+    """Show a channel and change its twin, twin rule, approvals and owner."""
+    admin = require_admin()
+    channel = _channel(channel_id)
+    form = settings_form(channel)
     if form.validate_on_submit():
         try:
             _apply_settings(channel, form, admin)
@@ -124,7 +150,7 @@ def channel(channel_id: int) -> Page:
             db.commit()
             flash(f"Settings for @{channel.handle} saved", "success")
             return redirect(url_for("admin.channel", channel_id=channel.id))
-    return render_template("admin/channel.html", channel=channel, form=form)
+    return channel_page(channel, form)
 
 
 def _apply_settings(channel: Channel, form: ChannelSettingsForm, admin: User) -> None:

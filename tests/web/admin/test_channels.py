@@ -291,3 +291,61 @@ def test_the_access_list_downloads_as_csv_and_json(
         ("StatsWales", author.email, "author")
     }
     assert client.get(f"/admin/channels/{channel.id}/access.xml").status_code == 404
+
+
+def test_an_admin_sets_mock_faults(
+    client: FlaskClient,
+    session: Session,
+    channel: Channel,
+    signed_in_as: SignInAs,
+    post_form: PostForm,
+) -> None:
+    signed_in_as(Role.ADMIN)
+    path = f"/admin/channels/{channel.id}"
+    assert "Mock faults" in client.get(path).get_data(as_text=True)
+    response = post_form(
+        f"{path}/faults",
+        {
+            "fail_every_nth": "3",
+            "fail_matching": "",
+            "fail_kind": "unknown",
+            "latency_ms": "",
+            "rate_limit_per_minute": "20",
+        },
+        page=path,
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.refresh(channel)
+    assert channel.platform_options == {
+        "fail_every_nth": 3,
+        "fail_kind": "unknown",
+        "rate_limit_per_minute": 20,
+    }
+    page = client.get(path).get_data(as_text=True)
+    assert "Mock faults for @StatsWales saved" in page
+    assert 'value="3"' in page
+    refused = post_form(
+        f"{path}/faults", {"fail_every_nth": "0", "fail_kind": "transient"}, page=path
+    )
+    assert "Enter a whole number of 1 or more" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.AUTHOR, Role.APPROVER])
+def test_only_admins_set_mock_faults(
+    client: FlaskClient, channel: Channel, signed_in_as: SignInAs, post_form: PostForm, role: Role
+) -> None:
+    signed_in_as(role)
+    response = post_form(
+        f"/admin/channels/{channel.id}/faults", {"latency_ms": "5"}, page="/account"
+    )
+    assert response.status_code == 403
+
+
+def test_mock_faults_need_the_csrf_token(
+    client: FlaskClient, channel: Channel, signed_in_as: SignInAs
+) -> None:
+    signed_in_as(Role.ADMIN)
+    assert (
+        client.post(f"/admin/channels/{channel.id}/faults", data={"latency_ms": "5"}).status_code
+        == 400
+    )
