@@ -69,6 +69,7 @@ def register_extensions(app: Flask, database: Database) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint."""
     from web.account import blueprint as account
+    from web.admin import blueprint as admin
     from web.api import blueprint as api
     from web.auth import blueprint as auth
     from web.calendar import blueprint as calendar
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar)
     app.register_blueprint(notifications)
     app.register_blueprint(timeline)
+    app.register_blueprint(admin)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -18,7 +18,16 @@ from werkzeug.test import TestResponse
 from config import Settings
 from scheduler.api_tokens import create_token
 from scheduler.clearance import create_thread
-from scheduler.models import ApiToken, Channel, Notification, Post, Release, Thread, User
+from scheduler.models import (
+    ApiToken,
+    Channel,
+    Notification,
+    Post,
+    QuietPeriod,
+    Release,
+    Thread,
+    User,
+)
 from tests.abuse import route_policy
 from tests.abuse.route_policy import value_for
 from tests.support.factories import Factory
@@ -51,6 +60,7 @@ class World:
     thread: Thread  # victim's release-day thread, each part carrying EMBARGO_MARKER
     victim_token: ApiToken
     victim_notification: Notification
+    quiet_period: QuietPeriod
     intruder_secret: str
     outsider_secret: str
     victim_secret: str
@@ -100,6 +110,11 @@ def world(session: Session, settings: Settings) -> World:
         user_id=victim.id, kind="sent_back", post_id=embargoed.id, message="Post sent back"
     )
     session.add(victim_notification)
+    quiet_period = QuietPeriod(
+        name="Pre-election period", starts_at=now + timedelta(days=30),
+        ends_at=now + timedelta(days=60), created_by_id=admin.id,
+    )  # fmt: skip
+    session.add(quiet_period)
     session.flush()
     world = World(
         intruder=intruder,
@@ -114,6 +129,7 @@ def world(session: Session, settings: Settings) -> World:
         thread=thread,
         victim_token=victim_token,
         victim_notification=victim_notification,
+        quiet_period=quiet_period,
         intruder_secret=intruder_secret,
         outsider_secret=outsider_secret,
         victim_secret=victim_secret,

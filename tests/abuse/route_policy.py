@@ -45,6 +45,8 @@ NON_OBJECT_PARAMETERS: dict[tuple[str, str], str] = {
     ("posts.act", "action"): "approve",
     # Feeds are reached by their secret; a guessed one must get nothing.
     ("calendar.feed", "token"): "guessed-feed-token",
+    ("admin.export_channel_access", "export_format"): "csv",
+    ("admin.export_access", "export_format"): "csv",
 }
 
 
@@ -59,6 +61,7 @@ def path_values(world: Any) -> dict[str, object]:
         "user_id": world.victim.id,
         "token_id": world.victim_token.id,
         "notification_id": world.victim_notification.id,
+        "period_id": world.quiet_period.id,
     }
 
 

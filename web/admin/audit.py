@@ -1,0 +1,63 @@
+"""Admin download of the audit trail, filtered by post, channel and dates, streamed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Response as FlaskResponse
+from flask import current_app, render_template, request, stream_with_context
+from flask_login import login_required
+
+from config.settings import Settings
+from scheduler.audit_export import AuditFilter, export_chunks
+from scheduler.channels import list_channels
+from scheduler.errors import DomainError
+from scheduler.local_time import at_local
+from web.admin import blueprint
+from web.admin.calendar_forms import ALL_CHANNELS, AuditExportForm, channel_choices
+from web.admin.guard import require_admin
+from web.extensions import db
+from web.form_errors import add_domain_error
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+
+
+@blueprint.route("/audit")
+@login_required
+def audit_export() -> str | FlaskResponse:
+    """Ask which events to download; with `download` in the query, stream them."""
+    require_admin()
+    form = AuditExportForm(formdata=request.args if "download" in request.args else None)
+    form.channel.choices = channel_choices(
+        [(channel.id, channel.handle) for channel in list_channels(db.session)]
+    )
+    if "download" in request.args and form.validate():
+        settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+        try:
+            criteria = AuditFilter(
+                post_id=form.post_id.data,
+                channel_id=int(form.channel.data)
+                if form.channel.data and form.channel.data != ALL_CHANNELS
+                else None,
+                since=_start_of(form.since.data, settings),
+                until=_start_of(form.until.data + timedelta(days=1), settings)
+                if form.until.data
+                else None,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            form.until.errors = [*form.until.errors, *form.form_errors]
+            form.form_errors.clear()
+        else:
+            export_format = form.export_format.data or "csv"
+            chunks = export_chunks(db.session, criteria, export_format)
+            return FlaskResponse(
+                stream_with_context(chunks),
+                content_type=EXPORT_TYPES[export_format],
+                headers={"Content-Disposition": f'attachment; filename="audit.{export_format}"'},
+            )
+    return render_template("admin/audit.html", form=form)
+
+
+def _start_of(day: date | None, settings: Settings) -> datetime | None:
+    return at_local(day, time(0), settings.timezone) if day else None

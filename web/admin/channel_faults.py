@@ -1,0 +1,47 @@
+"""Admin change of the faults a mock channel injects."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from config.settings import Settings
+from scheduler.channel_options import set_platform_options
+from scheduler.errors import DomainError, NotFound
+from scheduler.models import Channel
+from web.admin import blueprint
+from web.admin.channels import channel_page, settings_form
+from web.admin.guard import require_admin
+from web.admin.mock_faults_form import MOCK, MockFaultsForm
+from web.extensions import db
+from web.form_errors import add_domain_error
+
+
+@blueprint.route("/channels/<int:channel_id>/faults", methods=["POST"])
+@login_required
+def channel_faults(channel_id: int) -> str | Response:
+    """Set which calls to a mock channel fail, how, and how slowly it answers."""
+    admin = require_admin()
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or channel.platform != MOCK:
+        raise NotFound(f"There is no mock channel with id {channel_id}")
+    form = MockFaultsForm()
+    if form.validate_on_submit():
+        settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+        try:
+            changed = set_platform_options(
+                db.session, channel, form.options(), by=admin, settings=settings
+            )
+        except DomainError as error:
+            db.session.rollback()
+            add_domain_error(form, error)
+        else:
+            db.commit()
+            flash(
+                f"Mock faults for @{channel.handle} " + ("saved" if changed else "unchanged"),
+                "success",
+            )
+            return redirect(url_for("admin.channel", channel_id=channel.id))
+    settings_page_form = settings_form(channel)
+    return channel_page(channel, settings_page_form, form)

@@ -1,0 +1,93 @@
+"""Forms for channels and their access lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from scheduler.channels import MAX_APPROVALS_REQUIRED
+from scheduler.models import AccessRole, Channel, User
+
+NOBODY = ""
+ACCESS_ROLE_CHOICES = [
+    SelectChoice(AccessRole.AUTHOR.value, "Author"),
+    SelectChoice(AccessRole.APPROVER.value, "Approver"),
+]
+ACCESS_ROLE_HINTS = {
+    AccessRole.AUTHOR.value: "May write posts for this channel",
+    AccessRole.APPROVER.value: "May clear posts for this channel (approvers and admins only)",
+}
+
+
+def _approvals() -> IntegerField:
+    return IntegerField(
+        "Approvals needed before a post can be scheduled",
+        default=1,
+        validators=[
+            InputRequired("Enter how many approvals a post needs, for example 1"),
+            NumberRange(
+                min=1,
+                max=MAX_APPROVALS_REQUIRED,
+                message=f"Enter a number from 1 to {MAX_APPROVALS_REQUIRED}",
+            ),
+        ],
+    )
+
+
+class ChannelSettingsForm(FlaskForm):
+    """A channel's twin, whether it needs one, its approvals and its owner."""
+
+    twin = SelectField("Twin channel", default=NOBODY)
+    requires_twin = BooleanField("Every post needs a twin post on the twin channel")
+    approvals_required = _approvals()
+    owner = SelectField("Owner", default=NOBODY)
+
+    def offer(
+        self, channels: Sequence[Channel], people: Sequence[User], *, exclude: int | None
+    ) -> None:
+        """List the channels that may be twins and the people who may own the channel."""
+        self.twin.choices = [SelectChoice(NOBODY, "No twin")] + [
+            SelectChoice(str(channel.id), f"@{channel.handle} ({channel.language})")
+            for channel in channels
+            if channel.id != exclude
+        ]
+        self.owner.choices = [SelectChoice(NOBODY, "Nobody")] + [
+            SelectChoice(str(person.id), f"{person.display_name} ({person.email})")
+            for person in people
+            if person.active
+        ]
+
+
+class CreateChannelForm(ChannelSettingsForm):
+    """A new channel: its platform, handle, name and language, and the settings above."""
+
+    platform = RadioField("Platform", validators=[InputRequired("Choose the platform")])
+    handle = StringField(
+        "Handle",
+        validators=[InputRequired("Enter the channel's handle, for example ONS"), Length(max=100)],
+    )
+    display_name = StringField("Display name", validators=[Length(max=200)])
+    language = StringField(
+        "Language",
+        default="en",
+        validators=[InputRequired("Enter the language code, for example en or cy"), Length(max=8)],
+    )
+
+
+class GrantAccessForm(FlaskForm):
+    """Who to put on the access list, and as what."""
+
+    email = StringField(
+        "Email address",
+        validators=[InputRequired("Enter the email address of the person to add"), Length(max=254)],
+    )
+    role = RadioField(
+        "Access",
+        choices=ACCESS_ROLE_CHOICES,
+        default=AccessRole.AUTHOR.value,
+        validators=[InputRequired("Choose author or approver")],
+    )

@@ -1,0 +1,33 @@
+"""Who may use the admin pages: admins, and channel owners for their own channel's access list."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from scheduler.errors import PermissionDenied
+from scheduler.models import Channel, User
+from scheduler.permissions import may_manage_channel_access
+
+
+def signed_in_user() -> User:
+    """Return the person signed in."""
+    user: User = current_user._get_current_object()
+    return user
+
+
+def require_admin() -> User:
+    """Return the signed-in admin, or refuse everyone else."""
+    user = signed_in_user()
+    if not user.is_admin:
+        raise PermissionDenied("Only admins can use the admin pages")
+    return user
+
+
+def require_access_manager(channel: Channel) -> User:
+    """Return the signed-in admin or owner of the channel, or refuse everyone else."""
+    user = signed_in_user()
+    if not may_manage_channel_access(user, channel):
+        raise PermissionDenied(
+            f"Only admins and the channel's owner can manage who may post on @{channel.handle}"
+        )
+    return user

@@ -1,0 +1,155 @@
+"""Admin pages for people: list, add, change role, deactivate, reset 2FA, sign out everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from scheduler import user_admin
+from scheduler.accounts import create_user, list_users
+from scheduler.errors import DomainError
+from scheduler.models import User
+from web.admin import blueprint
+from web.admin.guard import require_admin
+from web.admin.user_forms import ROLE_HINTS, ChangeRoleForm, CreateUserForm
+from web.extensions import db
+from web.form_errors import add_domain_error
+
+Page = str | Response
+
+
+@blueprint.route("/users")
+@login_required
+def users() -> str:
+    """List everyone, with their role and how they sign in."""
+    require_admin()
+    return render_template("admin/users.html", users=list_users(db.session))
+
+
+@blueprint.route("/users/new", methods=["GET", "POST"])
+@login_required
+def create_person() -> Page:
+    """Add a person with a first password and a role."""
+    admin = require_admin()
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            person = create_user(
+                db.session,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                role=form.role.data or "",
+                name=form.name.data or "",
+                by=admin,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            add_domain_error(form, error)
+        else:
+            db.commit()
+            flash(f"{person.email} can now sign in as {person.role.value}", "success")
+            return redirect(url_for("admin.person", user_id=person.id))
+    return render_template("admin/create_user.html", form=form, role_hints=ROLE_HINTS)
+
+
+@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def person(user_id: int) -> Page:
+    """Show a person and change their role."""
+    admin = require_admin()
+    person = user_admin.get_user(db.session, user_id)
+    form = ChangeRoleForm()
+    if not form.is_submitted():
+        form.role.data = person.role.value
+    if form.validate_on_submit():
+        try:
+            user_admin.change_role(db.session, person, role=form.role.data or "", by=admin)
+        except DomainError as error:
+            db.session.rollback()
+            db.session.refresh(person)
+            add_domain_error(form, error)
+        else:
+            db.commit()
+            flash(_role_message(person), "success")
+            return redirect(url_for("admin.person", user_id=person.id))
+    return render_template(
+        "admin/user.html", person=person, form=form, admin=admin, role_hints=ROLE_HINTS
+    )
+
+
+def _role_message(person: User) -> str:
+    message = f"{person.email} is now {'an' if person.role.value[0] in 'aeiou' else 'a'} "
+    message += person.role.value
+    if person.requires_second_factor and not person.totp_enabled:
+        message += "; they must set up two-factor authentication when they next sign in"
+    return message
+
+
+def _act(
+    user_id: int, change: Callable[[User, User], object], done: Callable[[User], str]
+) -> Response:
+    admin = require_admin()
+    person = user_admin.get_user(db.session, user_id)
+    try:
+        change(person, admin)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.commit()
+        flash(done(person), "success")
+    return redirect(url_for("admin.person", user_id=user_id))
+
+
+@blueprint.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@login_required
+def deactivate(user_id: int) -> Response:
+    """Stop someone signing in or using their tokens."""
+    return _act(
+        user_id,
+        lambda person, admin: user_admin.deactivate_user(db.session, person, by=admin),
+        lambda person: f"{person.email} is deactivated and signed out everywhere",
+    )
+
+
+@blueprint.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@login_required
+def reactivate(user_id: int) -> Response:
+    """Let a deactivated person sign in again."""
+    return _act(
+        user_id,
+        lambda person, admin: user_admin.reactivate_user(db.session, person, by=admin),
+        lambda person: f"{person.email} can sign in again",
+    )
+
+
+@blueprint.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
+@login_required
+def reset_two_factor(user_id: int) -> Response:
+    """Remove someone's authenticator app, for a lost phone."""
+    return _act(
+        user_id,
+        lambda person, admin: user_admin.reset_two_factor(db.session, person, by=admin),
+        lambda person: (
+            f"{person.email}'s two-factor authentication is reset"
+            + (
+                "; they must set up a new app when they next sign in"
+                if person.requires_second_factor
+                else ""
+            )
+        ),
+    )
+
+
+@blueprint.route("/users/<int:user_id>/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_person_everywhere(user_id: int) -> Response:
+    """End every session someone has."""
+    return _act(
+        user_id,
+        lambda person, admin: user_admin.sign_out_user_everywhere(db.session, person, by=admin),
+        lambda person: f"{person.email} is signed out on every device",
+    )
