@@ -140,6 +140,9 @@ _TARGET = {
     OutcomeKind.FAILED: PostState.FAILED,
     OutcomeKind.UNKNOWN: PostState.UNKNOWN,
 }
+# Plain strings, looked up once: enum `.value` costs a descriptor call per use.
+_TARGET_TEXT = {kind: state.value for kind, state in _TARGET.items()}
+_PUBLISHING = PostState.PUBLISHING.value
 _ACTION = {
     OutcomeKind.PUBLISHED: "published",
     OutcomeKind.RETRY: "retry_scheduled",
@@ -296,8 +299,8 @@ def _audit_rows(
                 post,
                 actor_label=actor_label,
                 at=now,
-                from_state=PostState.PUBLISHING.value,
-                to_state=_TARGET[outcome.kind].value,
+                from_state=_PUBLISHING,
+                to_state=_TARGET_TEXT[outcome.kind],
                 comment=outcome.error or outcome.reason or "",
                 details=_details(outcome),
             )
