@@ -269,7 +269,7 @@ def record_outcomes(
         gap = ((outcome.published_at or now) - outcome.job.twin_published_at).total_seconds()
         outcome.twin_gap_ms = round(gap * 1000, 3)
         partner_gaps.append({"b_id": outcome.job.post.id, "b_gap": outcome.twin_gap_ms})
-        twin_id = outcome.job.post.twin_id
+        twin_id = outcome.job.twin_id
         if twin_id is not None:
             partner_gaps.append({"b_id": twin_id, "b_gap": outcome.twin_gap_ms})
     if partner_gaps:
