@@ -36,6 +36,8 @@ def serve(cli: CliContext, host: str, port: int, demo: bool, threads: int, no_wo
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler logs every run of every job at INFO; its warnings still show.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     database = cli.database
     schema.upgrade(database.engine)
     if demo:

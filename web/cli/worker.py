@@ -75,6 +75,8 @@ def worker(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler logs every run of every job at INFO; its warnings still show.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     identity = WorkerIdentity.current(worker_id)
     if once:
         clock = FixedClock(now) if now_text else SystemClock()
