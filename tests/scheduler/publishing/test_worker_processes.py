@@ -120,7 +120,7 @@ def test_a_worker_killed_mid_pass_and_restarted_publishes_every_post_exactly_onc
     site.seed(count, 10, due_at=datetime.now(UTC), latency_ms=15)
     first = site.start_worker("--worker-id", "doomed")
     try:
-        wait_until(lambda: len(read_ledger(site.ledger)) >= 100, 30, "the first posts")
+        wait_until(lambda: len(read_ledger(site.ledger)) >= 100, 90, "the first posts")
     finally:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=10)
@@ -131,7 +131,7 @@ def test_a_worker_killed_mid_pass_and_restarted_publishes_every_post_exactly_onc
 
     second = site.start_worker("--worker-id", "survivor")
     try:
-        wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 60, "every post published")
+        wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 120, "every post published")
     finally:
         output = stop(second)
     assert second.returncode == 0, output
@@ -159,7 +159,7 @@ def test_several_workers_drain_thousands_of_posts_with_no_duplicates_and_none_le
     site.seed(count, 100, due_at=due)
     processes = [site.start_worker("--worker-id", f"w{number}") for number in range(workers)]
     try:
-        wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 60, "every post published")
+        wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 120, "every post published")
     finally:
         outputs = [stop(process) for process in processes]
     for process, output in zip(processes, outputs, strict=True):
