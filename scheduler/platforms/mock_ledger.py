@@ -20,6 +20,7 @@ Safety, and why it is cheap:
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -91,6 +92,9 @@ class MockLedger:
         self._by_key: dict[str, LedgerEntry] = {}
         self._by_external: dict[str, LedgerEntry] = {}
         self._recent: dict[str, deque[datetime]] = {}
+        # External ids: a random prefix per instance (so processes never collide), then a count.
+        self._id_prefix = uuid.uuid4().hex[:12]
+        self._ids = itertools.count(1)
 
     # -- file handling -------------------------------------------------------------------------
 
@@ -223,7 +227,7 @@ class MockLedger:
                 if rate_limit_per_minute is not None:
                     self._check_rate(channel, now, rate_limit_per_minute)
                 entry = LedgerEntry(
-                    external_id=f"mock-{uuid.uuid4().hex}",
+                    external_id=f"mock-{self._id_prefix}-{next(self._ids):x}",
                     idempotency_key=idempotency_key,
                     channel=channel,
                     published_at=now,

@@ -64,6 +64,24 @@ def _postgresql_json(value: Any) -> Any:
     return None if value is None else Json(value)
 
 
+@functools.lru_cache(maxsize=256)
+def _sqlite_read_instant(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _postgresql_read_instant(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+def _reader(dialect: str, kind: TypeEngine[Any]) -> Converter | None:
+    """Return how to turn a driver value of this column type into the Python value."""
+    if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
+        return _sqlite_read_instant if dialect == "sqlite" else _postgresql_read_instant
+    if isinstance(kind, SAEnum) and kind.enum_class is not None:
+        return kind.enum_class
+    return None
+
+
 def _converter(dialect: str, kind: TypeEngine[Any]) -> Converter | None:
     """Return how to turn a value of this column type into a driver value (None: as it is)."""
     if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
@@ -102,6 +120,8 @@ def _row_builder(
 class _Plan:
     sql: str
     build: RowBuilder
+    #: for statements that return rows: how to read each returned column
+    readers: tuple[Converter | None, ...] = ()
 
 
 class BulkStatement:
@@ -129,9 +149,29 @@ class BulkStatement:
                     value, convert = compiled.params[name], converters[name]
                     fixed[name] = convert(value) if convert and value is not None else value
             slots = [(name, converters[name]) for name in order]
-            plan = _Plan(compiled.string, _row_builder(slots, fixed, bool(compiled.positional)))
+            readers = tuple(
+                _reader(dialect.name, column.type)
+                for column in getattr(self.statement, "_returning", ())
+            )
+            plan = _Plan(
+                compiled.string, _row_builder(slots, fixed, bool(compiled.positional)), readers
+            )
             self._plans[dialect.name] = plan
         return plan
+
+    def fetch(self, session: Session, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run a statement with RETURNING once and return its rows, read into Python values."""
+        connection = session.connection()
+        plan = self._plan(connection.dialect)
+        result = connection.exec_driver_sql(plan.sql, plan.build(values))
+        readers = plan.readers
+        return [
+            tuple(
+                value if read is None or value is None else read(value)
+                for read, value in zip(readers, row, strict=True)
+            )
+            for row in result.all()
+        ]
 
     def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
         """Run the statement once per row in one executemany; return the rows it changed."""

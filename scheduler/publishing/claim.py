@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
+from scheduler.publishing.bulk import BulkStatement
 from scheduler.publishing.rows import POST_COLUMNS, SCHEDULED, PostRow, ids_in, posts
 
 _SCHEDULED = SCHEDULED
@@ -42,29 +43,42 @@ def _candidate_query(
     return query
 
 
-def _claim_values(owner: str, lease_until: datetime, now: datetime) -> dict[str, object]:
+def _claim_values() -> dict[str, object]:
     return {
         "state": PostState.PUBLISHING,
-        "lease_owner": owner,
-        "lease_expires_at": lease_until,
+        "lease_owner": bindparam("b_owner", type_=posts.c.lease_owner.type),
+        "lease_expires_at": bindparam("b_lease_until", type_=posts.c.lease_expires_at.type),
         "version": posts.c.version + 1,
-        "updated_at": now,
+        "updated_at": bindparam("b_now", type_=posts.c.updated_at.type),
     }
+
+
+def _claim_statement(postgres: bool) -> BulkStatement:
+    p = posts.alias("p")
+    query = (
+        select(p.c.id)
+        .where(p.c.state == _SCHEDULED, p.c.due_at <= bindparam("b_now", type_=p.c.due_at.type))
+        .order_by(p.c.due_at, p.c.id)
+        .limit(bindparam("b_limit", type_=Integer))
+    )
+    if postgres:
+        due = query.with_for_update(skip_locked=True, of=p).cte("due")
+        statement = update(posts).where(posts.c.id == due.c.id)
+    else:
+        statement = update(posts).where(posts.c.id.in_(query))
+    return BulkStatement(statement.values(_claim_values()).returning(*POST_COLUMNS))
+
+
+_CLAIMS = {"postgresql": _claim_statement(True), "sqlite": _claim_statement(False)}
 
 
 def claim_due(
     session: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
 ) -> list[PostRow]:
     """Claim up to `limit` due scheduled posts (oldest first) and return them as they are now."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    query = _candidate_query(now, limit, lock=postgres)
-    if postgres:
-        due = query.cte("due")
-        statement = update(posts).where(posts.c.id == due.c.id)
-    else:
-        statement = update(posts).where(posts.c.id.in_(query))
-    statement = statement.values(_claim_values(owner, lease_until, now)).returning(*POST_COLUMNS)
-    return [PostRow.from_row(row) for row in session.execute(statement)]
+    statement = _CLAIMS[session.get_bind().dialect.name]
+    values = {"b_now": now, "b_owner": owner, "b_lease_until": lease_until, "b_limit": limit}
+    return [PostRow(*row) for row in statement.fetch(session, values)]
 
 
 def select_due(
@@ -111,7 +125,8 @@ def claim_ids(
     statement = (
         update(posts)
         .where(posts.c.id.in_(wanted), posts.c.state == _SCHEDULED)
-        .values(_claim_values(owner, lease_until, now))
+        .values(_claim_values())
         .returning(*POST_COLUMNS)
     )
-    return [PostRow.from_row(row) for row in session.execute(statement)]
+    values = {"b_now": now, "b_owner": owner, "b_lease_until": lease_until}
+    return [PostRow.from_row(row) for row in session.execute(statement, values)]

@@ -140,6 +140,9 @@ _TARGET = {
     OutcomeKind.FAILED: PostState.FAILED,
     OutcomeKind.UNKNOWN: PostState.UNKNOWN,
 }
+# Plain strings, looked up once: enum `.value` costs a descriptor call per use.
+_TARGET_TEXT = {kind: state.value for kind, state in _TARGET.items()}
+_PUBLISHING = PostState.PUBLISHING.value
 _ACTION = {
     OutcomeKind.PUBLISHED: "published",
     OutcomeKind.RETRY: "retry_scheduled",
@@ -266,7 +269,7 @@ def record_outcomes(
         gap = ((outcome.published_at or now) - outcome.job.twin_published_at).total_seconds()
         outcome.twin_gap_ms = round(gap * 1000, 3)
         partner_gaps.append({"b_id": outcome.job.post.id, "b_gap": outcome.twin_gap_ms})
-        twin_id = outcome.job.post.twin_id
+        twin_id = outcome.job.twin_id
         if twin_id is not None:
             partner_gaps.append({"b_id": twin_id, "b_gap": outcome.twin_gap_ms})
     if partner_gaps:
@@ -296,8 +299,8 @@ def _audit_rows(
                 post,
                 actor_label=actor_label,
                 at=now,
-                from_state=PostState.PUBLISHING.value,
-                to_state=_TARGET[outcome.kind].value,
+                from_state=_PUBLISHING,
+                to_state=_TARGET_TEXT[outcome.kind],
                 comment=outcome.error or outcome.reason or "",
                 details=_details(outcome),
             )

@@ -14,6 +14,9 @@ from scheduler.publishing.holds import record_holds
 from scheduler.publishing.plan import Unit, plan
 from scheduler.publishing.runtime import WorkerRuntime
 
+# Plain strings, looked up once: enum `.value` costs a descriptor call per use.
+_SCHEDULED, _PUBLISHING = PostState.SCHEDULED.value, PostState.PUBLISHING.value
+
 
 @dataclass
 class Intake:
@@ -70,8 +73,8 @@ def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] =
                 d.post,
                 actor_label=label,
                 at=now,
-                from_state=PostState.SCHEDULED.value,
-                to_state=PostState.PUBLISHING.value,
+                from_state=_SCHEDULED,
+                to_state=_PUBLISHING,
             )
             for d in decisions.values()
             if d.verdict is Verdict.PUBLISH

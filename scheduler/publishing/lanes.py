@@ -131,6 +131,14 @@ class LaneSet:
                 for job in unit.jobs
             ]
 
+    def withdraw(self) -> list[Unit]:
+        """Take back every unit not yet started (the worker is stopping); return them."""
+        with self._changed:
+            units = [unit for lane in self._queues.values() for unit in lane]
+            for lane in self._queues.values():
+                lane.clear()
+            return units
+
     def collect(self, *, wait: float | None) -> list[Outcome]:
         """Return the outcomes ready, first waiting up to `wait` seconds for one (None: no wait).
 

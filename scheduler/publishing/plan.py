@@ -24,6 +24,8 @@ class Job:
     #: the thread predecessor sent earlier in this pass, whose platform id it replies to
     reply_after: int | None = None
     twin_published_at: datetime | None = None
+    #: its twin, whichever of the two names the other
+    twin_id: int | None = None
     media: tuple[MediaFacts, ...] = ()
 
 
@@ -43,6 +45,7 @@ def _job(decision: Decision, facts: Facts, now: datetime) -> Job:
         reply_to=decision.reply_to,
         reply_after=decision.reply_after,
         twin_published_at=decision.twin_published_at,
+        twin_id=facts.partner_of.get(decision.post.id),
         media=facts.media.get(decision.post.id, ()),
     )
 

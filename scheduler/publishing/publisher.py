@@ -53,6 +53,7 @@ class Publisher:
         self.pacer = pacer
         self.rng = rng or random.Random()  # noqa: S311 - retry jitter, not secrets
         self.zone = settings.timezone
+        self.media_root = settings.media_path
 
     def answers_at_once(self, unit: Unit) -> bool:
         """Return whether every adapter call of the unit returns without waiting on I/O."""
@@ -111,7 +112,7 @@ class Publisher:
         return max(slots) if slots else None
 
     def _request(self, job: Job, reply_to: str | None) -> PublishRequest:
-        media_root = self.settings.media_path
+        media_root = self.media_root
         return PublishRequest(
             channel=job.channel.handle,
             text=job.post.text,

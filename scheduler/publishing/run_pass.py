@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from scheduler.publishing.complete import record_outcomes
+from scheduler.publishing.heartbeat import renew_leases
 from scheduler.publishing.intake import take_batch
 from scheduler.publishing.lanes import LaneSet
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
+from scheduler.publishing.plan import Unit
 from scheduler.publishing.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -96,8 +99,22 @@ def _pipeline(runtime: WorkerRuntime, lanes: LaneSet, stop: threading.Event | No
     cap = IN_FLIGHT_BATCHES * batch_size
     limit = min(FIRST_BATCH, batch_size)
     failure: BaseException | None = None
+    withdrawn = False
+    renewed = time.monotonic()
     while True:
         claimed = 0
+        if stop is not None and stop.is_set() and not withdrawn:
+            # Stopping: what has not started goes back to the queue for the next worker.
+            withdrawn = True
+            for unit in lanes.withdraw():
+                pending.extend(_requeue(unit, runtime.clock.now()))
+        if (
+            in_flight
+            and time.monotonic() - renewed > runtime.settings.worker.lease.total_seconds() / 3
+        ):
+            # Long passes keep their leases without waiting for the heartbeat.
+            _renew(runtime)
+            renewed = time.monotonic()
         if failure is None and not (stop is not None and stop.is_set()) and len(in_flight) < cap:
             try:
                 intake = take_batch(
@@ -135,6 +152,26 @@ def _pipeline(runtime: WorkerRuntime, lanes: LaneSet, stop: threading.Event | No
     if failure is not None:
         raise failure
     return report
+
+
+def _requeue(unit: Unit, now: datetime) -> list[Outcome]:
+    return [
+        Outcome(
+            job,
+            OutcomeKind.REQUEUED,
+            now,
+            reason="The worker stopped before sending it; the next worker sends it",
+        )
+        for job in unit.jobs
+    ]
+
+
+def _renew(runtime: WorkerRuntime) -> None:
+    with runtime.database.session_factory() as session:
+        renew_leases(
+            session, runtime.owner, now=runtime.clock.now(), lease=runtime.settings.worker.lease
+        )
+        session.commit()
 
 
 def _record(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeKind]:

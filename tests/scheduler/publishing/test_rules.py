@@ -453,3 +453,30 @@ def test_grace_is_configurable(
     post = factory.post(factory.channel(), send_at=utc("2026-03-12 10:00"))
     worker.run_at(utc("2026-03-12 10:45"))
     assert post.state is PostState.PUBLISHED
+
+
+# -- channels the worker cannot serve ------------------------------------------------------------
+
+
+def test_a_channel_on_a_platform_not_installed_is_held_and_looked_at_again(
+    factory: PublishingFactory, worker: Worker
+) -> None:
+    post = factory.post(factory.channel(platform="carrier-pigeon"), send_at=utc("2026-03-12 10:00"))
+    worker.run_at(utc("2026-03-12 10:00"))
+    assert post.state is PostState.SCHEDULED
+    assert post.hold_reason == (
+        "No adapter for the platform 'carrier-pigeon' is installed where the worker runs"
+    )
+    assert post.due_at == utc("2026-03-12 10:01")
+
+
+def test_a_switched_off_channel_holds_its_posts(
+    factory: PublishingFactory, worker: Worker, session: Session
+) -> None:
+    channel = factory.channel("@retired")
+    channel.active = False
+    session.flush()
+    post = factory.post(channel, send_at=utc("2026-03-12 10:00"))
+    worker.run_at(utc("2026-03-12 10:00"))
+    assert post.hold_reason == "The channel @retired is switched off"
+    assert worker.published_keys() == []

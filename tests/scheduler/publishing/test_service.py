@@ -98,13 +98,15 @@ def test_a_post_goes_at_its_due_instant_not_at_the_next_poll(
         assert heartbeat.stopped_at is not None
 
 
-def test_stopping_finishes_the_posts_in_flight(live_database: Database, tmp_path: Path) -> None:
+def test_stopping_finishes_the_post_being_sent_and_requeues_the_rest(
+    live_database: Database, tmp_path: Path
+) -> None:
     settings = service_settings(live_database, tmp_path)
     now = datetime.now(UTC)
     with live_database.session_factory() as session:
         factory = PublishingFactory(session)
         channel = factory.channel(platform_options={"latency_ms": 200})
-        for _ in range(4):
+        for _ in range(10):
             factory.override(factory.post(channel, send_at=now))
         session.commit()
     service = WorkerService(live_database, settings)
@@ -114,5 +116,13 @@ def test_stopping_finishes_the_posts_in_flight(live_database: Database, tmp_path
     finally:
         service.stop()
     with live_database.read_session_factory() as session:
-        states = set(session.scalars(select(Post.state)))
-    assert states == {PostState.PUBLISHED}
+        posts = session.scalars(select(Post)).all()
+    published = {post.idempotency_key for post in posts if post.state is PostState.PUBLISHED}
+    waiting = [post for post in posts if post.state is PostState.SCHEDULED]
+    # Nothing is left half-done: each post went out, or is back in the queue saying why.
+    assert published | {post.idempotency_key for post in waiting} == {
+        post.idempotency_key for post in posts
+    }
+    assert published == {line["idempotency_key"] for line in read_ledger(settings.mock_ledger_path)}
+    assert waiting, "stop came while most posts were still queued"
+    assert all(post.hold_reason and "worker stopped" in post.hold_reason for post in waiting)

@@ -300,3 +300,16 @@ def test_posts_are_held_visibly_not_silently(factory: PublishingFactory, worker:
     held = factory.session.query(Post).filter(Post.state == PostState.SCHEDULED).all()
     assert held
     assert all(post.hold_reason for post in held)
+
+
+def test_twins_linked_in_one_direction_only_still_go_together(
+    factory: PublishingFactory, worker: Worker, session: Session
+) -> None:
+    english, welsh = factory.twin_channels()
+    first, second = factory.twins(english, welsh, send_at=AT)
+    first.twin_id = None  # only the Welsh post names its twin
+    session.flush()
+    worker.run_at(AT)
+    assert worker.published_keys() == [first.idempotency_key, second.idempotency_key]
+    assert first.twin_gap_ms is not None
+    assert first.twin_gap_ms == second.twin_gap_ms

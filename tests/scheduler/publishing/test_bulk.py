@@ -1,0 +1,60 @@
+"""The bulk path writes exactly what SQLAlchemy would, and refuses what it cannot do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.models import Post, PostState
+from scheduler.publishing.bulk import BulkStatement
+from scheduler.publishing.rows import posts
+from tests.support.publishing_factories import PublishingFactory
+
+_MOVE = BulkStatement(
+    update(posts)
+    .where(posts.c.id == bindparam("b_id"))
+    .values(
+        state=PostState.FAILED,
+        due_at=bindparam("b_due", type_=posts.c.due_at.type),
+        updated_at=bindparam("b_due", type_=posts.c.updated_at.type),
+        last_error=bindparam("b_error"),
+    )
+)
+
+
+def test_values_round_trip_and_compare_like_sqlalchemys(
+    factory: PublishingFactory, session: Session
+) -> None:
+    channel = factory.channel()
+    first = factory.post(channel, send_at=datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
+    second = factory.post(channel, send_at=datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
+    london = datetime(2026, 7, 1, 10, 30, 0, 250, tzinfo=ZoneInfo("Europe/London"))
+    changed = _MOVE.execute(
+        session,
+        [
+            {"b_id": first.id, "b_due": london, "b_error": "x"},
+            {"b_id": second.id, "b_due": london + timedelta(hours=1), "b_error": None},
+        ],
+    )
+    assert changed == 2
+    session.expire_all()
+    assert first.state is PostState.FAILED
+    assert first.due_at == datetime(2026, 7, 1, 9, 30, 0, 250, tzinfo=UTC)
+    assert (first.last_error, second.last_error) == ("x", None)
+    # Stored the way SQLAlchemy stores instants, so its own comparisons still work.
+    earlier = session.scalars(select(Post.id).where(Post.due_at < london + timedelta(minutes=1)))
+    assert list(earlier) == [first.id]
+
+
+def test_naive_datetimes_and_python_side_defaults_are_refused(session: Session) -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        _MOVE.execute(session, [{"b_id": 1, "b_due": datetime(2026, 1, 1), "b_error": None}])  # noqa: DTZ001
+    needs_default = BulkStatement(
+        update(posts).where(posts.c.id == bindparam("b_id")).values(last_error="x")
+    )
+    with pytest.raises(ValueError, match="give explicit values for updated_at"):
+        needs_default.execute(session, [{"b_id": 1}])
