@@ -61,7 +61,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help=f"comma-separated workloads to run, from {','.join(WORKLOADS)} (default all)",
     )
     parser.add_argument(
-        "--size", type=int, help="override the number of posts in burst/slow/baseline"
+        "--size", type=int, help="posts in every workload instead of its usual size (smoke tests)"
     )
     parser.add_argument(
         "--workdir", type=Path, help="where scratch files go (default a temp folder)"
@@ -96,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             options.size,
             min(options.size, sizes.slow_channels),
             options.size,
-            sizes.queue,
+            options.size,
             sizes.queue_requests,
-            sizes.scaling,
+            (options.size, options.size * 2),
         )
     report = Report(describe_machine(options.postgres), git_revision(), options.runs, options.quick)
     started = time.monotonic()

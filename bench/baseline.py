@@ -119,9 +119,11 @@ def run_baseline(*, root: Path, posts: int, channels: int, grace: str) -> dict[s
         scheduler.start(paused=True)
         _add_jobs(scheduler, rows, run.url, run.ledger, instant)
         added_before_s = (instant - datetime.now(UTC)).total_seconds()
+        cpu_before = time.process_time()
         scheduler.resume()
         done.wait(timeout=max(120.0, posts / 50))
         scheduler.shutdown(wait=True)
+        cpu = time.process_time() - cpu_before
 
         table = Post.__table__
         with run.database.engine.connect() as connection:
@@ -147,6 +149,8 @@ def run_baseline(*, root: Path, posts: int, channels: int, grace: str) -> dict[s
         "p99_ms": percentile(lateness, 0.99),
         "max_ms": max(lateness, default=0.0),
         "added_before_instant_s": round(added_before_s, 2),
+        "worker_cpu_s": round(cpu, 2),
+        "posts_per_cpu_s": round(len(published) / cpu) if cpu > 0 else 0,
     }
 
 

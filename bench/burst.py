@@ -24,7 +24,16 @@ def _lead(workers: int) -> timedelta:
     return max(MINIMUM_LEAD, slowest * 1.5)
 
 
-def drain(
+def drain(**options: Any) -> dict[str, Any]:
+    """Measure a drain; run it again (with a longer lead) if a worker started after the instant."""
+    figures = _drain_once(**options)
+    if figures["ready_before_instant_s"] < 0:
+        figures = _drain_once(**options)
+        figures["attempts"] = 2
+    return figures
+
+
+def _drain_once(
     *,
     backend: str,
     root: Path,
@@ -36,7 +45,7 @@ def drain(
     mock: dict[str, Any] | None = None,
     timeout: float = 300.0,
 ) -> dict[str, Any]:
-    """Seed a fresh database, start workers before the instant, and measure the drain."""
+    """Seed a fresh database, start workers before the instant, and measure the drain once."""
     with scratch(backend, root, postgres_url) as run:
         people = seed_people(run.database)
         channel_ids = seed_channels(run.database, channels)
@@ -51,10 +60,12 @@ def drain(
                 _slowest_start.get(workers, ready - launched), ready - launched
             )
             ready_before_s = (instant - ready).total_seconds()
+            cpu_before = sum(worker.cpu_seconds() for worker in processes)
             if ready_before_s > 0:
                 time.sleep(ready_before_s)
             settled = wait_until_settled(run, timeout=timeout)
             peak_rss = max(worker.peak_rss_mb() for worker in processes)
+            cpu = sum(worker.cpu_seconds() for worker in processes) - cpu_before
         outcome = measure(run.database, run.ledger, instant, posts)
         run.database.engine.dispose()
     return {
@@ -64,5 +75,7 @@ def drain(
         "backend": backend,
         "channels": channels,
         "peak_rss_mb": round(peak_rss, 1),
+        "worker_cpu_s": round(cpu, 2),
+        "posts_per_cpu_s": round(outcome.published / cpu) if cpu > 0 else 0,
         "ready_before_instant_s": round(ready_before_s, 2),
     }

@@ -83,6 +83,8 @@ class Report:
                     "not out",
                     "dupes",
                     "peak MB",
+                    "worker CPU s",
+                    "posts/CPU s",
                 ],
                 [
                     [
@@ -97,6 +99,8 @@ class Report:
                         f(m, "not_published", "{:.0f}", f(m, "skipped", "{:.0f}")),
                         f(m, "duplicates", "{:.0f}"),
                         f(m, "peak_rss_mb", "{:.0f}"),
+                        f(m, "worker_cpu_s", "{:.2f}"),
+                        f(m, "posts_per_cpu_s", "{:,.0f}"),
                     ]
                     for name, m in drains.items()
                 ],

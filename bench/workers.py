@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -26,6 +27,11 @@ class WorkerProcess:
 
     process: subprocess.Popen[str]
     log: Path
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user + system) the process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self) -> float:
         """Return the process's peak resident memory so far (VmHWM), in MB."""
