@@ -155,19 +155,19 @@ def run_big_queue(
         results: dict[str, Any] = {}
         try:
             _wait_for(base, server)
-            http = requests.Session()
-            _sign_in(http, base, people)
-            for page in PAGES:
-                if page.label not in urls:
-                    results[page.label] = {"available": False}
-                    continue
-                headers = {"Authorization": f"Bearer {token}"} if page.auth == "token" else {}
-                client = http if page.auth == "session" else requests.Session()
-                results[page.label] = {
-                    "available": True,
-                    "url": urls[page.label],
-                    **_time(client, base + urls[page.label], requests_per_page, headers),
-                }
+            with requests.Session() as signed_in, requests.Session() as anonymous:
+                _sign_in(signed_in, base, people)
+                for page in PAGES:
+                    if page.label not in urls:
+                        results[page.label] = {"available": False}
+                        continue
+                    headers = {"Authorization": f"Bearer {token}"} if page.auth == "token" else {}
+                    client = signed_in if page.auth == "session" else anonymous
+                    results[page.label] = {
+                        "available": True,
+                        "url": urls[page.label],
+                        **_time(client, base + urls[page.label], requests_per_page, headers),
+                    }
         finally:
             server.send_signal(signal.SIGTERM)
             try:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import func, select
 
@@ -27,6 +28,7 @@ class WorkerProcess:
 
     process: subprocess.Popen[str]
     log: Path
+    output: IO[str]
 
     def cpu_seconds(self) -> float:
         """Return the CPU time (user + system) the process has used so far."""
@@ -44,14 +46,15 @@ class WorkerProcess:
 
 def _start(scratch: Scratch, config: Path, name: str) -> WorkerProcess:
     log = scratch.folder / f"{name}.log"
+    output = log.open("w")
     process = subprocess.Popen(
         [*gatepost_command(), "worker", "--worker-id", name],
         env=scratch.environment(config),
-        stdout=log.open("w"),
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    return WorkerProcess(process, log)
+    return WorkerProcess(process, log, output)
 
 
 def _wait_ready(worker: WorkerProcess, deadline: float) -> None:
@@ -82,6 +85,7 @@ def running_workers(scratch: Scratch, config: Path, count: int) -> Iterator[list
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
+            worker.output.close()
 
 
 def wait_until_settled(scratch: Scratch, *, timeout: float) -> bool:
