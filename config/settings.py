@@ -105,6 +105,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     session_cookie_secure: bool = False
     base_url: str = ""
+    server_timing: bool = False
 
     @property
     def mock_ledger_path(self) -> Path:
@@ -238,6 +239,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
 
     session_cookie_secure = reader.boolean("session_cookie_secure", False)
     base_url = reader.string("base_url", "")
+    server_timing = reader.boolean("server_timing", False)
     reader.done()
 
     return Settings(
@@ -256,6 +258,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         mail=mail,
         session_cookie_secure=session_cookie_secure,
         base_url=base_url,
+        server_timing=server_timing,
     )
 
 

@@ -26,7 +26,13 @@ def create_app(
         settings = load_settings({}, overrides=settings)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
     configure(app, settings)
-    register_extensions(app, database or Database(settings.database_url))
+    database = database or Database(settings.database_url)
+    if settings.server_timing:
+        # First, so its clock starts before any other before_request hook runs.
+        from web.server_timing import register_server_timing
+
+        register_server_timing(app, database.engine)
+    register_extensions(app, database)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)

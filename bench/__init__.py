@@ -1,0 +1,1 @@
+"""Gatepost benchmarks: `python -m bench` (see docs/performance.md)."""

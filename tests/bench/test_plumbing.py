@@ -1,0 +1,56 @@
+"""`python -m bench` runs its workloads end to end (plumbing only; speed is what it measures)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_quick_run_drains_a_tiny_burst_and_writes_the_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    figures = tmp_path / "figures.json"
+
+    assert (
+        main(
+            [
+                "--quick",
+                "--only",
+                "burst,baseline,queue",
+                "--size",
+                "30",
+                "--workdir",
+                str(tmp_path),
+                "--json",
+                str(figures),
+            ]
+        )
+        == 0
+    )
+
+    report = json.loads(figures.read_text())
+    burst = report["workloads"]["burst sqlite x1"]["median"]
+    assert (burst["published"], burst["duplicates"], burst["out_of_order_channels"]) == (30, 0, 0)
+    assert burst["peak_rss_mb"] > 0
+    baseline = report["workloads"]["baseline apscheduler grace=none"]["median"]
+    assert baseline["published"] == 30
+    pages = report["workloads"]["big queue sqlite"]["median"]["pages"]
+    assert pages["health"]["available"]
+    assert pages["health"]["queries"]
+    assert "burst sqlite x1 throughput" in {target["name"] for target in report["targets"]}
+    assert "burst sqlite x1" in capsys.readouterr().out
+
+
+def test_unknown_workload_is_refused_with_the_known_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--only", "bursts"])
+
+    assert "unknown workload(s) bursts; use burst, single" in capsys.readouterr().err
