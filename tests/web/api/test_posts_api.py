@@ -296,7 +296,8 @@ def test_posts_are_listed_newest_first_by_cursor_with_filters(
         path = page["next"]
         if path is not None:
             assert response.headers["Link"] == f'<{path}>; rel="next"'
-            assert "channel=" in path and "limit=3" in path
+            assert "channel=" in path
+            assert "limit=3" in path
         pages += 1
     assert seen == sorted(ids, reverse=True)
     assert pages == 3
