@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from web.auth import blueprint as auth
     from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
+    from web.imports import blueprint as imports
     from web.main import blueprint as main
 
     register_govuk_frontend(app)
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(main)
     app.register_blueprint(api)
+    app.register_blueprint(imports)
 
 
 def register_template_helpers(app: Flask) -> None:
