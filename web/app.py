@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from web.compose import blueprint as compose
     from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
+    from web.imports import blueprint as imports
     from web.inbox import blueprint as inbox
     from web.main import blueprint as main
     from web.metrics import blueprint as metrics
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications)
     app.register_blueprint(timeline)
     app.register_blueprint(admin)
+    app.register_blueprint(imports)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -33,6 +33,7 @@ def list_posts(
     channel: Channel | None = None,
     state: PostState | None = None,
     release: Release | None = None,
+    thread: Thread | None = None,
     before_id: int | None = None,
     limit: int = 50,
 ) -> Sequence[Post]:
@@ -44,6 +45,8 @@ def list_posts(
         query = query.where(Post.state == state)
     if release is not None:
         query = query.where(Post.release_id == release.id)
+    if thread is not None:
+        query = query.where(Post.thread_id == thread.id)
     if before_id is not None:
         query = query.where(Post.id < before_id)
     return session.scalars(query).all()

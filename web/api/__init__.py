@@ -5,6 +5,16 @@ from web.api.endpoints import ApiRoutes
 routes = ApiRoutes("/api/v1")
 
 # The endpoint modules declare their endpoints on `routes`.
-from web.api import documents, me, tokens  # noqa: E402,F401
+from web.api import (  # noqa: E402,F401
+    channels,
+    documents,
+    imports,
+    me,
+    post_actions,
+    posts,
+    releases,
+    threads,
+    tokens,
+)
 
 blueprint = routes.blueprint("api")

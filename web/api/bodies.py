@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import request
@@ -19,12 +21,26 @@ _NO_BODY = object()
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_body(model: type[M] | None) -> tuple[Any, M | None]:
+@dataclass(frozen=True)
+class TextBody:
+    """A body sent as text in another media type than JSON (e.g. text/csv), read as UTF-8."""
+
+    media_type: str
+    text: str
+
+
+def read_body(
+    model: type[M] | None, *, optional: bool = False, also_accepted: Sequence[str] = ()
+) -> tuple[Any, M | None]:
     """Return the parsed JSON payload and the body validated against the model.
 
-    An endpoint without a body model accepts an empty body (or `{}`) and returns (None, None).
+    An endpoint without a body model accepts an empty body (or `{}`) and returns (None, None);
+    with `optional`, an empty body is read as `{}`.
     """
-    payload = _parse_json()
+    payload = _parse_json(also_accepted)
+    if optional and payload is _NO_BODY and model is not None:
+        payload = {}
+        return payload, model.model_validate(payload)
     if model is None:
         if payload is _NO_BODY or payload == {}:
             return None, None
@@ -87,32 +103,57 @@ def invalid_input(
     return ApiProblem("invalid-input", f"{summary}{more}", errors=errors)
 
 
-def _parse_json() -> Any:
-    """Return the body parsed as JSON, or _NO_BODY when it is empty."""
+def read_text_body() -> str:
+    """Return a non-JSON body (e.g. CSV) as text, refusing one too large or not UTF-8."""
+    raw = _raw_body()
+    if raw is None or not raw.strip():
+        raise ApiProblem(
+            "malformed-request", f"The body is empty; send the {request.mimetype} content"
+        )
+    return _utf8(raw, request.mimetype)
+
+
+def _raw_body() -> bytes | None:
+    """Return the body's bytes within the size limit, or None when there is none."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ApiProblem("body-too-large", _too_large())
     # A body sent without a length (chunked) is cut off as it is read; Werkzeug stops quietly
     # at the limit, so read one byte past it to tell "too large" from "exactly the limit".
     request.max_content_length = MAX_BODY_BYTES + 1
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
-        return _NO_BODY
-    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
-        had = f"it had {request.mimetype}" if request.mimetype else "it had none"
-        raise ApiProblem(
-            "unsupported-media-type",
-            f"Send the body as JSON with Content-Type: application/json ({had})",
-        )
+        return None
     raw = request.get_data(cache=True)
     if len(raw) > MAX_BODY_BYTES:
         raise ApiProblem("body-too-large", _too_large())
-    if not raw.strip():
-        return _NO_BODY
+    return raw
+
+
+def _utf8(raw: bytes, what: str) -> str:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ApiProblem(
-            "malformed-request", f"The body is not UTF-8 (byte {error.start}); send JSON as UTF-8"
+            "malformed-request", f"The body is not UTF-8 (byte {error.start}); send {what} as UTF-8"
         ) from None
+
+
+def _parse_json(also_accepted: Sequence[str] = ()) -> Any:
+    """Return the body parsed as JSON, or _NO_BODY when it is empty."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise ApiProblem("body-too-large", _too_large())
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return _NO_BODY
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        had = f"it had {request.mimetype}" if request.mimetype else "it had none"
+        others = "".join(f" or {kind}" for kind in also_accepted)
+        raise ApiProblem(
+            "unsupported-media-type",
+            f"Send the body as JSON with Content-Type: application/json{others} ({had})",
+        )
+    raw = _raw_body()
+    if raw is None or not raw.strip():
+        return _NO_BODY
+    text = _utf8(raw, "JSON")
     try:
         return json.loads(text, object_pairs_hook=_refuse_repeats, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:

@@ -35,7 +35,7 @@ from scheduler.idempotency import (
 )
 from scheduler.models import ApiToken, IdempotencyKey, User
 from web.api.authentication import authenticate_request, require_scope
-from web.api.bodies import read_body, read_query
+from web.api.bodies import TextBody, read_body, read_query, read_text_body
 from web.api.problems import ApiProblem, problem_for_exception
 from web.extensions import csrf, db
 
@@ -130,6 +130,8 @@ class Endpoint:
     errors: frozenset[int]
     tag: str
     description: str
+    body_optional: bool = False
+    text_media_types: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -208,6 +210,8 @@ class ApiRoutes:
         errors: frozenset[int] | set[int] = frozenset(),
         tag: str = "",
         description: str = "",
+        body_optional: bool = False,
+        text_media_types: frozenset[str] | set[str] = frozenset(),
     ) -> Callable[[H], H]:
         """Declare the decorated handler as serving `method path`.
 
@@ -216,6 +220,9 @@ class ApiRoutes:
         and passed as `body=`/`query=`. `response`: the type the handler returns (serialised with
         pydantic; None for an empty response). `idempotent`: honour an Idempotency-Key header.
         `errors`: further problem statuses the domain call can cause (e.g. {404, 409}).
+        `body_optional`: an empty body is read as `{}` (e.g. an action's optional version).
+        `text_media_types`: other media types (e.g. text/csv) whose body the handler receives
+        as a `TextBody` instead of a validated model.
         """
         method = method.upper()
         if body is not None and method not in _BODY_METHODS:
@@ -224,6 +231,8 @@ class ApiRoutes:
             raise ValueError(f"{method} {path}: only authenticated POST or PATCH are idempotent")
         if public and scope is not None:
             raise ValueError(f"{method} {path}: a public endpoint cannot require a scope")
+        if (body_optional or text_media_types) and body is None:
+            raise ValueError(f"{method} {path}: body options need a body model")
 
         def declare(handler: H) -> H:
             self.endpoints.append(
@@ -241,6 +250,8 @@ class ApiRoutes:
                     errors=frozenset(errors),
                     tag=tag,
                     description=description,
+                    body_optional=body_optional,
+                    text_media_types=frozenset(text_media_types),
                 )
             )
             return handler
@@ -327,9 +338,18 @@ def _serve(endpoint: Endpoint, path_values: dict[str, Any]) -> Response:
     inputs = dict(path_values)
     payload: Any = None
     if endpoint.takes_body:
-        payload, body = read_body(endpoint.body)
-        if body is not None:
-            inputs["body"] = body
+        if request.mimetype in endpoint.text_media_types:
+            text = read_text_body()
+            payload = {"media_type": request.mimetype, "text": text}
+            inputs["body"] = TextBody(media_type=request.mimetype, text=text)
+        else:
+            payload, body = read_body(
+                endpoint.body,
+                optional=endpoint.body_optional,
+                also_accepted=sorted(endpoint.text_media_types),
+            )
+            if body is not None:
+                inputs["body"] = body
     if endpoint.query is not None:
         inputs["query"] = read_query(endpoint.query)
     elif request.args:

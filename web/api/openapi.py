@@ -151,10 +151,10 @@ def _operation(
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {JSON_CONTENT_TYPE: {"schema": found[(endpoint.name, "body")]}},
-        }
+        content: dict[str, Any] = {JSON_CONTENT_TYPE: {"schema": found[(endpoint.name, "body")]}}
+        for media_type in sorted(endpoint.text_media_types):
+            content[media_type] = {"schema": {"type": "string", "minLength": 1}}
+        operation["requestBody"] = {"required": not endpoint.body_optional, "content": content}
     success: dict[str, Any] = {"description": endpoint.summary}
     if endpoint.response_adapter is not None:
         success["content"] = {JSON_CONTENT_TYPE: {"schema": found[(endpoint.name, "response")]}}

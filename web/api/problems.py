@@ -200,12 +200,16 @@ class FieldError:
     field: str
     message: str
     pointer: str | None = None
+    #: For a file of rows (an import): the row, 1 being the first below any header.
+    row: int | None = None
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> dict[str, str | int]:
         """Return the member of a problem's `errors` list."""
-        item = {"field": self.field, "message": self.message}
+        item: dict[str, str | int] = {"field": self.field, "message": self.message}
         if self.pointer is not None:
             item["pointer"] = self.pointer
+        if self.row is not None:
+            item["row"] = self.row
         return item
 
 

@@ -42,6 +42,9 @@ class ProblemFieldError(BaseModel):
     pointer: str | None = Field(
         default=None, description="JSON Pointer to the field in the body, e.g. #/send_at"
     )
+    row: int | None = Field(
+        default=None, description="For an imported file: the row, 1 being the first post"
+    )
 
 
 class Problem(BaseModel):

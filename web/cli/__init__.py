@@ -9,6 +9,7 @@ from web.cli.audit import audit
 from web.cli.channels import channels
 from web.cli.context import CliContext
 from web.cli.database import db
+from web.cli.imports import import_
 from web.cli.notifications import notifications
 from web.cli.overrides import overrides
 from web.cli.posts import posts
@@ -42,3 +43,4 @@ main.add_command(worker)
 main.add_command(quiet_periods)
 main.add_command(overrides)
 main.add_command(notifications)
+main.add_command(import_)

@@ -143,3 +143,7 @@ def test_routes(app: Flask) -> None:
     from tests.web.api.routes_for_tests import mount
 
     mount(app)
+
+
+# Channels, people and tokens for the clearance workflow tests.
+from tests.web.api.workflow_fixtures import clock, factory, team  # noqa: E402,F401
