@@ -8,21 +8,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.errors import NotFound
-from scheduler.models import AuditEvent, Channel, Post, PostState, Release, Thread
+from scheduler.models import AuditEvent, Channel, Post, PostState, Release, Thread, User
+from scheduler.post_access import visible_to
 
 
-def get_post(session: Session, post_id: int) -> Post:
-    """Return the post with the id, or raise NotFound."""
+def get_post(session: Session, post_id: int, *, reader: User | None = None) -> Post:
+    """Return the post with the id, or raise NotFound (also when the reader may not see it)."""
     post = session.get(Post, post_id)
-    if post is None:
+    if post is None or (reader is not None and not _visible(session, post, reader)):
+        # Someone else's post is "not found", not "forbidden": its existence is not theirs to know.
         raise NotFound(f"No post {post_id}")
     return post
 
 
-def get_thread(session: Session, thread_id: int) -> Thread:
-    """Return the thread with the id, or raise NotFound."""
+def _visible(session: Session, post: Post, reader: User) -> bool:
+    query = select(Post.id).where(Post.id == post.id, visible_to(reader))
+    return session.scalar(query) is not None
+
+
+def get_thread(session: Session, thread_id: int, *, reader: User | None = None) -> Thread:
+    """Return the thread with the id, or raise NotFound (also when the reader may not see it)."""
     thread = session.get(Thread, thread_id)
-    if thread is None:
+    if thread is None or (
+        reader is not None and not any(_visible(session, post, reader) for post in thread.posts)
+    ):
         raise NotFound(f"No thread {thread_id}")
     return thread
 
@@ -36,9 +45,12 @@ def list_posts(
     thread: Thread | None = None,
     before_id: int | None = None,
     limit: int = 50,
+    reader: User | None = None,
 ) -> Sequence[Post]:
     """Return posts newest first, one page at a time (pass the last id seen as `before_id`)."""
     query = select(Post).order_by(Post.id.desc()).limit(max(1, min(limit, 500)))
+    if reader is not None:
+        query = query.where(visible_to(reader))
     if channel is not None:
         query = query.where(Post.channel_id == channel.id)
     if state is not None:

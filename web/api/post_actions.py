@@ -82,7 +82,7 @@ Operation = Callable[[ApiCall, Post, int | None], ClearanceResult]
 
 
 def _act(call: ApiCall, post_id: int, operation: Operation, version: int | None) -> PostOut:
-    post = get_post(call.session, post_id)
+    post = get_post(call.session, post_id, reader=call.user)
     return show_post(call, operation(call, post, version).post)
 
 
@@ -233,7 +233,7 @@ def schedule_post(call: ApiCall, post_id: int, body: ScheduleBody) -> PostOut:
 )
 def post_twin(call: ApiCall, post_id: int, body: TwinBody) -> Reply:
     """Write the twin of a post on the twin channel; the pair goes back to draft."""
-    post = get_post(call.session, post_id)
+    post = get_post(call.session, post_id, reader=call.user)
     add_twin(
         call.session,
         post,

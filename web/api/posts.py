@@ -117,7 +117,7 @@ def post_post(call: ApiCall, body: NewPost) -> Reply:
 @routes.get("/posts/{post_id}", scope=Scope.READ, response=PostOut, tag="posts")
 def get_one_post(call: ApiCall, post_id: int) -> PostOut:
     """Show a post; embargoed text only to the release's access list (and the read is logged)."""
-    return show_post(call, get_post(call.session, post_id))
+    return show_post(call, get_post(call.session, post_id, reader=call.user))
 
 
 @routes.get("/posts", scope=Scope.READ, query=PostFilters, response=PostPage, tag="posts")
@@ -133,6 +133,7 @@ def get_posts(call: ApiCall, query: PostFilters) -> Reply:
             thread=_named_thread(call.session, query.thread),
             before_id=before,
             limit=query.limit + 1,
+            reader=call.user,
         )
     )
     page = found[: query.limit]
@@ -163,7 +164,7 @@ def patch_post(call: ApiCall, post_id: int, body: PostEdit) -> PostOut:
     for name in ("text", "channel"):
         if name in given and getattr(body, name) is None:
             raise ValidationFailed(f"{name} cannot be null; leave it out to keep it", field=name)
-    post = get_post(call.session, post_id)
+    post = get_post(call.session, post_id, reader=call.user)
     result = edit_post(
         call.session,
         post,
@@ -183,7 +184,7 @@ def patch_post(call: ApiCall, post_id: int, body: PostEdit) -> PostOut:
 @routes.get("/posts/{post_id}/audit", scope=Scope.READ, response=list[AuditEventOut], tag="posts")
 def get_post_audit(call: ApiCall, post_id: int) -> list[AuditEventOut]:
     """List a post's audit events, oldest first (audit never holds post text)."""
-    events = post_history(call.session, get_post(call.session, post_id))
+    events = post_history(call.session, get_post(call.session, post_id, reader=call.user))
     return _describe_events(call.session, events)
 
 

@@ -100,4 +100,4 @@ def post_thread(call: ApiCall, body: NewThread) -> Reply:
 @routes.get("/threads/{thread_id}", scope=Scope.READ, response=ThreadOut, tag="threads")
 def get_one_thread(call: ApiCall, thread_id: int) -> ThreadOut:
     """Show a thread and its twin, post by post."""
-    return describe_thread(call, get_thread(call.session, thread_id))
+    return describe_thread(call, get_thread(call.session, thread_id, reader=call.user))

@@ -247,6 +247,8 @@ def test_embargoed_text_is_hidden_from_people_off_the_access_list(
 ) -> None:
     release = factory.release(by=team.author)
     post = create(api, team, release_id=release.id)
+    # Someone who may see the channel's posts, but is not on the release's access list.
+    factory.grant(team.outsider, [team.english, team.welsh], AccessRole.AUTHOR)
     hidden = api.get(f"/posts/{post['id']}", token=team.outsider_token).get_json()
     assert hidden["text"] is None
     assert hidden["embargoed_until"] is not None

@@ -60,6 +60,8 @@ def release_day(committed_app: Flask, committed_database: Database) -> dict[str,
                 session, channel=channel, user=people["statistician"], role=AccessRole.AUTHOR
             )
             grant_access(session, channel=channel, user=people["officer"], role=AccessRole.APPROVER)
+            # A colleague on the channel but not on the release's list: sees posts, not the text.
+            grant_access(session, channel=channel, user=people["public"], role=AccessRole.AUTHOR)
         for name, scopes in (
             ("statistician", "read,write"),
             ("officer", "read,approve"),
