@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?=
+# Tests run on every core (pytest-xdist); each worker gets its own databases and ports.
+PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
 
