@@ -64,6 +64,7 @@ def read_body(
             f"The body must be a JSON object ({{...}}), not {_json_type(payload)}",
             errors=[FieldError("(body)", "Send a JSON object", "#")],
         )
+    _refuse_unstorable_text(payload, ())
     try:
         body = model.model_validate_json(request.get_data(cache=True))
     except ValidationError as error:
@@ -168,6 +169,28 @@ def _parse_json(also_accepted: Sequence[str] = ()) -> Any:
         raise ApiProblem(
             "malformed-request", "The body is nested too deeply to read; flatten it"
         ) from None
+
+
+def _refuse_unstorable_text(value: Any, location: tuple[int | str, ...]) -> None:
+    """Refuse text no database can store: the NUL character and unpaired UTF-16 surrogates."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _refuse_unstorable_text(name, location)
+            _refuse_unstorable_text(item, (*location, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable_text(item, (*location, index))
+    elif isinstance(value, str) and (
+        "\x00" in value or any("\ud800" <= character <= "\udfff" for character in value)
+    ):
+        name = _field_name(location)
+        message = "Remove the NUL character or unpaired surrogate (\\u0000, \\ud800-\\udfff)"
+        raise ApiProblem(
+            "invalid-input",
+            f"{name}: the text contains a character that cannot be stored; {message[0].lower()}"
+            f"{message[1:]}",
+            errors=[FieldError(name, message, _pointer(location))],
+        )
 
 
 class _NotJson(ValueError):

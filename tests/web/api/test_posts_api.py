@@ -389,3 +389,23 @@ def test_published_posts_cannot_be_edited(api: ApiClient, team: Team, factory: F
         json={"version": post.version, "text": "Changed"},
     )
     assert_problem(response, 409, "invalid-state")
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ('{"channel": "ONS\\u0000", "text": "Hi"}', "channel"),
+        ('{"channel": "ONS", "text": "Half a pair \\udbcb"}', "text"),
+        ('{"channel": "ONS", "text": ["x"], "\\u0000": 1}', "(body)"),
+    ],
+)
+def test_text_no_database_can_store_is_422_not_a_crash(
+    api: ApiClient, team: Team, raw: str, field: str
+) -> None:
+    # Found by schemathesis on PostgreSQL, which refuses NUL and unpaired surrogates outright.
+    response = api.post(
+        "/posts", token=team.author_token, data=raw, headers={"Content-Type": "application/json"}
+    )
+    problem = assert_problem(response, 422, "invalid-input")
+    assert field in {error["field"] for error in problem["errors"]}
+    assert "cannot be stored" in problem["detail"]
