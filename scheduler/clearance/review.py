@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
     ChangeSet,
     check_expected_version,
@@ -41,20 +42,16 @@ def submit(
     actor_label: str = "",
 ) -> ClearanceResult:
     """Send a draft (with its twin and thread) for clearance."""
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    context = GuardContext(
-        session=session,
-        action=Action.SUBMIT,
-        post=post,
-        unit=unit,
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.SUBMIT,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
     )
-    enforce(rows_for(post.state, Action.SUBMIT), context)
-    changes = ChangeSet(session, action="submit", by=by, now=now, actor_label=actor_label)
     for member in unit:
         member.submitted_at = now
         changes.change(member, to=PostState.IN_REVIEW, content_version=member.content_version)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
     ChangeSet,
     check_expected_version,
@@ -81,20 +82,16 @@ def unschedule(
     actor_label: str = "",
 ) -> ClearanceResult:
     """Take a scheduled post (and everything cleared with it) off the queue; it stays approved."""
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    context = GuardContext(
-        session=session,
-        action=Action.UNSCHEDULE,
-        post=post,
-        unit=unit,
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.UNSCHEDULE,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
     )
-    enforce(rows_for(post.state, Action.UNSCHEDULE), context)
-    changes = ChangeSet(session, action="unschedule", by=by, now=now, actor_label=actor_label)
     for member in unit:
         set_due(member, None)
         changes.change(member, to=PostState.APPROVED)
@@ -118,20 +115,16 @@ def publish_now(
     actor_label: str = "",
 ) -> ClearanceResult:
     """Queue a post that missed its time to go out at once (still inside the publishing window)."""
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    context = GuardContext(
-        session=session,
-        action=Action.PUBLISH_NOW,
-        post=post,
-        unit=unit,
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.PUBLISH_NOW,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
     )
-    enforce(rows_for(post.state, Action.PUBLISH_NOW), context)
-    changes = ChangeSet(session, action="publish_now", by=by, now=now, actor_label=actor_label)
     for member in unit:
         set_due(member, now)
         changes.change(member, to=PostState.SCHEDULED, due_at=now)
@@ -154,21 +147,17 @@ def withdraw(
     actor_label: str = "",
 ) -> ClearanceResult:
     """Withdraw a post that has not gone out, with its twin and the rest of its thread."""
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    context = GuardContext(
-        session=session,
-        action=Action.WITHDRAW,
-        post=post,
-        unit=unit,
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.WITHDRAW,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
         comment=comment,
     )
-    enforce(rows_for(post.state, Action.WITHDRAW), context)
-    changes = ChangeSet(session, action="withdraw", by=by, now=now, actor_label=actor_label)
     for member in unit:
         set_due(member, None)
         changes.change(member, to=PostState.WITHDRAWN, comment=comment.strip())
