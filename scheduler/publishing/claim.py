@@ -1,36 +1,81 @@
-"""Claim due posts for one worker: a batch at a time, under a lease, with no post claimed twice.
+"""Claim due posts for one worker: whole lanes at a time, under a lease, no post claimed twice.
 
-PostgreSQL: the due rows are picked in a CTE with `FOR UPDATE SKIP LOCKED`, so several workers
-take disjoint batches without waiting for each other. SQLite: one `UPDATE ... RETURNING` inside a
-`BEGIN IMMEDIATE` transaction (the engine starts every write transaction that way), so a claim is
-atomic against every other writer. Both walk the partial index `ix_posts_scheduled_due`.
+A lane is a channel with its twin channel. Posts on one lane must go out in order (due time,
+then id), so a lane belongs to one worker at a time: a claim takes due posts only from lanes on
+which no other worker has a post in flight (`publishing` under its lease), oldest first. A worker
+may go on claiming more of its own lanes while it sends what it holds; its lanes run in order
+inside it (see lanes). A lane is free again for everybody once its posts in flight are recorded,
+and a lane whose worker died stays closed until the lease reaper has settled its posts, so a
+later post never overtakes one whose fate is still unknown.
 
-Twins are claimed together: when a claimed post's twin is still scheduled it is claimed in the
-same transaction, whatever its due time. On PostgreSQL that second claim skips a twin another
-worker is claiming at that moment; the rules then hold both halves for a moment and whichever
-worker comes back first takes the pair (see eligibility). The candidate query itself stays a
-plain walk of the partial index, with no join the planner could get wrong on stale statistics.
+Choosing lanes: the claim looks at the oldest due posts on open lanes (twice the batch) and takes
+lanes in the order their first post appears, until they hold a batch. Several workers therefore
+take different lanes of a burst instead of each taking a slice of every channel.
+
+PostgreSQL: the chosen lanes are locked for the claim's transaction with
+`pg_try_advisory_xact_lock` (skipping lanes another claim holds), and which lanes are in flight is
+read again once the locks are held, so two claims racing for one lane cannot both take it. The
+posts themselves are taken with `FOR UPDATE SKIP LOCKED`, which leaves a post a person is changing
+at that very moment to the next claim rather than waiting for them. SQLite: every write
+transaction starts with `BEGIN IMMEDIATE`, so the whole claim runs alone.
+
+Twins are on one lane, so a batch holds both halves of a pair; when the batch limit falls between
+them, the partner is claimed in the same transaction (`claim_ids`).
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Integer, Select, and_, bindparam, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
 from scheduler.publishing.bulk import BulkStatement
-from scheduler.publishing.rows import POST_COLUMNS, SCHEDULED, PostRow, ids_in, posts
+from scheduler.publishing.rows import (
+    POST_COLUMNS,
+    PUBLISHING,
+    SCHEDULED,
+    PostRow,
+    channels,
+    ids_in,
+    posts,
+)
 
 _SCHEDULED = SCHEDULED
+#: How many due posts a claim looks at, per post it may take, when it chooses lanes.
+LOOK_AHEAD = 2
+#: The first key of the advisory locks that guard lanes during a claim (the second is the lane).
+LANE_LOCK_SPACE = 0x6770  # "gp"
+
+_LOCK_LANES = text(
+    "SELECT lane FROM unnest(CAST(:lanes AS integer[])) AS lane"
+    " WHERE pg_try_advisory_xact_lock(:space, lane)"
+)
 
 
 def _candidate_query(
     now: datetime, limit: int, *, lock: bool, after: tuple[datetime, int] | None = None
 ) -> Select[tuple[int]]:
-    """Return the ids a claim would take: due scheduled posts, oldest first."""
+    """Return the ids a claim would take, lanes aside: due scheduled posts, oldest first."""
     p = posts.alias("p")
     query = select(p.c.id).where(p.c.state == _SCHEDULED, p.c.due_at <= now)
     if after is not None:
@@ -53,11 +98,23 @@ def _claim_values() -> dict[str, object]:
     }
 
 
+def _in_channels(column: ColumnElement[int], postgres: bool) -> ColumnElement[bool]:
+    """Return `column IN (the channels bound as b_channels)`, one parameter for any number."""
+    if postgres:
+        return column == any_(bindparam("b_channels", type_=ARRAY(Integer)))
+    values = func.json_each(bindparam("b_channels", type_=String)).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
 def _claim_statement(postgres: bool) -> BulkStatement:
     p = posts.alias("p")
     query = (
         select(p.c.id)
-        .where(p.c.state == _SCHEDULED, p.c.due_at <= bindparam("b_now", type_=p.c.due_at.type))
+        .where(
+            p.c.state == _SCHEDULED,
+            p.c.due_at <= bindparam("b_now", type_=p.c.due_at.type),
+            _in_channels(p.c.channel_id, postgres),
+        )
         .order_by(p.c.due_at, p.c.id)
         .limit(bindparam("b_limit", type_=Integer))
     )
@@ -72,13 +129,88 @@ def _claim_statement(postgres: bool) -> BulkStatement:
 _CLAIMS = {"postgresql": _claim_statement(True), "sqlite": _claim_statement(False)}
 
 
+class _Lanes:
+    """Which lane each channel is on: twinned channels share the lower id of the pair."""
+
+    def __init__(self, session: Session) -> None:
+        self._twins: dict[int, int] = dict(
+            session.execute(
+                select(channels.c.id, channels.c.twin_id).where(channels.c.twin_id.is_not(None))
+            ).all()
+        )
+
+    def of(self, channel_id: int) -> int:
+        twin = self._twins.get(channel_id)
+        return channel_id if twin is None else min(channel_id, twin)
+
+    def channels(self, lanes: Collection[int]) -> list[int]:
+        """Return every channel on the given lanes."""
+        found = set(lanes)
+        found.update(twin for channel, twin in self._twins.items() if channel in lanes)
+        found.update(channel for channel, twin in self._twins.items() if twin in lanes)
+        return sorted(found)
+
+
+def _busy_lanes(session: Session, owner: str, lanes: _Lanes) -> set[int]:
+    """Return the lanes on which another worker has a post in flight."""
+    busy = session.scalars(
+        select(posts.c.channel_id)
+        .where(posts.c.state == PUBLISHING, posts.c.lease_owner != owner)
+        .distinct()
+    )
+    return {lanes.of(channel) for channel in busy}
+
+
+def _channels_value(postgres: bool, channel_ids: Sequence[int]) -> object:
+    return list(channel_ids) if postgres else json.dumps(list(channel_ids))
+
+
+def _choose_lanes(
+    session: Session, lanes: _Lanes, busy: set[int], *, now: datetime, limit: int
+) -> list[int]:
+    """Return open lanes in the order of their oldest due post, enough to fill a batch."""
+    query = (
+        select(posts.c.channel_id)
+        .where(posts.c.state == _SCHEDULED, posts.c.due_at <= now)
+        .order_by(posts.c.due_at, posts.c.id)
+        .limit(limit * LOOK_AHEAD)
+    )
+    if busy:
+        query = query.where(not_(ids_in(session, posts.c.channel_id, lanes.channels(busy))))
+    seen = Counter(lanes.of(channel) for channel in session.scalars(query))
+    chosen, held = [], 0
+    for lane, due in seen.items():  # a Counter keeps the order lanes first appeared in
+        chosen.append(lane)
+        held += due
+        if held >= limit:
+            break
+    return chosen
+
+
 def claim_due(
     session: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
 ) -> list[PostRow]:
-    """Claim up to `limit` due scheduled posts (oldest first) and return them as they are now."""
-    statement = _CLAIMS[session.get_bind().dialect.name]
-    values = {"b_now": now, "b_owner": owner, "b_lease_until": lease_until, "b_limit": limit}
-    return [PostRow(*row) for row in statement.fetch(session, values)]
+    """Claim up to `limit` due scheduled posts on lanes no other worker holds, oldest first."""
+    dialect = session.get_bind().dialect.name
+    postgres = dialect == "postgresql"
+    lanes = _Lanes(session)
+    chosen = _choose_lanes(session, lanes, _busy_lanes(session, owner, lanes), now=now, limit=limit)
+    if postgres and chosen:
+        locked = list(session.scalars(_LOCK_LANES, {"lanes": chosen, "space": LANE_LOCK_SPACE}))
+        # Read again now that the locks are held: a claim that held one of these lanes until
+        # just now has committed, and its posts are in flight.
+        busy = _busy_lanes(session, owner, lanes)
+        chosen = [lane for lane in locked if lane not in busy]
+    if not chosen:
+        return []
+    values = {
+        "b_now": now,
+        "b_owner": owner,
+        "b_lease_until": lease_until,
+        "b_limit": limit,
+        "b_channels": _channels_value(postgres, lanes.channels(chosen)),
+    }
+    return [PostRow(*row) for row in _CLAIMS[dialect].fetch(session, values)]
 
 
 def select_due(
