@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -22,24 +23,33 @@ def begin_action(
     by: User,
     settings: Settings,
     now: datetime | None,
-    expected_version: int | None,
     actor_label: str,
+    expected_version: int | None = None,
     comment: str = "",
+    unit: Sequence[Post] | None = None,
+    send_at: datetime | None = None,
+    audit_action: str | None = None,
 ) -> tuple[list[Post], datetime, ChangeSet]:
     """Refuse a stale or forbidden action; return the unit it moves, the instant and the changes."""
+    # `unit` narrows what moves (by default the post with its twin and thread), `send_at` is the
+    # send time the guards judge (schedule proposes one), and `audit_action` names the change in
+    # the audit trail when that is not the action's own name (adding a twin is an edit).
     now = resolve_now(now)
     check_expected_version(post, expected_version)
-    unit = active_unit(post)
+    moving = list(unit) if unit is not None else active_unit(post)
     context = GuardContext(
         session=session,
         action=action,
         post=post,
-        unit=unit,
+        unit=moving,
         by=by,
         now=now,
         settings=settings,
+        send_at=send_at,
         comment=comment,
     )
     enforce(rows_for(post.state, action), context)
-    changes = ChangeSet(session, action=action.value, by=by, now=now, actor_label=actor_label)
-    return unit, now, changes
+    changes = ChangeSet(
+        session, action=audit_action or action.value, by=by, now=now, actor_label=actor_label
+    )
+    return moving, now, changes

@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
     ChangeSet,
     check_expected_version,
@@ -17,12 +18,11 @@ from scheduler.clearance.changes import (
     void_approvals,
     write_revision,
 )
-from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import require_after_embargo, require_future, set_due
 from scheduler.clearance.text_rules import require_valid_text
-from scheduler.clearance.transitions import Action, rows_for
-from scheduler.clearance.units import FINISHED, active_unit, link_twins
+from scheduler.clearance.transitions import Action
+from scheduler.clearance.units import FINISHED, link_twins
 from scheduler.errors import PermissionDenied, ValidationFailed
 from scheduler.models import AccessRole, Channel, Post, PostState, Release, Thread, User
 from scheduler.permissions import has_channel_access
@@ -169,21 +169,15 @@ def edit_post(
     """Change a post's text, send time, channel or release; it and its unit go back to draft."""
     # The send time and release belong to the whole unit (twins go out together, a thread has one
     # send time), so changing them changes every post in it.
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    rows = rows_for(post.state, Action.EDIT)
-    enforce(
-        rows,
-        GuardContext(
-            session=session,
-            action=Action.EDIT,
-            post=post,
-            unit=unit,
-            by=by,
-            now=now,
-            settings=settings,
-        ),
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.EDIT,
+        by=by,
+        settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
     )
 
     new_text = clean_text(text) if text is not KEEP else post.text
@@ -222,7 +216,6 @@ def edit_post(
         )
         if changed
     ]
-    changes = ChangeSet(session, action="edit", by=by, now=now, actor_label=actor_label)
     # Text and channel are this post's own; time and release are shared by its whole unit.
     edited = [post]
     if time_changed or release_changed:
@@ -292,29 +285,24 @@ def add_twin(
     actor_label: str = "",
 ) -> ClearanceResult:
     """Write the twin of a post on the twin channel; the pair goes back to draft together."""
-    now = resolve_now(now)
     check_expected_version(post, expected_version)
     if post.twin_id is not None:
         raise ValidationFailed("This post already has a twin; edit that instead", field="twin_text")
     twin_channel = twin_channel_of(post.channel)
-    unit = active_unit(post)
-    enforce(
-        rows_for(post.state, Action.EDIT),
-        GuardContext(
-            session=session,
-            action=Action.EDIT,
-            post=post,
-            unit=unit,
-            by=by,
-            now=now,
-            settings=settings,
-        ),
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.EDIT,
+        by=by,
+        settings=settings,
+        now=now,
+        actor_label=actor_label,
+        audit_action="twin_added",
     )
     require_author_access(session, by, [twin_channel])
     text = clean_text(text)
     require_valid_text(twin_channel, text, settings, field="twin_text")
 
-    changes = ChangeSet(session, action="twin_added", by=by, now=now, actor_label=actor_label)
     twin_thread = None
     if post.thread is not None:
         twin_thread = post.thread.twin_thread

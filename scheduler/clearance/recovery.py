@@ -7,16 +7,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
-    ChangeSet,
-    check_expected_version,
     conflict_on_stale_write,
-    resolve_now,
 )
-from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import set_due
-from scheduler.clearance.transitions import Action, rows_for
+from scheduler.clearance.transitions import Action
 from scheduler.clearance.units import active_unit
 from scheduler.local_time import describe
 from scheduler.models import Post, PostState, User
@@ -42,24 +39,21 @@ def retry(
 ) -> ClearanceResult:
     """Queue a failed post (and failed posts cleared with it) to be published again."""
     # The approvals still count: the text is the version that was cleared.
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    failed = [
-        member
-        for member in active_unit(post)
-        if member.id == post.id or member.state is PostState.FAILED
-    ]
-    context = GuardContext(
-        session=session,
-        action=Action.RETRY,
-        post=post,
-        unit=failed,
+    failed, now, changes = begin_action(
+        session,
+        post,
+        Action.RETRY,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
+        unit=[
+            member
+            for member in active_unit(post)
+            if member.id == post.id or member.state is PostState.FAILED
+        ],
     )
-    enforce(rows_for(post.state, Action.RETRY), context)
-    changes = ChangeSet(session, action="retry", by=by, now=now, actor_label=actor_label)
     for member in failed:
         due = _due_again(member, now)
         set_due(member, due)
@@ -96,21 +90,18 @@ def resolve_unknown(
     """Record what a person found on the platform for a post whose outcome was in doubt."""
     # `published=True`: it is there, so it is marked published (never sent again).
     # `published=False`: it is not there, so it is queued to be published again.
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    action = Action.CONFIRM_PUBLISHED if published else Action.CONFIRM_NOT_PUBLISHED
-    context = GuardContext(
-        session=session,
-        action=action,
-        post=post,
-        unit=[post],
+    _, now, changes = begin_action(
+        session,
+        post,
+        Action.CONFIRM_PUBLISHED if published else Action.CONFIRM_NOT_PUBLISHED,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
         comment=comment,
+        unit=[post],
     )
-    enforce(rows_for(post.state, action), context)
-    changes = ChangeSet(session, action=action.value, by=by, now=now, actor_label=actor_label)
     post.lease_owner = None
     post.lease_expires_at = None
     if published:

@@ -9,17 +9,13 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
-    ChangeSet,
-    check_expected_version,
     conflict_on_stale_write,
-    resolve_now,
     void_approvals,
 )
-from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import set_due, usable
-from scheduler.clearance.transitions import Action, row_for, rows_for
-from scheduler.clearance.units import active_unit, approval_count, approvals_met
+from scheduler.clearance.transitions import Action, row_for
+from scheduler.clearance.units import approval_count, approvals_met
 from scheduler.local_time import describe
 from scheduler.models import Approval, Post, PostState, User
 
@@ -77,19 +73,16 @@ def approve(
     # approved; with a send time still ahead (and not before any embargo) it is scheduled at
     # once. A send time that has passed leaves it approved, asking for a new time, so that
     # nothing goes out by surprise.
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    context = GuardContext(
-        session=session,
-        action=Action.APPROVE,
-        post=post,
-        unit=unit,
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.APPROVE,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
     )
-    enforce(rows_for(post.state, Action.APPROVE), context)
     for member in unit:
         member.approvals.append(
             Approval(approver_id=by.id, content_version=member.content_version, approved_at=now)
@@ -103,8 +96,6 @@ def approve(
     else:
         target = PostState.APPROVED
     row_for(post.state, Action.APPROVE, target)
-
-    changes = ChangeSet(session, action="approve", by=by, now=now, actor_label=actor_label)
     for member in unit:
         if target is PostState.SCHEDULED:
             set_due(member, member.send_at)
@@ -165,22 +156,18 @@ def request_changes(
     actor_label: str = "",
 ) -> ClearanceResult:
     """Send a post (and everything cleared with it) back to draft, saying what to change."""
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    context = GuardContext(
-        session=session,
-        action=Action.REQUEST_CHANGES,
-        post=post,
-        unit=unit,
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.REQUEST_CHANGES,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
         comment=comment,
     )
-    enforce(rows_for(post.state, Action.REQUEST_CHANGES), context)
     comment = comment.strip()
-    changes = ChangeSet(session, action="request_changes", by=by, now=now, actor_label=actor_label)
     for member in unit:
         # Approvals given before the request no longer count, even if the text comes back as is.
         void_approvals(member, now=now, reason="changes requested")

@@ -9,16 +9,11 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
-    ChangeSet,
-    check_expected_version,
     conflict_on_stale_write,
-    resolve_now,
 )
-from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import set_due
-from scheduler.clearance.transitions import Action, rows_for
-from scheduler.clearance.units import active_unit
+from scheduler.clearance.transitions import Action
 from scheduler.local_time import describe
 from scheduler.models import Post, PostState, User
 
@@ -40,23 +35,19 @@ def schedule(
     # so only an approver who did not write the post may do it; the approvals stay valid because
     # the person who sets the time is a clearing officer. An author who wants another time edits
     # the post, which sends it back for clearance.
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
     chosen = send_at if send_at is not None else post.send_at
-    context = GuardContext(
-        session=session,
-        action=Action.SCHEDULE,
-        post=post,
-        unit=unit,
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.SCHEDULE,
         by=by,
-        now=now,
         settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
         send_at=chosen,
     )
-    enforce(rows_for(post.state, Action.SCHEDULE), context)
     assert chosen is not None  # the send_time_in_future guard refuses a missing time
-    changes = ChangeSet(session, action="schedule", by=by, now=now, actor_label=actor_label)
     for member in unit:
         previous = member.send_at
         member.send_at = chosen

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
     ChangeSet,
     conflict_on_stale_write,
@@ -22,12 +23,11 @@ from scheduler.clearance.drafting import (
     send_back_to_draft,
     twin_channel_of,
 )
-from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import set_due
 from scheduler.clearance.text_rules import require_valid_text
-from scheduler.clearance.transitions import Action, rows_for
-from scheduler.clearance.units import FINISHED, active_unit, link_twins
+from scheduler.clearance.transitions import Action
+from scheduler.clearance.units import FINISHED, link_twins
 from scheduler.errors import InvalidTransition, ValidationFailed
 from scheduler.models import Channel, Post, PostState, Release, Thread, User
 
@@ -136,21 +136,17 @@ def add_to_thread(
     actor_label: str = "",
 ) -> ClearanceResult:
     """Add a post to a thread (at the end, or at a position); the thread goes back to draft."""
-    now = resolve_now(now)
     members = list(thread.posts)
     anchor = _anchor(thread)
-    unit = active_unit(anchor)
-    enforce(
-        rows_for(anchor.state, Action.EDIT),
-        GuardContext(
-            session=session,
-            action=Action.EDIT,
-            post=anchor,
-            unit=unit,
-            by=by,
-            now=now,
-            settings=settings,
-        ),
+    unit, now, changes = begin_action(
+        session,
+        anchor,
+        Action.EDIT,
+        by=by,
+        settings=settings,
+        now=now,
+        actor_label=actor_label,
+        audit_action="thread_changed",
     )
     _refuse_if_partly_published(thread)
     twin_thread = thread.twin_thread
@@ -175,7 +171,6 @@ def add_to_thread(
         twin_text = clean_text(twin_text)
         require_valid_text(twin_thread.channel, twin_text, settings, field="twin_text")
 
-    changes = ChangeSet(session, action="thread_changed", by=by, now=now, actor_label=actor_label)
     new_order: list[Post | None] = [*members]
     new_order.insert(position - 1, None)
     _renumber(session, changes, thread, new_order)
@@ -234,7 +229,6 @@ def reorder_thread(
     actor_label: str = "",
 ) -> ClearanceResult:
     """Put a thread's posts in a new order (post ids, first to last); its twin follows suit."""
-    now = resolve_now(now)
     members = list(thread.posts)
     by_id = {member.id: member for member in members}
     if sorted(order) != sorted(by_id):
@@ -242,24 +236,20 @@ def reorder_thread(
             "Give every post of the thread exactly once, in the new order", field="order"
         )
     anchor = _anchor(thread)
-    unit = active_unit(anchor)
-    enforce(
-        rows_for(anchor.state, Action.EDIT),
-        GuardContext(
-            session=session,
-            action=Action.EDIT,
-            post=anchor,
-            unit=unit,
-            by=by,
-            now=now,
-            settings=settings,
-        ),
+    unit, now, changes = begin_action(
+        session,
+        anchor,
+        Action.EDIT,
+        by=by,
+        settings=settings,
+        now=now,
+        actor_label=actor_label,
+        audit_action="thread_reordered",
     )
     _refuse_if_partly_published(thread)
     new_order: list[Post | None] = [by_id[post_id] for post_id in order]
     if [post.id for post in members] == list(order):
         return ClearanceResult(post=anchor, changed=(), message="The order is unchanged")
-    changes = ChangeSet(session, action="thread_reordered", by=by, now=now, actor_label=actor_label)
     _renumber(session, changes, thread, new_order)
     if thread.twin_thread is not None:
         twin_order: list[Post | None] = [
