@@ -82,9 +82,7 @@ def test_a_busy_day_in_the_month_links_the_posts_it_does_not_list(
     channel = factory.channel("ons")
     author, approver = factory.author(channel), factory.approver(channel)
     for minute in range(7):
-        post = factory.post(
-            channel, author, send_at=datetime(2027, 3, 11, 10, minute, tzinfo=UTC)
-        )
+        post = factory.post(channel, author, send_at=datetime(2027, 3, 11, 10, minute, tzinfo=UTC))
         factory.move(post, PostState.SCHEDULED, approvers=[approver])
     signed_in(author)
 
