@@ -125,6 +125,8 @@ class Post(Base):
             "author_id",
             "id",
         ),
+        # The clearance inbox: posts in review, oldest submission first, a page at a time.
+        Index("ix_posts_state_submitted", "state", "submitted_at", "id"),
         # /health and /metrics count held posts: few, among many scheduled ones.
         Index(
             "ix_posts_held",

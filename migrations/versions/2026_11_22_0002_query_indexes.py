@@ -1,4 +1,4 @@
-"""calendar and held-post indexes
+"""calendar, inbox and held-post indexes
 
 Revision ID: 0002_query_indexes
 Revises: 0001
@@ -19,12 +19,15 @@ HELD = "state = 'scheduled' AND hold_reason IS NOT NULL"
 
 
 def upgrade() -> None:
-    """Add the calendar's covering index and the partial index of held posts."""
+    """Add the calendar's covering index, the inbox's index and the partial index of held posts."""
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.create_index(
             "ix_posts_calendar_slot",
             ["published_at", "send_at", "state", "channel_id", "author_id", "id"],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_posts_state_submitted", ["state", "submitted_at", "id"], unique=False
         )
         batch_op.create_index(
             "ix_posts_held",
@@ -36,7 +39,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the two indexes."""
+    """Drop the three indexes."""
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.drop_index("ix_posts_held", sqlite_where=sa.text(HELD), postgresql_where=sa.text(HELD))
+        batch_op.drop_index("ix_posts_state_submitted")
         batch_op.drop_index("ix_posts_calendar_slot")
