@@ -23,7 +23,14 @@ from flask import Flask, url_for
 
 from bench.environment import Scratch, gatepost_command, scratch
 from bench.outcome import percentile
-from bench.seeding import BENCH_PASSWORD, People, seed_big_queue, seed_channels, seed_people
+from bench.seeding import (
+    BENCH_PASSWORD,
+    People,
+    grant_channels,
+    seed_big_queue,
+    seed_channels,
+    seed_people,
+)
 from config import load_settings
 from scheduler.api_tokens import create_token
 from scheduler.models import User
@@ -137,6 +144,8 @@ def run_big_queue(
     with scratch(backend, root, postgres_url) as run:
         people = seed_people(run.database)
         channel_ids = seed_channels(run.database, 50)
+        # The approver is on every channel's access list: the pages list the whole queue.
+        grant_channels(run.database, people.approver_id, channel_ids)
         seed_big_queue(run.database, people, channel_ids, posts, centre=datetime.now(UTC))
         token = _api_token(run, people)
         config = run.write_config(server_timing=True)

@@ -13,7 +13,16 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from scheduler.database import Database
-from scheduler.models import Approval, Channel, Post, PostState, Role, User
+from scheduler.models import (
+    AccessRole,
+    Approval,
+    Channel,
+    ChannelAccess,
+    Post,
+    PostState,
+    Role,
+    User,
+)
 from scheduler.passwords import hash_password
 
 BENCH_PASSWORD = "bench horse battery staple"  # noqa: S105 (scratch users)
@@ -86,6 +95,20 @@ def seed_channels(
         return [int(row_id) for (row_id,) in found]
 
 
+def grant_channels(database: Database, user_id: int, channel_ids: Sequence[int]) -> None:
+    """Put the person on each channel's access list as an approver (they see its posts)."""
+    rows = [
+        {"channel_id": channel_id, "user_id": user_id, "role": AccessRole.APPROVER}
+        for channel_id in channel_ids
+    ]
+    with database.engine.begin() as connection:
+        connection.execute(insert(ChannelAccess.__table__), rows)
+
+
+#: States a post reaches only once cleared: these carry the approver's approval.
+UNCLEARED = (PostState.DRAFT, PostState.IN_REVIEW)
+
+
 def _chunks(rows: Iterator[dict[str, object]]) -> Iterator[list[dict[str, object]]]:
     while chunk := list(itertools.islice(rows, CHUNK)):
         yield chunk
@@ -117,8 +140,11 @@ def _insert_posts(database: Database, people: People, rows: Iterator[dict[str, o
         last_id = first.scalar() or 0
         for chunk in _chunks(rows):
             connection.execute(insert(posts), chunk)
+        # Drafts and posts in review have no approval yet: they are what the inbox lists.
         new_ids = connection.execute(
-            select(posts.c.id, posts.c.content_version).where(posts.c.id > last_id)
+            select(posts.c.id, posts.c.content_version).where(
+                posts.c.id > last_id, posts.c.state.not_in(UNCLEARED)
+            )
         ).all()
         approval_rows = [
             {"post_id": post_id, "approver_id": people.approver_id, "content_version": version}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from scheduler.clearance.units import clearance_unit
 from scheduler.models import AccessRole, ChannelAccess, Post, PostState, User
@@ -47,6 +47,14 @@ def waiting_for(
     query = (
         select(Post)
         .where(Post.state == PostState.IN_REVIEW, Post.author_id != user.id)
+        .options(
+            # What the page shows of each post, loaded a batch at a time rather than per post.
+            joinedload(Post.channel),
+            joinedload(Post.author),
+            joinedload(Post.release),
+            selectinload(Post.approvals),
+            selectinload(Post.twin).options(joinedload(Post.channel), selectinload(Post.approvals)),
+        )
         .order_by(Post.submitted_at, Post.id)
     )
     if not user.is_admin:
@@ -71,7 +79,7 @@ def waiting_for(
                     and_(Post.submitted_at == submitted, Post.id > post_id),
                 )
             )
-        rows = session.scalars(page_query.limit(batch)).all()
+        rows = session.scalars(page_query.limit(batch)).unique().all()
         for post in rows:
             assert post.submitted_at is not None
             cursor = (post.submitted_at, post.id)

@@ -114,6 +114,26 @@ class Post(Base):
         # with no posts walked the whole primary key (32 ms at 100,000 posts on PostgreSQL).
         Index("ix_posts_state_id", "state", "id"),
         Index("ix_posts_channel_id_id", "channel_id", "id"),
+        # The calendar's days: published posts by when they went out, the rest by send time,
+        # with the columns it filters on, so a month is read from the index alone.
+        Index(
+            "ix_posts_calendar_slot",
+            "published_at",
+            "send_at",
+            "state",
+            "channel_id",
+            "author_id",
+            "id",
+        ),
+        # The clearance inbox: posts in review, oldest submission first, a page at a time.
+        Index("ix_posts_state_submitted", "state", "submitted_at", "id"),
+        # /health and /metrics count held posts: few, among many scheduled ones.
+        Index(
+            "ix_posts_held",
+            "due_at",
+            sqlite_where=text("state = 'scheduled' AND hold_reason IS NOT NULL"),
+            postgresql_where=text("state = 'scheduled' AND hold_reason IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -10,7 +11,7 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.orm import Session
 
 from scheduler.models import AuditEvent
-from scheduler.publishing.bulk import BulkStatement
+from scheduler.publishing.bulk import ArrayStatement, BulkStatement
 from scheduler.publishing.rows import PostRow
 
 audit_events = cast(Table, AuditEvent.__table__)
@@ -63,6 +64,34 @@ def audit_row(
     }
 
 
+# In order of the rows (WITH ORDINALITY), so event ids follow the order they were given in.
+_INSERT_ARRAYS = ArrayStatement(
+    "INSERT INTO audit_events (occurred_at, actor_id, actor_label, action, post_id, channel_id,"
+    " release_id, subject_user_id, from_state, to_state, comment, details)"
+    " SELECT occurred_at, actor_id, actor_label, action, post_id, channel_id, release_id,"
+    " subject_user_id, from_state, to_state, comment, details::json FROM unnest("
+    "%(occurred_at)s::timestamptz[], %(actor_id)s::int[], %(actor_label)s::text[],"
+    " %(action)s::text[], %(post_id)s::int[], %(channel_id)s::int[], %(release_id)s::int[],"
+    " %(subject_user_id)s::int[], %(from_state)s::text[], %(to_state)s::text[],"
+    " %(comment)s::text[], %(details)s::text[])"
+    " WITH ORDINALITY AS v(occurred_at, actor_id, actor_label, action, post_id, channel_id,"
+    " release_id, subject_user_id, from_state, to_state, comment, details, position)"
+    " ORDER BY position",
+    _COLUMNS,
+    instants=("occurred_at",),
+)
+
+
 def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append the events in one executemany (the caller's transaction commits them)."""
-    _INSERT.execute(session, rows)
+    """Append the events in one statement (the caller's transaction commits them).
+
+    On SQLite one executemany (cheap there); on PostgreSQL one INSERT over arrays.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        _INSERT_ARRAYS.execute(
+            session, [row | {"details": json.dumps(row["details"] or {})} for row in rows]
+        )
+    else:
+        _INSERT.execute(session, rows)

@@ -182,3 +182,48 @@ class BulkStatement:
         build = plan.build
         result = connection.exec_driver_sql(plan.sql, [build(row) for row in rows])
         return int(result.rowcount or 0)
+
+
+class ArrayStatement:
+    """A PostgreSQL statement that takes each column of many rows as one array, for `unnest`.
+
+    psycopg's pipelined executemany still has the server parse, plan and run one statement per
+    row; `UPDATE ... FROM unnest(...)` and `INSERT ... SELECT ... FROM unnest(...)` do a whole
+    group in one. The SQL names its parameters `%(name)s`: each of `columns` is the list of
+    that value over the rows (cast it to its array type), each of `shared` the value of the
+    first row (the same in every row).
+    """
+
+    def __init__(
+        self,
+        sql: str,
+        columns: Sequence[str],
+        *,
+        shared: Sequence[str] = (),
+        instants: Sequence[str] = (),
+    ) -> None:
+        self.sql = sql
+        self.columns = tuple(columns)
+        self.shared = tuple(shared)
+        #: names whose values are instants: refused when naive, as the executemany path does
+        self.instants = frozenset(instants)
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Return the driver parameters: a list per column, then the shared values."""
+        parameters: dict[str, Any] = {}
+        for name in self.columns:
+            values = [row[name] for row in rows]
+            if name in self.instants:
+                values = [_postgresql_instant(value) for value in values]
+            parameters[name] = values
+        for name in self.shared:
+            value = rows[0][name]
+            parameters[name] = _postgresql_instant(value) if name in self.instants else value
+        return parameters
+
+    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run the statement once for all the rows; return the rows it changed."""
+        if not rows:
+            return 0
+        result = session.connection().exec_driver_sql(self.sql, self.parameters(rows))
+        return int(result.rowcount or 0)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
 from scheduler.publishing.audit_rows import audit_row, insert_audit
-from scheduler.publishing.bulk import BulkStatement
+from scheduler.publishing.bulk import ArrayStatement, BulkStatement
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.rows import posts
 
@@ -54,6 +54,22 @@ _PUBLISHED = BulkStatement(
         version=posts.c.version + 1,
         updated_at=_param("b_now", posts.c.updated_at),
     )
+)
+# The same on PostgreSQL, for a whole group in one statement (see ArrayStatement).
+_PUBLISHED_ARRAYS = ArrayStatement(
+    "UPDATE posts SET state = 'published', external_id = v.external_id,"
+    " published_at = v.published_at, twin_gap_ms = v.gap, attempts = posts.attempts + v.tries,"
+    " last_error = NULL, hold_reason = NULL, hold_until = NULL,"
+    " first_allowed_at = v.first_allowed_at, lease_expires_at = NULL,"
+    " version = posts.version + 1, updated_at = %(b_now)s"
+    " FROM unnest(%(b_id)s::int[], %(b_external_id)s::text[],"
+    " %(b_published_at)s::timestamptz[], %(b_gap)s::float8[], %(b_tries)s::int[],"
+    " %(b_first)s::timestamptz[])"
+    " AS v(id, external_id, published_at, gap, tries, first_allowed_at)"
+    " WHERE posts.id = v.id AND posts.state = 'publishing' AND posts.lease_owner = %(b_owner)s",
+    ("b_id", "b_external_id", "b_published_at", "b_gap", "b_tries", "b_first"),
+    shared=("b_owner", "b_now"),
+    instants=("b_published_at", "b_first", "b_now"),
 )
 # Transient error (RETRY), paced (DEFERRED) or recovered (REQUEUED): scheduled again, keeping
 # first_allowed_at so the grace period still counts from the first instant it could go.
@@ -191,13 +207,14 @@ def record_outcomes(
     def base(outcome: Outcome) -> dict[str, Any]:
         return {"b_id": outcome.job.post.id, "b_owner": owner, "b_now": now}
 
-    def run(statement: BulkStatement, rows: list[dict[str, Any]]) -> None:
+    def run(statement: BulkStatement | ArrayStatement, rows: list[dict[str, Any]]) -> None:
         nonlocal written
         written += statement.execute(session, rows)
 
+    postgres = session.get_bind().dialect.name == "postgresql"
     if groups[OutcomeKind.PUBLISHED]:
         run(
-            _PUBLISHED,
+            _PUBLISHED_ARRAYS if postgres else _PUBLISHED,
             [
                 base(o)
                 | {

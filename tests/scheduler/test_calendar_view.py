@@ -121,3 +121,32 @@ def test_weeks_start_on_monday_and_months_fill_whole_weeks() -> None:
     assert week_start(date(2027, 3, 10)) == date(2027, 3, 8)
     assert month_grid(date(2027, 2, 14)) == (date(2027, 2, 1), date(2027, 2, 28))
     assert month_grid(date(2027, 3, 31)) == (date(2027, 3, 1), date(2027, 4, 4))
+
+
+def test_a_busy_day_lists_its_first_posts_and_counts_the_rest(
+    session: Session, settings: Settings, factory: Factory
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    times = [datetime(2027, 3, 11, hour, tzinfo=UTC) for hour in (15, 9, 12, 10)]
+    made = []
+    for at in times:
+        post = factory.post(channel, author, send_at=at)
+        factory.move(post, PostState.SCHEDULED, approvers=[approver])
+        made.append((at, post.id))
+    draft = factory.post(channel, author, send_at=datetime(2027, 3, 11, 8, tzinfo=UTC))
+
+    [day] = calendar_days(
+        session,
+        reader=author,
+        settings=settings,
+        first=date(2027, 3, 11),
+        last=date(2027, 3, 11),
+        now=NOW,
+        per_day=2,
+    )
+
+    earliest = [post_id for _, post_id in sorted(made)][:2]
+    assert [entry.post_id for entry in day.posts] == earliest
+    assert draft.id not in earliest
+    assert (day.post_count, day.unlisted) == (4, 2)

@@ -14,10 +14,12 @@ from werkzeug.test import TestResponse
 
 from config import Settings
 from scheduler.clearance import edit_post, request_changes
+from scheduler.database import Database
 from scheduler.models import Post, PostState, User, utcnow
 from scheduler.platforms.base import PublishRequest
 from scheduler.platforms.registry import get_platform
 from tests.support.factories import Factory
+from tests.support.query_count import counting_queries
 from tests.support.totp import enrol
 from tests.web.conftest import csrf_token_from
 
@@ -603,3 +605,46 @@ def test_a_made_up_inbox_page_is_refused(
 ) -> None:
     sign_in_fully(approver_for(factory, factory.channel()))
     assert client.get("/inbox?after=yesterday_x").status_code == 400
+
+
+def test_the_inbox_query_count_does_not_grow_with_the_units(
+    client: FlaskClient, factory: Factory, database: Database, sign_in_fully: SignIn
+) -> None:
+    english, welsh = factory.twin_channels()
+    plain = factory.channel()
+    author = factory.author(english, welsh, plain)
+    reviewer = approver_for(factory, english, welsh, plain)
+    approver = approver_for(factory, english, welsh, plain)
+
+    def add_units(count: int) -> None:
+        for number in range(count):
+            if number % 2:
+                post = factory.post(english, author, text=f"English {number}", twin_text="Cymraeg")
+            else:
+                post = factory.post(plain, author, text=f"Plain {number}")
+            factory.move(post, PostState.IN_REVIEW)
+            # Sent back once and edited: the inbox shows what changed since that review.
+            request_changes(
+                factory.session, post, by=reviewer, comment="Say when", settings=factory.settings
+            )
+            edit_post(
+                factory.session,
+                post,
+                by=author,
+                settings=factory.settings,
+                text=f"{post.text} in May",
+            )
+            factory.move(post, PostState.IN_REVIEW)
+
+    def queries() -> int:
+        with counting_queries(database.engine) as counter:
+            page = client.get("/inbox").get_data(as_text=True)
+        assert "<ins>" in page
+        return counter.count
+
+    sign_in_fully(approver)
+    add_units(2)
+    few = queries()
+    add_units(10)
+
+    assert queries() == few

@@ -13,6 +13,9 @@ from web.calendar import blueprint
 from web.extensions import db
 
 VIEWS = ("week", "month")
+#: Posts listed on a day before the rest are counted and linked to the queue: a busy day holds
+#: hundreds, more than a page can show (or render quickly).
+POSTS_PER_DAY = {"week": 25, "month": 5}
 
 
 def _shift_month(day: date, months: int) -> date:
@@ -46,7 +49,13 @@ def index() -> str:
         first, last = month_grid(shown)
         previous, following = _shift_month(shown, -1), _shift_month(shown, 1)
     days = calendar_days(
-        db.session, reader=current_user, settings=settings, first=first, last=last, now=now
+        db.session,
+        reader=current_user,
+        settings=settings,
+        first=first,
+        last=last,
+        now=now,
+        per_day=POSTS_PER_DAY[view],
     )
     return render_template(
         "calendar/index.html",

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from scheduler.inbox import waiting_for
 from scheduler.models import Post, Role, utcnow
-from scheduler.review_changes import DiffPiece, changes_since_review
+from scheduler.review_changes import DiffPiece, changes_since_reviews
 from scheduler.visibility import read_text, redacted_text
 from web.current import settings, signed_in_user
 from web.extensions import db
@@ -65,17 +65,24 @@ def index() -> str:
         abort(403, "The inbox is for approvers; ask an admin if you clear posts")
     now = utcnow()
     page = waiting_for(db.session, user, after=_cursor(request.args.get("after")), limit=PAGE_SIZE)
+    texts = {
+        post.id: read_text(db.session, post, reader=user, now=now)
+        for unit in page.units
+        for post in unit
+    }
+    readable = [post for unit in page.units for post in unit if texts[post.id] is not None]
+    changes = changes_since_reviews(db.session, readable)
     units = []
     for unit in page.units:
         entries = []
         for post in unit:
-            text = read_text(db.session, post, reader=user, now=now)
+            text = texts[post.id]
             entries.append(
                 Entry(
                     post=post,
                     text=text,
                     notice="" if text is not None else redacted_text(post, settings()),
-                    changes=changes_since_review(db.session, post) if text is not None else None,
+                    changes=changes.get(post.id),
                 )
             )
         units.append(_pairs(entries))

@@ -76,6 +76,23 @@ def test_embargoed_posts_show_no_text_and_embargoes_are_marked(
     assert "Embargoed until Fri 12 Mar 2027 09:30 GMT" in html
 
 
+def test_a_busy_day_in_the_month_links_the_posts_it_does_not_list(
+    client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    for minute in range(7):
+        post = factory.post(channel, author, send_at=datetime(2027, 3, 11, 10, minute, tzinfo=UTC))
+        factory.move(post, PostState.SCHEDULED, approvers=[approver])
+    signed_in(author)
+
+    html = fetch(client, "/calendar?view=month&date=2027-03-11").get_data(as_text=True)
+
+    assert html.count('class="gp-calendar__post"') == 5
+    assert "2 more posts on this day" in html
+    assert "/queue?from=2027-03-11&amp;to=2027-03-11" in html
+
+
 def test_a_bad_date_says_what_to_fix(
     client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
 ) -> None:
