@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -84,8 +85,7 @@ def create_channel(
     actor_label: str = "",
 ) -> Channel:
     """Add a channel (admins, or the operator when `by` is None), optionally twinned."""
-    if by is not None and not by.is_admin:
-        raise PermissionDenied("Only admins can add channels")
+    change = _Change.by_admin(session, by, now, actor_label, to="add channels")
     installed = available_platforms()
     if platform not in installed:
         raise ValidationFailed(
@@ -100,11 +100,7 @@ def create_channel(
         raise ValidationFailed(
             f"{language!r} is not a language code; use a code such as en or cy", field="language"
         )
-    if not 1 <= approvals_required <= MAX_APPROVALS_REQUIRED:
-        raise ValidationFailed(
-            f"Approvals required must be between 1 and {MAX_APPROVALS_REQUIRED}",
-            field="approvals_required",
-        )
+    _check_approvals_required(approvals_required)
     twin = get_channel(session, twin_handle) if twin_handle else None
     if twin is not None:
         _check_twinnable(handle, language, twin)
@@ -127,15 +123,10 @@ def create_channel(
     session.flush()
     if twin is not None:
         _link(session, channel, twin)
-    at = now or utcnow()
-    audit.record(
-        session,
+    change.record(
         "channel_created",
-        actor=by,
-        actor_label=actor_label,
-        channel_id=channel.id,
+        channel,
         subject_user=owner,
-        at=at,
         details={
             "platform": platform,
             "handle": handle,
@@ -147,15 +138,7 @@ def create_channel(
         },
     )
     if twin is not None:
-        audit.record(
-            session,
-            "channel_twinned",
-            actor=by,
-            actor_label=actor_label,
-            channel_id=twin.id,
-            at=at,
-            details={"twin": handle},
-        )
+        change.record("channel_twinned", twin, details={"twin": handle})
     session.flush()
     return channel
 
@@ -170,9 +153,7 @@ def set_twin(
     actor_label: str = "",
 ) -> None:
     """Link two channels as twins both ways, or unlink a channel (None) from its twin."""
-    if by is not None and not by.is_admin:
-        raise PermissionDenied("Only admins can change twin channels")
-    at = now or utcnow()
+    change = _Change.by_admin(session, by, now, actor_label, to="change twin channels")
     old = channel.twin
     if twin is None:
         if old is None:
@@ -189,15 +170,7 @@ def set_twin(
         session.expire(channel, ["twin"])
         session.expire(old, ["twin"])
         for side, other in ((channel, old), (old, channel)):
-            audit.record(
-                session,
-                "channel_untwinned",
-                actor=by,
-                actor_label=actor_label,
-                channel_id=side.id,
-                at=at,
-                details={"former_twin": other.handle},
-            )
+            change.record("channel_untwinned", side, details={"former_twin": other.handle})
         session.flush()
         return
     if old is not None:
@@ -210,15 +183,7 @@ def set_twin(
     _check_twinnable(channel.handle, channel.language, twin)
     _link(session, channel, twin)
     for side, other in ((channel, twin), (twin, channel)):
-        audit.record(
-            session,
-            "channel_twinned",
-            actor=by,
-            actor_label=actor_label,
-            channel_id=side.id,
-            at=at,
-            details={"twin": other.handle},
-        )
+        change.record("channel_twinned", side, details={"twin": other.handle})
     session.flush()
 
 
@@ -232,8 +197,9 @@ def set_requires_twin(
     actor_label: str = "",
 ) -> None:
     """Say whether posts on the channel must have a twin before they are submitted."""
-    if by is not None and not by.is_admin:
-        raise PermissionDenied("Only admins can change whether a channel requires a twin")
+    change = _Change.by_admin(
+        session, by, now, actor_label, to="change whether a channel requires a twin"
+    )
     if requires_twin and channel.twin_id is None:
         raise ValidationFailed(
             f"@{channel.handle} has no twin channel; link one first", field="requires_twin"
@@ -241,15 +207,7 @@ def set_requires_twin(
     if channel.requires_twin == requires_twin:
         return
     channel.requires_twin = requires_twin
-    audit.record(
-        session,
-        "channel_settings_changed",
-        actor=by,
-        actor_label=actor_label,
-        channel_id=channel.id,
-        at=now or utcnow(),
-        details={"requires_twin": requires_twin},
-    )
+    change.record("channel_settings_changed", channel, details={"requires_twin": requires_twin})
     session.flush()
 
 
@@ -263,24 +221,17 @@ def set_approvals_required(
     actor_label: str = "",
 ) -> None:
     """Set how many distinct approvers must clear each post on the channel."""
-    if by is not None and not by.is_admin:
-        raise PermissionDenied("Only admins can change how many approvals a channel needs")
-    if not 1 <= approvals_required <= MAX_APPROVALS_REQUIRED:
-        raise ValidationFailed(
-            f"Approvals required must be between 1 and {MAX_APPROVALS_REQUIRED}",
-            field="approvals_required",
-        )
+    change = _Change.by_admin(
+        session, by, now, actor_label, to="change how many approvals a channel needs"
+    )
+    _check_approvals_required(approvals_required)
     if channel.approvals_required == approvals_required:
         return
     before = channel.approvals_required
     channel.approvals_required = approvals_required
-    audit.record(
-        session,
+    change.record(
         "channel_settings_changed",
-        actor=by,
-        actor_label=actor_label,
-        channel_id=channel.id,
-        at=now or utcnow(),
+        channel,
         details={"approvals_required": approvals_required, "was": before},
     )
     session.flush()
@@ -296,20 +247,15 @@ def set_channel_owner(
     actor_label: str = "",
 ) -> None:
     """Make a person (a statistician, for their own account) the owner of a channel, or nobody."""
-    if by is not None and not by.is_admin:
-        raise PermissionDenied("Only admins can change who owns a channel")
+    change = _Change.by_admin(session, by, now, actor_label, to="change who owns a channel")
     before = channel.owner
     if (before.id if before else None) == (owner.id if owner else None):
         return
     channel.owner_id = owner.id if owner else None
-    audit.record(
-        session,
+    change.record(
         "channel_owner_changed",
-        actor=by,
-        actor_label=actor_label,
-        channel_id=channel.id,
+        channel,
         subject_user=owner,
-        at=now or utcnow(),
         details={
             "owner": owner.email if owner else None,
             "was": before.email if before else None,
@@ -331,10 +277,7 @@ def grant_access(
 ) -> ChannelAccess:
     """Put a person on a channel's access list as author or approver (audited)."""
     role = parse_access_role(role)
-    if not may_manage_channel_access(by, channel):
-        raise PermissionDenied(
-            f"Only admins and the owner of @{channel.handle} can change who has access to it"
-        )
+    change = _Change.by_access_manager(session, by, now, actor_label, channel)
     if role is AccessRole.APPROVER and user.role not in (Role.APPROVER, Role.ADMIN):
         # Approvers must use two-factor sign-in, which the author role does not require.
         raise ValidationFailed(
@@ -342,33 +285,19 @@ def grant_access(
             "access (change their role first)",
             field="role",
         )
-    existing = session.scalar(
-        select(ChannelAccess).where(
-            ChannelAccess.channel_id == channel.id,
-            ChannelAccess.user_id == user.id,
-            ChannelAccess.role == role,
-        )
-    )
+    existing = _access_entry(session, channel, user, role)
     if existing is not None:
         raise Conflict(f"{user.email} already has {role.value} access to @{channel.handle}")
-    at = now or utcnow()
     entry = ChannelAccess(
         channel_id=channel.id,
         user_id=user.id,
         role=role,
         granted_by_id=by.id if by else None,
-        granted_at=at,
+        granted_at=change.at,
     )
     session.add(entry)
-    audit.record(
-        session,
-        "access_granted",
-        actor=by,
-        actor_label=actor_label,
-        channel_id=channel.id,
-        subject_user=user,
-        at=at,
-        details={"channel": channel.handle, "user": user.email, "role": role.value},
+    change.record(
+        "access_granted", channel, subject_user=user, details=_access_details(channel, user, role)
     )
     session.flush()
     return entry
@@ -386,29 +315,13 @@ def revoke_access(
 ) -> None:
     """Take a person off a channel's access list (audited)."""
     role = parse_access_role(role)
-    if not may_manage_channel_access(by, channel):
-        raise PermissionDenied(
-            f"Only admins and the owner of @{channel.handle} can change who has access to it"
-        )
-    entry = session.scalar(
-        select(ChannelAccess).where(
-            ChannelAccess.channel_id == channel.id,
-            ChannelAccess.user_id == user.id,
-            ChannelAccess.role == role,
-        )
-    )
+    change = _Change.by_access_manager(session, by, now, actor_label, channel)
+    entry = _access_entry(session, channel, user, role)
     if entry is None:
         raise NotFound(f"{user.email} has no {role.value} access to @{channel.handle}")
     session.delete(entry)
-    audit.record(
-        session,
-        "access_revoked",
-        actor=by,
-        actor_label=actor_label,
-        channel_id=channel.id,
-        subject_user=user,
-        at=now or utcnow(),
-        details={"channel": channel.handle, "user": user.email, "role": role.value},
+    change.record(
+        "access_revoked", channel, subject_user=user, details=_access_details(channel, user, role)
     )
     session.flush()
 
@@ -479,3 +392,82 @@ def _link(session: Session, channel: Channel, twin: Channel) -> None:
     session.flush()
     session.expire(channel, ["twin"])
     session.expire(twin, ["twin"])
+
+
+def _check_approvals_required(approvals_required: int) -> None:
+    if not 1 <= approvals_required <= MAX_APPROVALS_REQUIRED:
+        raise ValidationFailed(
+            f"Approvals required must be between 1 and {MAX_APPROVALS_REQUIRED}",
+            field="approvals_required",
+        )
+
+
+def _access_entry(
+    session: Session, channel: Channel, user: User, role: AccessRole
+) -> ChannelAccess | None:
+    return session.scalar(
+        select(ChannelAccess).where(
+            ChannelAccess.channel_id == channel.id,
+            ChannelAccess.user_id == user.id,
+            ChannelAccess.role == role,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One change to channels: who makes it and when, carried by each audit event it writes."""
+
+    session: Session
+    by: User | None
+    at: datetime
+    actor_label: str
+
+    @classmethod
+    def by_admin(
+        cls, session: Session, by: User | None, now: datetime | None, actor_label: str, *, to: str
+    ) -> _Change:
+        """Start a change only admins (or the operator, None) may make."""
+        if by is not None and not by.is_admin:
+            raise PermissionDenied(f"Only admins can {to}")
+        return cls(session, by, now or utcnow(), actor_label)
+
+    @classmethod
+    def by_access_manager(
+        cls,
+        session: Session,
+        by: User | None,
+        now: datetime | None,
+        actor_label: str,
+        channel: Channel,
+    ) -> _Change:
+        """Start a change to the channel's access list (admins, its owner or the operator)."""
+        if not may_manage_channel_access(by, channel):
+            raise PermissionDenied(
+                f"Only admins and the owner of @{channel.handle} can change who has access to it"
+            )
+        return cls(session, by, now or utcnow(), actor_label)
+
+    def record(
+        self,
+        action: str,
+        channel: Channel,
+        *,
+        details: dict[str, Any],
+        subject_user: User | None = None,
+    ) -> None:
+        """Append the audit event of this change to the channel."""
+        audit.record(
+            self.session,
+            action,
+            actor=self.by,
+            actor_label=self.actor_label,
+            channel_id=channel.id,
+            subject_user=subject_user,
+            at=self.at,
+            details=details,
+        )
+
+
+def _access_details(channel: Channel, user: User, role: AccessRole) -> dict[str, Any]:
+    return {"channel": channel.handle, "user": user.email, "role": role.value}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.orm import Session
 
 from scheduler.models import ChannelAccess, Post, User
 
@@ -20,3 +21,9 @@ def visible_to(reader: User) -> ColumnElement[bool]:
         .exists()
     )
     return or_(Post.author_id == reader.id, on_channel)
+
+
+def is_visible_to(session: Session, post: Post, reader: User) -> bool:
+    """Return whether `visible_to(reader)` selects the post."""
+    query = select(Post.id).where(Post.id == post.id, visible_to(reader))
+    return session.scalar(query) is not None

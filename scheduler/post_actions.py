@@ -12,8 +12,8 @@ from scheduler.clearance.guards import GUARDS, GuardContext
 from scheduler.clearance.transitions import Action, guards_of, person_actions_from, rows_for
 from scheduler.clearance.units import active_unit
 from scheduler.errors import DomainError
-from scheduler.models import AccessRole, Post, User
-from scheduler.permissions import has_channel_access
+from scheduler.models import Post, User
+from scheduler.post_access import is_visible_to
 
 # Guards about who the person is and what state things are in decide whether an action is
 # offered at all. The others depend on what the person types (a comment, a send time) or on the
@@ -33,15 +33,9 @@ OFFER_GUARDS = frozenset(
 
 
 def may_view_post(session: Session, post: Post, user: User) -> bool:
-    """Return whether the person may open the post: its author, or with access to its channel."""
-    if not user.active:
-        return False
-    if user.is_admin or post.author_id == user.id:
-        return True
-    return any(
-        has_channel_access(session, user, post.channel, role)
-        for role in (AccessRole.AUTHOR, AccessRole.APPROVER)
-    )
+    """Return whether the person may open the post: an active account that may see it listed."""
+    # The rule itself is `visible_to`'s, asked of this one post, so the page and the lists agree.
+    return user.active and is_visible_to(session, post, user)
 
 
 def available_actions(

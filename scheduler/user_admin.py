@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -66,17 +67,15 @@ def change_role(
         _keep_an_admin(session, user, "changing their role")
     old_role = user.role
     user.role = new_role
-    session.flush()
-    audit.record(
+    return _recorded(
         session,
         "user_role_changed",
-        actor=by,
+        user,
+        by=by,
+        now=now,
         actor_label=actor_label,
-        subject_user=user,
         details={"from": old_role.value, "to": new_role.value},
-        at=now or utcnow(),
     )
-    return user
 
 
 def deactivate_user(
@@ -96,16 +95,7 @@ def deactivate_user(
     _keep_an_admin(session, user, "deactivating them")
     user.active = False
     rotate_login_id(user)
-    session.flush()
-    audit.record(
-        session,
-        "user_deactivated",
-        actor=by,
-        actor_label=actor_label,
-        subject_user=user,
-        at=now or utcnow(),
-    )
-    return user
+    return _recorded(session, "user_deactivated", user, by=by, now=now, actor_label=actor_label)
 
 
 def reactivate_user(
@@ -121,16 +111,7 @@ def reactivate_user(
     if user.active:
         raise ValidationFailed(f"{user.email} is already active")
     user.active = True
-    session.flush()
-    audit.record(
-        session,
-        "user_reactivated",
-        actor=by,
-        actor_label=actor_label,
-        subject_user=user,
-        at=now or utcnow(),
-    )
-    return user
+    return _recorded(session, "user_reactivated", user, by=by, now=now, actor_label=actor_label)
 
 
 def reset_two_factor(
@@ -157,13 +138,29 @@ def sign_out_user_everywhere(
     """End every session the person has, on every device."""
     _require_admin(by)
     rotate_login_id(user)
+    return _recorded(
+        session, "signed_out_everywhere", user, by=by, now=now, actor_label=actor_label
+    )
+
+
+def _recorded(
+    session: Session,
+    action: str,
+    user: User,
+    *,
+    by: User | None,
+    now: datetime | None,
+    actor_label: str,
+    details: dict[str, Any] | None = None,
+) -> User:
     session.flush()
     audit.record(
         session,
-        "signed_out_everywhere",
+        action,
         actor=by,
         actor_label=actor_label,
         subject_user=user,
+        details=details,
         at=now or utcnow(),
     )
     return user

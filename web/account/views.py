@@ -46,7 +46,9 @@ def _signed_in_user() -> User:
 
 
 def _with_current_password(form: FlaskForm, change: Callable[[], T]) -> Outcome[T]:
-    """Make a change that needs the current password; a wrong one counts towards the lock."""
+    """Make a change needing the current password once the form is valid (wrong ones count)."""
+    if not form.validate_on_submit():
+        return Outcome(False)
     user = _signed_in_user()
     now = utcnow()
     try:
@@ -89,25 +91,22 @@ def change_password() -> Page:
     """Change the password, which signs the person out everywhere else."""
     user = _signed_in_user()
     form = ChangePasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        outcome = _with_current_password(
-            form,
-            lambda: account_security.change_password(
-                db.session,
-                user,
-                current_password=form.current_password.data or "",
-                new_password=form.new_password.data or "",
-                now=utcnow(),
-            ),
-        )
-        if outcome.ok:
-            db.commit()
-            finish_sign_in(user)
-            flash("Your password has been changed and your other sessions ended", "success")
-            return redirect(url_for("account.index"))
-        status = outcome.status
-    return render_template("account/change_password.html", form=form), status
+    outcome = _with_current_password(
+        form,
+        lambda: account_security.change_password(
+            db.session,
+            user,
+            current_password=form.current_password.data or "",
+            new_password=form.new_password.data or "",
+            now=utcnow(),
+        ),
+    )
+    if outcome.ok:
+        db.commit()
+        finish_sign_in(user)
+        flash("Your password has been changed and your other sessions ended", "success")
+        return redirect(url_for("account.index"))
+    return render_template("account/change_password.html", form=form), outcome.status
 
 
 @blueprint.route("/two-factor", methods=["GET"])
@@ -117,13 +116,7 @@ def set_up_two_factor() -> str:
     user = _signed_in_user()
     if user.totp_pending_secret is None:
         return render_template("account/two_factor_start.html", user=user)
-    return render_set_up(
-        user,
-        SetUpTwoFactorForm(),
-        action=url_for("account.confirm_two_factor"),
-        required=user.requires_second_factor and not user.totp_enabled,
-        cancel_url=None if _must_enrol(user) else url_for("account.index"),
-    )
+    return _set_up_page(user, SetUpTwoFactorForm())
 
 
 @blueprint.route("/two-factor/start", methods=["POST"])
@@ -143,31 +136,21 @@ def confirm_two_factor() -> Page:
     if user.totp_pending_secret is None:
         return redirect(url_for("account.set_up_two_factor"))
     form = SetUpTwoFactorForm()
-    status = 200
-    if form.validate_on_submit():
-        outcome = _with_current_password(
-            form,
-            lambda: confirm_enrolment(
-                db.session,
-                user,
-                form.code.data or "",
-                now=utcnow(),
-                current_password=form.current_password.data or "",
-            ),
-        )
-        if outcome.ok and outcome.value is not None:
-            db.commit()
-            finish_sign_in(user)
-            return render_recovery_codes(outcome.value, continue_url=url_for("account.index"))
-        status = outcome.status
-    page = render_set_up(
-        user,
+    outcome = _with_current_password(
         form,
-        action=url_for("account.confirm_two_factor"),
-        required=user.requires_second_factor and not user.totp_enabled,
-        cancel_url=None if _must_enrol(user) else url_for("account.index"),
+        lambda: confirm_enrolment(
+            db.session,
+            user,
+            form.code.data or "",
+            now=utcnow(),
+            current_password=form.current_password.data or "",
+        ),
     )
-    return page, status
+    if outcome.ok and outcome.value is not None:
+        db.commit()
+        finish_sign_in(user)
+        return render_recovery_codes(outcome.value, continue_url=url_for("account.index"))
+    return _set_up_page(user, form), outcome.status
 
 
 @blueprint.route("/two-factor/turn-off", methods=["GET", "POST"])
@@ -179,25 +162,22 @@ def turn_off_two_factor() -> Page:
     if not user.totp_enabled:
         return redirect(url_for("account.index"))
     form = ConfirmPasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        outcome = _with_current_password(
-            form,
-            lambda: turn_off(
-                db.session,
-                user,
-                by=user,
-                now=utcnow(),
-                current_password=form.current_password.data or "",
-            ),
-        )
-        if outcome.ok:
-            db.commit()
-            finish_sign_in(user)
-            flash("Two-factor authentication is off", "success")
-            return redirect(url_for("account.index"))
-        status = outcome.status
-    return render_template("account/turn_off_two_factor.html", form=form), status
+    outcome = _with_current_password(
+        form,
+        lambda: turn_off(
+            db.session,
+            user,
+            by=user,
+            now=utcnow(),
+            current_password=form.current_password.data or "",
+        ),
+    )
+    if outcome.ok:
+        db.commit()
+        finish_sign_in(user)
+        flash("Two-factor authentication is off", "success")
+        return redirect(url_for("account.index"))
+    return render_template("account/turn_off_two_factor.html", form=form), outcome.status
 
 
 @blueprint.route("/recovery-codes", methods=["GET", "POST"])
@@ -208,22 +188,19 @@ def replace_recovery_codes() -> Page:
     if not user.totp_enabled:
         return redirect(url_for("account.index"))
     form = ConfirmPasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        outcome = _with_current_password(
-            form,
-            lambda: regenerate_recovery_codes(
-                db.session,
-                user,
-                current_password=form.current_password.data or "",
-                now=utcnow(),
-            ),
-        )
-        if outcome.ok and outcome.value is not None:
-            db.commit()
-            return render_recovery_codes(outcome.value, continue_url=url_for("account.index"))
-        status = outcome.status
-    return render_template("account/replace_recovery_codes.html", form=form), status
+    outcome = _with_current_password(
+        form,
+        lambda: regenerate_recovery_codes(
+            db.session,
+            user,
+            current_password=form.current_password.data or "",
+            now=utcnow(),
+        ),
+    )
+    if outcome.ok and outcome.value is not None:
+        db.commit()
+        return render_recovery_codes(outcome.value, continue_url=url_for("account.index"))
+    return render_template("account/replace_recovery_codes.html", form=form), outcome.status
 
 
 @blueprint.route("/sign-out-everywhere", methods=["POST"])
@@ -240,3 +217,13 @@ def sign_out_everywhere() -> Response:
 
 def _must_enrol(user: User) -> bool:
     return user.requires_second_factor and not user.totp_enabled
+
+
+def _set_up_page(user: User, form: SetUpTwoFactorForm) -> str:
+    return render_set_up(
+        user,
+        form,
+        action=url_for("account.confirm_two_factor"),
+        required=_must_enrol(user),
+        cancel_url=None if _must_enrol(user) else url_for("account.index"),
+    )

@@ -88,13 +88,12 @@ def _role_message(person: User) -> str:
     return message
 
 
-def _act(
-    user_id: int, change: Callable[[User, User], object], done: Callable[[User], str]
-) -> Response:
+def _act(user_id: int, change: Callable[..., User], done: Callable[[User], str]) -> Response:
+    # `change` is a user_admin operation: (session, person, by=admin).
     admin = require_admin()
     person = user_admin.get_user(db.session, user_id)
     try:
-        change(person, admin)
+        change(db.session, person, by=admin)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -110,7 +109,7 @@ def deactivate(user_id: int) -> Response:
     """Stop someone signing in or using their tokens."""
     return _act(
         user_id,
-        lambda person, admin: user_admin.deactivate_user(db.session, person, by=admin),
+        user_admin.deactivate_user,
         lambda person: f"{person.email} is deactivated and signed out everywhere",
     )
 
@@ -121,7 +120,7 @@ def reactivate(user_id: int) -> Response:
     """Let a deactivated person sign in again."""
     return _act(
         user_id,
-        lambda person, admin: user_admin.reactivate_user(db.session, person, by=admin),
+        user_admin.reactivate_user,
         lambda person: f"{person.email} can sign in again",
     )
 
@@ -132,7 +131,7 @@ def reset_two_factor(user_id: int) -> Response:
     """Remove someone's authenticator app, for a lost phone."""
     return _act(
         user_id,
-        lambda person, admin: user_admin.reset_two_factor(db.session, person, by=admin),
+        user_admin.reset_two_factor,
         lambda person: (
             f"{person.email}'s two-factor authentication is reset"
             + (
@@ -150,6 +149,6 @@ def sign_out_person_everywhere(user_id: int) -> Response:
     """End every session someone has."""
     return _act(
         user_id,
-        lambda person, admin: user_admin.sign_out_user_everywhere(db.session, person, by=admin),
+        user_admin.sign_out_user_everywhere,
         lambda person: f"{person.email} is signed out on every device",
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -44,6 +45,10 @@ class ActionBody(RequestBody):
 
     version: int | None = Field(default=None, description=_VERSION_DESCRIPTION)
 
+    def arguments(self) -> dict[str, Any]:
+        """Return the body's fields other than the version, as the operation's keywords."""
+        return {name: getattr(self, name) for name in type(self).model_fields if name != "version"}
+
 
 class WithdrawBody(ActionBody):
     """Why it is withdrawn (optional)."""
@@ -78,203 +83,128 @@ class ResolveBody(ActionBody):
     comment: str = Field(default="", max_length=2000)
 
 
-Operation = Callable[[ApiCall, Post, int | None], ClearanceResult]
+@dataclass(frozen=True)
+class PostAction:
+    """One action on a post: its endpoint and the domain operation that does it."""
+
+    path: str
+    name: str
+    scope: Scope
+    operation: Callable[..., ClearanceResult]
+    summary: str
+    body: type[ActionBody] = ActionBody
+    # An action that creates a post answers 201 with that post and its Location.
+    created: Callable[[Post], Post | None] | None = None
+    description: str = _UNIT_NOTE
+    tag: str = "clearance"
 
 
-def _act(call: ApiCall, post_id: int, operation: Operation, version: int | None) -> PostOut:
-    post = get_post(call.session, post_id, reader=call.user)
-    return show_post(call, operation(call, post, version).post)
+ACTIONS = (
+    PostAction("submit", "submit_post", Scope.WRITE, submit, "Send a draft for clearance."),
+    PostAction("approve", "approve_post", Scope.APPROVE, approve, "Clear a post; never your own."),
+    PostAction(
+        "retry", "retry_post", Scope.WRITE, retry, "Queue a failed post to be published again."
+    ),
+    PostAction(
+        "unschedule",
+        "unschedule_post",
+        Scope.WRITE,
+        unschedule,
+        "Take a scheduled post off the queue; it stays approved.",
+    ),
+    PostAction(
+        "publish-now",
+        "publish_post_now",
+        Scope.APPROVE,
+        publish_now,
+        "Queue a post that missed its time to go out now (never before its embargo).",
+    ),
+    PostAction(
+        "withdraw",
+        "withdraw_post",
+        Scope.WRITE,
+        withdraw,
+        "Withdraw a post that has not gone out.",
+        WithdrawBody,
+        description="",
+    ),
+    PostAction(
+        "request-changes",
+        "request_post_changes",
+        Scope.APPROVE,
+        request_changes,
+        "Send a post back to its author with a comment.",
+        ChangesBody,
+        description="",
+    ),
+    PostAction(
+        "schedule",
+        "schedule_post",
+        Scope.APPROVE,
+        schedule,
+        "Schedule an approved (or missed) post; an approver picks the time, never its author.",
+        ScheduleBody,
+        description="",
+    ),
+    PostAction(
+        "twin",
+        "post_twin",
+        Scope.WRITE,
+        add_twin,
+        "Write the twin of a post on the twin channel; the pair goes back to draft.",
+        TwinBody,
+        created=lambda post: post.twin,
+        description="",
+        tag="posts",
+    ),
+    PostAction(
+        "resolve",
+        "resolve_post",
+        Scope.APPROVE,
+        resolve_unknown,
+        "Settle a post in doubt: it is on the platform, or it is not (and goes out again).",
+        ResolveBody,
+        description="",
+    ),
+)
 
 
-def _simple_action(
-    path: str, scope: Scope, name: str, summary: str, run: Callable[..., ClearanceResult]
-) -> None:
-    def handler(call: ApiCall, post_id: int, body: ActionBody) -> PostOut:
-        return _act(
-            call,
-            post_id,
-            lambda call, post, version: run(
-                call.session,
-                post,
-                by=call.user,
-                settings=call.settings,
-                now=call.now,
-                expected_version=version,
-                actor_label=API_VIA,
-            ),
-            body.version,
+def _declare(action: PostAction) -> None:
+    def handler(call: ApiCall, post_id: int, body: ActionBody) -> PostOut | Reply:
+        post = get_post(call.session, post_id, reader=call.user)
+        result = action.operation(
+            call.session,
+            post,
+            **body.arguments(),
+            by=call.user,
+            settings=call.settings,
+            now=call.now,
+            expected_version=body.version,
+            actor_label=API_VIA,
+        )
+        if action.created is None:
+            return show_post(call, result.post)
+        created = action.created(post)
+        assert created is not None
+        return Reply(
+            show_post(call, created), headers={"Location": f"{routes.prefix}/posts/{created.id}"}
         )
 
-    handler.__name__ = name
-    handler.__doc__ = f"{summary}\n\n{_UNIT_NOTE}"
+    handler.__name__ = action.name
+    handler.__doc__ = action.summary
     routes.post(
-        f"/posts/{{post_id}}/{path}",
-        scope=scope,
-        body=ActionBody,
-        body_optional=True,
+        f"/posts/{{post_id}}/{action.path}",
+        scope=action.scope,
+        body=action.body,
+        # An empty body is fine when every field has a default.
+        body_optional=not any(field.is_required() for field in action.body.model_fields.values()),
         response=PostOut,
+        status=201 if action.created is not None else 200,
         errors=_ACTION_ERRORS,
-        tag="clearance",
+        tag=action.tag,
+        description=action.description,
     )(handler)
 
 
-_simple_action("submit", Scope.WRITE, "submit_post", "Send a draft for clearance.", submit)
-_simple_action("approve", Scope.APPROVE, "approve_post", "Clear a post; never your own.", approve)
-_simple_action(
-    "retry", Scope.WRITE, "retry_post", "Queue a failed post to be published again.", retry
-)
-_simple_action(
-    "unschedule",
-    Scope.WRITE,
-    "unschedule_post",
-    "Take a scheduled post off the queue; it stays approved.",
-    unschedule,
-)
-_simple_action(
-    "publish-now",
-    Scope.APPROVE,
-    "publish_post_now",
-    "Queue a post that missed its time to go out now (never before its embargo).",
-    publish_now,
-)
-
-
-@routes.post(
-    "/posts/{post_id}/withdraw",
-    scope=Scope.WRITE,
-    body=WithdrawBody,
-    body_optional=True,
-    response=PostOut,
-    errors=_ACTION_ERRORS,
-    tag="clearance",
-)
-def withdraw_post(call: ApiCall, post_id: int, body: WithdrawBody) -> PostOut:
-    """Withdraw a post that has not gone out."""
-    return _act(
-        call,
-        post_id,
-        lambda call, post, version: withdraw(
-            call.session,
-            post,
-            comment=body.comment,
-            by=call.user,
-            settings=call.settings,
-            now=call.now,
-            expected_version=version,
-            actor_label=API_VIA,
-        ),
-        body.version,
-    )
-
-
-@routes.post(
-    "/posts/{post_id}/request-changes",
-    scope=Scope.APPROVE,
-    body=ChangesBody,
-    response=PostOut,
-    errors=_ACTION_ERRORS,
-    tag="clearance",
-)
-def request_post_changes(call: ApiCall, post_id: int, body: ChangesBody) -> PostOut:
-    """Send a post back to its author with a comment."""
-    return _act(
-        call,
-        post_id,
-        lambda call, post, version: request_changes(
-            call.session,
-            post,
-            comment=body.comment,
-            by=call.user,
-            settings=call.settings,
-            now=call.now,
-            expected_version=version,
-            actor_label=API_VIA,
-        ),
-        body.version,
-    )
-
-
-@routes.post(
-    "/posts/{post_id}/schedule",
-    scope=Scope.APPROVE,
-    body=ScheduleBody,
-    body_optional=True,
-    response=PostOut,
-    errors=_ACTION_ERRORS,
-    tag="clearance",
-)
-def schedule_post(call: ApiCall, post_id: int, body: ScheduleBody) -> PostOut:
-    """Schedule an approved (or missed) post; an approver picks the time, never its author."""
-    return _act(
-        call,
-        post_id,
-        lambda call, post, version: schedule(
-            call.session,
-            post,
-            send_at=body.send_at,
-            by=call.user,
-            settings=call.settings,
-            now=call.now,
-            expected_version=version,
-            actor_label=API_VIA,
-        ),
-        body.version,
-    )
-
-
-@routes.post(
-    "/posts/{post_id}/twin",
-    scope=Scope.WRITE,
-    body=TwinBody,
-    response=PostOut,
-    status=201,
-    errors=_ACTION_ERRORS,
-    tag="posts",
-)
-def post_twin(call: ApiCall, post_id: int, body: TwinBody) -> Reply:
-    """Write the twin of a post on the twin channel; the pair goes back to draft."""
-    post = get_post(call.session, post_id, reader=call.user)
-    add_twin(
-        call.session,
-        post,
-        text=body.text,
-        by=call.user,
-        settings=call.settings,
-        now=call.now,
-        expected_version=body.version,
-        actor_label=API_VIA,
-    )
-    twin = post.twin
-    assert twin is not None
-    return Reply(show_post(call, twin), headers={"Location": f"{routes.prefix}/posts/{twin.id}"})
-
-
-@routes.post(
-    "/posts/{post_id}/resolve",
-    scope=Scope.APPROVE,
-    body=ResolveBody,
-    response=PostOut,
-    errors=_ACTION_ERRORS,
-    tag="clearance",
-)
-def resolve_post(call: ApiCall, post_id: int, body: ResolveBody) -> PostOut:
-    """Settle a post in doubt: it is on the platform, or it is not (and goes out again)."""
-    published_at: datetime | None = body.published_at
-    return _act(
-        call,
-        post_id,
-        lambda call, post, version: resolve_unknown(
-            call.session,
-            post,
-            published=body.published,
-            external_id=body.external_id,
-            published_at=published_at,
-            comment=body.comment,
-            by=call.user,
-            settings=call.settings,
-            now=call.now,
-            expected_version=version,
-            actor_label=API_VIA,
-        ),
-        body.version,
-    )
+for _action in ACTIONS:
+    _declare(_action)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
@@ -36,6 +38,7 @@ from web.form_errors import add_domain_error, add_error
 from web.two_factor_pages import render_recovery_codes, render_set_up
 
 Page = str | Response | tuple[str, int]
+Checked = TypeVar("Checked")
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -95,44 +98,51 @@ def sign_in() -> Page:
 @blueprint.route("/sign-in/two-factor", methods=["GET", "POST"])
 def two_factor() -> Page:
     """Ask for the code from the person's authenticator app."""
-    user = pending_user()
-    if user is None or not user.totp_enabled:
-        return _start_again()
-    form = CodeForm()
-    status = 200
-    if form.validate_on_submit():
-        now = utcnow()
-        try:
-            check_code(db.session, user, code=form.code.data or "", ip_address=client_ip(), now=now)
-        except SignInLocked as locked:
-            db.commit()
-            clear_pending_sign_in()
-            add_error(form, lockout_message(locked), "code")
-            status = TOO_MANY_REQUESTS
-        except SignInRefused as refused:
-            db.commit()
-            add_domain_error(form, refused)
-        else:
-            complete_sign_in(db.session, user, method="totp", now=now)
-            db.commit()
-            next_url = pending_next_url()
-            finish_sign_in(user)
-            return redirect(next_url or url_for("main.home"))
-    return render_template("auth/two_factor.html", form=form), status
+    return _second_factor(
+        CodeForm,
+        "auth/two_factor.html",
+        check_code,
+        method="totp",
+        then=lambda _, next_url: redirect(next_url or url_for("main.home")),
+    )
 
 
 @blueprint.route("/sign-in/recovery-code", methods=["GET", "POST"])
 def recovery_code() -> Page:
     """Let the person use a recovery code instead of their app."""
+    return _second_factor(
+        RecoveryCodeForm,
+        "auth/recovery_code.html",
+        check_recovery_code,
+        method="recovery_code",
+        then=_after_recovery_code,
+    )
+
+
+def _after_recovery_code(left: int, _next_url: str | None) -> Response:
+    flash(_codes_left_message(left), "important")
+    return redirect(url_for("account.index"))
+
+
+def _second_factor(
+    form_class: type[CodeForm | RecoveryCodeForm],
+    template: str,
+    check: Callable[..., Checked],
+    *,
+    method: str,
+    then: Callable[[Checked, str | None], Response],
+) -> Page:
+    # `then` runs once the person is signed in, on the fresh session, with the check's result
+    # and where they were going.
     user = pending_user()
     if user is None or not user.totp_enabled:
         return _start_again()
-    form = RecoveryCodeForm()
+    form = form_class()
     status = 200
     if form.validate_on_submit():
         now = utcnow()
         try:
-            left = check_recovery_code(
+            checked = check(
                 db.session, user, code=form.code.data or "", ip_address=client_ip(), now=now
             )
         except SignInLocked as locked:
@@ -144,12 +154,12 @@ def recovery_code() -> Page:
             db.commit()
             add_domain_error(form, refused)
         else:
-            complete_sign_in(db.session, user, method="recovery_code", now=now)
+            next_url = pending_next_url()
+            complete_sign_in(db.session, user, method=method, now=now)
             db.commit()
             finish_sign_in(user)
-            flash(_codes_left_message(left), "important")
-            return redirect(url_for("account.index"))
-    return render_template("auth/recovery_code.html", form=form), status
+            return then(checked, next_url)
+    return render_template(template, form=form), status
 
 
 @blueprint.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from sqlalchemy.orm import Session
 
 from scheduler.channels import get_channel
 from scheduler.clearance import (
@@ -33,7 +32,7 @@ from scheduler.clearance import (
 )
 from scheduler.clearance.units import live_approvals
 from scheduler.errors import ValidationFailed
-from scheduler.models import Post, PostState, User
+from scheduler.models import PostState, User
 from scheduler.releases import get_release
 from scheduler.visibility import displayed_text
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
@@ -266,11 +265,21 @@ def _act(
     cli: CliContext,
     post_id: int,
     acting_as: str,
-    operation: Callable[[Session, Post, User], ClearanceResult],
+    expected_version: int | None,
+    operation: Callable[..., ClearanceResult],
+    **arguments: Any,
 ) -> None:
     with cli.unit_of_work() as session:
         by = required_person(session, acting_as)
-        result = operation(session, get_post(session, post_id), by)
+        result = operation(
+            session,
+            get_post(session, post_id),
+            **arguments,
+            by=by,
+            settings=cli.settings,
+            expected_version=expected_version,
+            actor_label=CLI_LABEL,
+        )
         _summary(result)
 
 
@@ -284,19 +293,7 @@ def _simple(name: str, operation: Callable[..., ClearanceResult], help_text: str
     def command(
         cli: CliContext, post_id: int, acting_as: str, expected_version: int | None
     ) -> None:
-        _act(
-            cli,
-            post_id,
-            acting_as,
-            lambda session, post, by: operation(
-                session,
-                post,
-                by=by,
-                settings=cli.settings,
-                expected_version=expected_version,
-                actor_label=CLI_LABEL,
-            ),
-        )
+        _act(cli, post_id, acting_as, expected_version, operation)
 
 
 _simple("submit", submit, "Send a draft (with its twin and thread) for clearance.")
@@ -318,20 +315,7 @@ def request_changes_(
     cli: CliContext, post_id: int, acting_as: str, comment: str, expected_version: int | None
 ) -> None:
     """Send a post back to its author with a comment."""
-    _act(
-        cli,
-        post_id,
-        acting_as,
-        lambda session, post, by: request_changes(
-            session,
-            post,
-            comment=comment,
-            by=by,
-            settings=cli.settings,
-            expected_version=expected_version,
-            actor_label=CLI_LABEL,
-        ),
-    )
+    _act(cli, post_id, acting_as, expected_version, request_changes, comment=comment)
 
 
 @posts.command("schedule")
@@ -352,20 +336,7 @@ def schedule_(
 ) -> None:
     """Schedule an approved post (an approver picks the time)."""
     when = local_instant(cli.settings, send_at, fold, option="--send-at") if send_at else None
-    _act(
-        cli,
-        post_id,
-        acting_as,
-        lambda session, post, by: schedule(
-            session,
-            post,
-            by=by,
-            settings=cli.settings,
-            send_at=when,
-            expected_version=expected_version,
-            actor_label=CLI_LABEL,
-        ),
-    )
+    _act(cli, post_id, acting_as, expected_version, schedule, send_at=when)
 
 
 @posts.command("edit")
@@ -400,16 +371,10 @@ def edit(
         cli,
         post_id,
         acting_as,
-        lambda session, post, by: edit_post(
-            session,
-            post,
-            by=by,
-            settings=cli.settings,
-            text=text if text is not None else KEEP,
-            send_at=when,
-            expected_version=expected_version,
-            actor_label=CLI_LABEL,
-        ),
+        expected_version,
+        edit_post,
+        text=text if text is not None else KEEP,
+        send_at=when,
     )
 
 
@@ -424,20 +389,7 @@ def add_twin_(
     cli: CliContext, post_id: int, acting_as: str, text: str, expected_version: int | None
 ) -> None:
     """Write the twin of a post on the twin channel."""
-    _act(
-        cli,
-        post_id,
-        acting_as,
-        lambda session, post, by: add_twin(
-            session,
-            post,
-            text=text,
-            by=by,
-            settings=cli.settings,
-            expected_version=expected_version,
-            actor_label=CLI_LABEL,
-        ),
-    )
+    _act(cli, post_id, acting_as, expected_version, add_twin, text=text)
 
 
 @posts.command("resolve")
@@ -465,14 +417,8 @@ def resolve(
         cli,
         post_id,
         acting_as,
-        lambda session, post, by: resolve_unknown(
-            session,
-            post,
-            published=published,
-            external_id=external_id,
-            by=by,
-            settings=cli.settings,
-            expected_version=expected_version,
-            actor_label=CLI_LABEL,
-        ),
+        expected_version,
+        resolve_unknown,
+        published=published,
+        external_id=external_id,
     )

@@ -142,53 +142,43 @@ def test_good_friday_holds_until_after_easter_monday_in_england(
 
 
 @pytest.mark.parametrize(
-    ("nation", "held_reason"),
+    ("nation", "send_at", "held_reason", "goes_at"),
     [
-        ("WLS", "Bank holiday in Wales (Easter Monday); it may go at Tue 7 Apr 2026 09:00 BST"),
-        ("SCT", None),
-    ],
-)
-def test_easter_monday_is_a_holiday_in_wales_but_not_in_scotland(
-    factory: PublishingFactory,
-    make_worker: Callable[..., Worker],
-    nation: str,
-    held_reason: str | None,
-) -> None:
-    worker = make_worker(holidays={"country": "GB", "subdivision": nation})
-    post = factory.post(factory.channel(), send_at=london("2026-04-06 09:30"))
-    worker.run_at(london("2026-04-06 09:30"))
-    if held_reason is None:
-        assert post.state is PostState.PUBLISHED
-    else:
-        assert post.hold_reason == held_reason
-        worker.run_at(london("2026-04-07 09:00"))
-        assert post.state is PostState.PUBLISHED
-
-
-@pytest.mark.parametrize(
-    ("nation", "held_reason"),
-    [
-        (
-            "SCT",
-            "Bank holiday in Scotland (Saint Andrew's Day); it may go at Tue 1 Dec 2026 09:00 GMT",
+        pytest.param(
+            "WLS",
+            london("2026-04-06 09:30"),
+            "Bank holiday in Wales (Easter Monday); it may go at Tue 7 Apr 2026 09:00 BST",
+            london("2026-04-07 09:00"),
+            id="easter-monday-in-wales",
         ),
-        ("WLS", None),
+        pytest.param("SCT", london("2026-04-06 09:30"), None, None, id="easter-monday-in-scotland"),
+        pytest.param(
+            "SCT",
+            utc("2026-11-30 09:30"),
+            "Bank holiday in Scotland (Saint Andrew's Day); it may go at Tue 1 Dec 2026 09:00 GMT",
+            utc("2026-12-01 09:00"),
+            id="st-andrews-day-in-scotland",
+        ),
+        pytest.param("WLS", utc("2026-11-30 09:30"), None, None, id="st-andrews-day-in-wales"),
     ],
 )
-def test_st_andrews_day_is_a_holiday_in_scotland_only(
+def test_a_nations_own_bank_holiday_holds_posts_only_there(
     factory: PublishingFactory,
     make_worker: Callable[..., Worker],
     nation: str,
+    send_at: datetime,
     held_reason: str | None,
+    goes_at: datetime | None,
 ) -> None:
     worker = make_worker(holidays={"country": "GB", "subdivision": nation})
-    post = factory.post(factory.channel(), send_at=utc("2026-11-30 09:30"))
-    worker.run_at(utc("2026-11-30 09:30"))
+    post = factory.post(factory.channel(), send_at=send_at)
+    worker.run_at(send_at)
     if held_reason is None:
         assert post.state is PostState.PUBLISHED
     else:
         assert post.hold_reason == held_reason
-        worker.run_at(utc("2026-12-01 09:00"))
+        assert goes_at is not None
+        worker.run_at(goes_at)
         assert post.state is PostState.PUBLISHED
 
 
