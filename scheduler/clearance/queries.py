@@ -9,28 +9,24 @@ from sqlalchemy.orm import Session
 
 from scheduler.errors import NotFound
 from scheduler.models import AuditEvent, Channel, Post, PostState, Release, Thread, User
-from scheduler.post_access import visible_to
+from scheduler.post_access import is_visible_to, visible_to
 
 
 def get_post(session: Session, post_id: int, *, reader: User | None = None) -> Post:
     """Return the post with the id, or raise NotFound (also when the reader may not see it)."""
     post = session.get(Post, post_id)
-    if post is None or (reader is not None and not _visible(session, post, reader)):
+    if post is None or (reader is not None and not is_visible_to(session, post, reader)):
         # Someone else's post is "not found", not "forbidden": its existence is not theirs to know.
         raise NotFound(f"No post {post_id}")
     return post
-
-
-def _visible(session: Session, post: Post, reader: User) -> bool:
-    query = select(Post.id).where(Post.id == post.id, visible_to(reader))
-    return session.scalar(query) is not None
 
 
 def get_thread(session: Session, thread_id: int, *, reader: User | None = None) -> Thread:
     """Return the thread with the id, or raise NotFound (also when the reader may not see it)."""
     thread = session.get(Thread, thread_id)
     if thread is None or (
-        reader is not None and not any(_visible(session, post, reader) for post in thread.posts)
+        reader is not None
+        and not any(is_visible_to(session, post, reader) for post in thread.posts)
     ):
         raise NotFound(f"No thread {thread_id}")
     return thread
