@@ -10,7 +10,9 @@ later post never overtakes one whose fate is still unknown.
 
 Choosing lanes: the claim looks at the oldest due posts on open lanes (twice the batch) and takes
 lanes in the order their first post appears, until they hold a batch. Several workers therefore
-take different lanes of a burst instead of each taking a slice of every channel.
+take different lanes of a burst instead of each taking a slice of every channel. A worker takes
+no more than its fair share of the lanes with work (their number divided by the workers alive),
+so one quick worker does not keep every lane of a burst to itself while the others wait.
 
 PostgreSQL: the chosen lanes are locked for the claim's transaction with
 `pg_try_advisory_xact_lock` (skipping lanes another claim holds), and which lanes are in flight is
@@ -151,14 +153,19 @@ class _Lanes:
         return sorted(found)
 
 
-def _busy_lanes(session: Session, owner: str, lanes: _Lanes) -> set[int]:
-    """Return the lanes on which another worker has a post in flight."""
-    busy = session.scalars(
-        select(posts.c.channel_id)
-        .where(posts.c.state == PUBLISHING, posts.c.lease_owner != owner)
+def _lanes_in_flight(session: Session, owner: str, lanes: _Lanes) -> tuple[set[int], set[int]]:
+    """Return the lanes with posts in flight: this worker's, and other workers'."""
+    mine: set[int] = set()
+    others: set[int] = set()
+    in_flight = session.execute(
+        select(posts.c.channel_id, posts.c.lease_owner == owner)
+        .where(posts.c.state == PUBLISHING)
         .distinct()
     )
-    return {lanes.of(channel) for channel in busy}
+    for channel, own in in_flight:
+        (mine if own else others).add(lanes.of(channel))
+    # A lane with another worker's post in flight is closed, even if this worker has one there.
+    return mine - others, others
 
 
 def _channels_value(postgres: bool, channel_ids: Sequence[int]) -> object:
@@ -166,7 +173,14 @@ def _channels_value(postgres: bool, channel_ids: Sequence[int]) -> object:
 
 
 def _choose_lanes(
-    session: Session, lanes: _Lanes, busy: set[int], *, now: datetime, limit: int
+    session: Session,
+    lanes: _Lanes,
+    *,
+    mine: set[int],
+    busy: set[int],
+    peers: int,
+    now: datetime,
+    limit: int,
 ) -> list[int]:
     """Return open lanes in the order of their oldest due post, enough to fill a batch."""
     query = (
@@ -178,8 +192,14 @@ def _choose_lanes(
     if busy:
         query = query.where(not_(ids_in(session, posts.c.channel_id, lanes.channels(busy))))
     seen = Counter(lanes.of(channel) for channel in session.scalars(query))
+    share = -(-(len(busy) + len(seen.keys() | mine)) // max(peers, 1))
+    new_allowed = share - len(mine)
     chosen, held = [], 0
     for lane, due in seen.items():  # a Counter keeps the order lanes first appeared in
+        if lane not in mine:
+            if new_allowed <= 0:
+                continue
+            new_allowed -= 1
         chosen.append(lane)
         held += due
         if held >= limit:
@@ -188,18 +208,26 @@ def _choose_lanes(
 
 
 def claim_due(
-    session: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
+    session: Session,
+    *,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+    limit: int,
+    peers: int = 1,
 ) -> list[PostRow]:
     """Claim up to `limit` due scheduled posts on lanes no other worker holds, oldest first."""
+    # `peers` is how many workers are alive, this one included: it bounds this worker's share.
     dialect = session.get_bind().dialect.name
     postgres = dialect == "postgresql"
     lanes = _Lanes(session)
-    chosen = _choose_lanes(session, lanes, _busy_lanes(session, owner, lanes), now=now, limit=limit)
+    mine, busy = _lanes_in_flight(session, owner, lanes)
+    chosen = _choose_lanes(session, lanes, mine=mine, busy=busy, peers=peers, now=now, limit=limit)
     if postgres and chosen:
         locked = list(session.scalars(_LOCK_LANES, {"lanes": chosen, "space": LANE_LOCK_SPACE}))
         # Read again now that the locks are held: a claim that held one of these lanes until
         # just now has committed, and its posts are in flight.
-        busy = _busy_lanes(session, owner, lanes)
+        _, busy = _lanes_in_flight(session, owner, lanes)
         chosen = [lane for lane in locked if lane not in busy]
     if not chosen:
         return []

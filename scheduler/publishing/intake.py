@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from scheduler.models import PostState
 from scheduler.publishing.audit_rows import audit_row, insert_audit
@@ -13,6 +14,7 @@ from scheduler.publishing.facts import load_facts
 from scheduler.publishing.holds import record_holds
 from scheduler.publishing.plan import Unit, plan
 from scheduler.publishing.runtime import WorkerRuntime
+from scheduler.publishing.status import live_workers
 
 # Plain strings, looked up once: enum `.value` costs a descriptor call per use.
 _SCHEDULED, _PUBLISHING = PostState.SCHEDULED.value, PostState.PUBLISHING.value
@@ -40,7 +42,16 @@ def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] =
     with runtime.database.session_factory() as session:
         now = runtime.clock.now()
         lease_until = now + runtime.settings.worker.lease
-        leaders = claim_due(session, now=now, owner=owner, lease_until=lease_until, limit=limit)
+        # Heartbeats are wall-clock instants, whatever clock the rules run on.
+        peers = live_workers(session, now=datetime.now(UTC), settings=runtime.settings)
+        leaders = claim_due(
+            session,
+            now=now,
+            owner=owner,
+            lease_until=lease_until,
+            limit=limit,
+            peers=max(peers, 1),
+        )
         if not leaders:
             session.rollback()
             return Intake()

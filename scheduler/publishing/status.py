@@ -49,6 +49,20 @@ class QueueCounts:
     unknown: int
 
 
+def live_workers(session: Session, *, now: datetime, settings: Settings) -> int:
+    """Return how many workers are running and beating (seen within the stale limit)."""
+    stale_after = settings.worker.heartbeat_interval * STALE_AFTER_BEATS
+    return (
+        session.scalar(
+            select(func.count()).where(
+                WorkerHeartbeat.stopped_at.is_(None),
+                WorkerHeartbeat.last_seen_at >= now - stale_after,
+            )
+        )
+        or 0
+    )
+
+
 def worker_statuses(
     session: Session, *, now: datetime, settings: Settings, within: timedelta = timedelta(days=1)
 ) -> list[WorkerStatus]:

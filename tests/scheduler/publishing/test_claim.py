@@ -17,9 +17,9 @@ NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 LEASE = NOW + timedelta(minutes=5)
 
 
-def claim(session: Session, owner: str, limit: int) -> list[int]:
+def claim(session: Session, owner: str, limit: int, peers: int = 1) -> list[int]:
     """Claim as the named worker and return the post ids taken, in claim order."""
-    rows = claim_due(session, now=NOW, owner=owner, lease_until=LEASE, limit=limit)
+    rows = claim_due(session, now=NOW, owner=owner, lease_until=LEASE, limit=limit, peers=peers)
     return [row.id for row in rows]
 
 
@@ -37,6 +37,27 @@ def test_a_claim_takes_the_oldest_lanes_whole_and_leaves_other_workers_the_rest(
     # w1 goes on with its own lane; w2's lane is closed to it.
     assert claim(session, "w1", limit=10) == [early[2].id]
     assert claim(session, "w3", limit=10) == []
+
+
+def test_with_two_workers_alive_one_takes_no_more_than_half_the_lanes_of_a_burst(
+    session: Session, factory: PublishingFactory
+) -> None:
+    channels = [factory.channel() for _ in range(4)]
+    by_channel = {
+        channel.id: [factory.post(channel, send_at=NOW).id for _ in range(3)]
+        for channel in channels
+    }
+    first = claim(session, "w1", limit=100, peers=2)
+    second = claim(session, "w2", limit=100, peers=2)
+
+    def lanes(ids: list[int]) -> set[int]:
+        return {channel for channel, posts in by_channel.items() if set(posts) & set(ids)}
+
+    assert len(lanes(first)) == 2
+    assert len(lanes(second)) == 2
+    assert sorted(first + second) == sorted(post for posts in by_channel.values() for post in posts)
+    # Its share taken, w1 waits for its lanes rather than taking more (there are none left here).
+    assert claim(session, "w1", limit=100, peers=2) == []
 
 
 def test_a_channel_and_its_twin_are_one_lane(session: Session, factory: PublishingFactory) -> None:
