@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scheduler.storable_text import is_storable, unstorable_message
+
 #: The CSV columns, by their header names (case and surrounding spaces do not matter).
 POSITION_COLUMN = "position"
 TEXT_COLUMN = "text"
@@ -120,7 +122,7 @@ def read_csv(text: str) -> ThreadFile:
             ImportProblem(number + 1, None, f"The CSV cannot be read from here: {error}")
         )
     result.rows = _in_position_order(positioned, result.problems)
-    return result
+    return _refuse_unstorable_text(result)
 
 
 def read_json(text: str) -> ThreadFile:
@@ -179,6 +181,21 @@ def read_document(document: Any) -> ThreadFile:
         row = _json_row(number, item, result.problems)
         if row is not None:
             result.rows.append(row)
+    return _refuse_unstorable_text(result)
+
+
+def _refuse_unstorable_text(result: ThreadFile) -> ThreadFile:
+    """Note each text no database can store (a NUL, say), by row and column."""
+    for name in ("channel", "title"):
+        value = getattr(result, name)
+        if value is not None and not is_storable(value):
+            result.problems.append(ImportProblem(None, name, unstorable_message("The value")))
+    for row in result.rows:
+        for column, text in ((TEXT_COLUMN, row.text), (TWIN_TEXT_COLUMN, row.twin_text)):
+            if text is not None and not is_storable(text):
+                result.problems.append(
+                    ImportProblem(row.number, column, unstorable_message("The text"))
+                )
     return result
 
 
