@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scheduler.models.base import MAX_ID
 from scheduler.storable_text import is_storable, unstorable_message
 
 #: The CSV columns, by their header names (case and surrounding spaces do not matter).
@@ -164,7 +165,7 @@ def read_document(document: Any) -> ThreadFile:
     result.channel = _optional_text(document, "channel", result.problems)
     result.title = _optional_text(document, "title", result.problems)
     release_id = document.get("release_id")
-    if release_id is not None and (type(release_id) is not int or release_id < 1):
+    if release_id is not None and (type(release_id) is not int or not 1 <= release_id <= MAX_ID):
         result.problems.append(ImportProblem(None, "release_id", "Give a release id (a number)"))
     else:
         result.release_id = release_id
