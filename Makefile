@@ -52,7 +52,7 @@ bench: install-test ## Run the benchmarks (see docs/performance.md)
 kill-loop: install-test ## Kill a worker 200 times in a long burst, checking exactly-once (KILLS=, POSTS=, DB=)
 	$(BIN)/python -m tests.faults.kill_loop --kills $(or $(KILLS),200) --posts $(or $(POSTS),20000) $(if $(DB),--db $(DB))
 
-load: install-test ## 50 people on the web UI and API for 60 s while the worker drains (USERS=, SECONDS=, DB=)
+load: install-test ## 50 people browse and edit the same posts for 60 s while the worker drains (USERS=, SECONDS=, DB=)
 	$(BIN)/python -m tests.faults.load --users $(or $(USERS),50) --seconds $(or $(SECONDS),60) $(if $(DB),--db $(DB))
 
 clean: ## Remove the virtualenv, caches and node_modules (keeps instance/)

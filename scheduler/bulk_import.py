@@ -24,6 +24,7 @@ from scheduler.import_files import (
     ThreadFile,
 )
 from scheduler.models import Channel, Release, Thread, User
+from scheduler.storable_text import is_storable
 
 T = TypeVar("T")
 
@@ -183,7 +184,7 @@ def thread_import_from(
     target = None
     if chosen_channel is None:
         problems.append(ImportProblem(None, "channel", "Say which channel the thread is for"))
-    else:
+    elif is_storable(chosen_channel):  # else already a problem, and no database could look
         target = find_channel(session, chosen_channel)
         if target is None:
             problems.append(ImportProblem(None, "channel", f"No channel @{chosen_channel}"))

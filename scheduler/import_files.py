@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scheduler.models.base import MAX_ID
+from scheduler.storable_text import is_storable, unstorable_message
+
 #: The CSV columns, by their header names (case and surrounding spaces do not matter).
 POSITION_COLUMN = "position"
 TEXT_COLUMN = "text"
@@ -120,7 +123,7 @@ def read_csv(text: str) -> ThreadFile:
             ImportProblem(number + 1, None, f"The CSV cannot be read from here: {error}")
         )
     result.rows = _in_position_order(positioned, result.problems)
-    return result
+    return _refuse_unstorable_text(result)
 
 
 def read_json(text: str) -> ThreadFile:
@@ -162,7 +165,7 @@ def read_document(document: Any) -> ThreadFile:
     result.channel = _optional_text(document, "channel", result.problems)
     result.title = _optional_text(document, "title", result.problems)
     release_id = document.get("release_id")
-    if release_id is not None and (type(release_id) is not int or release_id < 1):
+    if release_id is not None and (type(release_id) is not int or not 1 <= release_id <= MAX_ID):
         result.problems.append(ImportProblem(None, "release_id", "Give a release id (a number)"))
     else:
         result.release_id = release_id
@@ -179,6 +182,21 @@ def read_document(document: Any) -> ThreadFile:
         row = _json_row(number, item, result.problems)
         if row is not None:
             result.rows.append(row)
+    return _refuse_unstorable_text(result)
+
+
+def _refuse_unstorable_text(result: ThreadFile) -> ThreadFile:
+    """Note each text no database can store (a NUL, say), by row and column."""
+    for name in ("channel", "title"):
+        value = getattr(result, name)
+        if value is not None and not is_storable(value):
+            result.problems.append(ImportProblem(None, name, unstorable_message("The value")))
+    for row in result.rows:
+        for column, text in ((TEXT_COLUMN, row.text), (TWIN_TEXT_COLUMN, row.twin_text)):
+            if text is not None and not is_storable(text):
+                result.problems.append(
+                    ImportProblem(row.number, column, unstorable_message("The text"))
+                )
     return result
 
 

@@ -180,7 +180,11 @@ def test_malformed_oversized_and_hostile_bodies_get_4xx_never_5xx(
     server_errors: list[str] = []
     for rule in routes:
         path = build_path(rule, world.path_values)
-        query = "?q=%27%20OR%201%3D1--&page=%27%22%3B&next=%ff%fe&limit=-1&before=%00"
+        query = (
+            "?q=%27%20OR%201%3D1--&page=%27%22%3B&next=%ff%fe&limit=-1&before=%00"
+            "&channel=a%00b&state=%00&after=%00&date=%00&view=%00&show=%00&release=%00"
+            "&thread=%00&cursor=%00&author=%00&download=1&start=%00&end=%00&from=%00&to=%00"
+        )
         for method in methods_of(rule):
             client = api if is_api(rule) else web
             extra = headers if is_api(rule) else {}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from web.storable_form import StorableForm
 
-class ChangePasswordForm(FlaskForm):
+
+class ChangePasswordForm(StorableForm):
     """The current password, and the new one typed twice."""
 
     current_password = PasswordField(
@@ -30,7 +31,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(StorableForm):
     """The current password, to confirm a change to how the person signs in."""
 
     current_password = PasswordField(
@@ -39,7 +40,7 @@ class ConfirmPasswordForm(FlaskForm):
     )
 
 
-class SetUpTwoFactorForm(FlaskForm):
+class SetUpTwoFactorForm(StorableForm):
     """A code from the new app and, when replacing an app, the current password."""
 
     code = StringField(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from scheduler.api_tokens import DEFAULT_LIFETIME, MAX_LIFETIME, MAX_NAME_LENGTH, Scope
+from web.storable_form import StorableForm
 
 SCOPE_LABELS = {
     Scope.READ: "Read posts, channels and releases",
@@ -16,7 +16,7 @@ SCOPE_LABELS = {
 }
 
 
-class CreateTokenForm(FlaskForm):
+class CreateTokenForm(StorableForm):
     """A name, the scopes, the lifetime in days, and a code when the person uses 2FA."""
 
     name = StringField(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from web.admin.local_instants import fold_field
 from web.date_fields import DateInputField, TimeInputField
+from web.storable_form import StorableForm
 
 ALL_CHANNELS = ""
 
 
-class QuietPeriodForm(FlaskForm):
+class QuietPeriodForm(StorableForm):
     """A named stretch of local time, on one channel or all, when nothing is published."""
 
     name = StringField(
@@ -33,7 +33,7 @@ class QuietPeriodForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[Length(max=2000)])
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(StorableForm):
     """Why a held post may go outside the publishing window."""
 
     reason = TextAreaField(
@@ -45,7 +45,7 @@ class OverrideForm(FlaskForm):
     )
 
 
-class AuditExportForm(FlaskForm):
+class AuditExportForm(StorableForm):
     """Which events to download, and as what."""
 
     class Meta:

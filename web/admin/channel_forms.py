@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from scheduler.channels import MAX_APPROVALS_REQUIRED
 from scheduler.models import AccessRole, Channel, User
+from web.storable_form import StorableForm
 
 NOBODY = ""
 ACCESS_ROLE_CHOICES = [
@@ -38,7 +38,7 @@ def _approvals() -> IntegerField:
     )
 
 
-class ChannelSettingsForm(FlaskForm):
+class ChannelSettingsForm(StorableForm):
     """A channel's twin, whether it needs one, its approvals and its owner."""
 
     twin = SelectField("Twin channel", default=NOBODY)
@@ -78,7 +78,7 @@ class CreateChannelForm(ChannelSettingsForm):
     )
 
 
-class GrantAccessForm(FlaskForm):
+class GrantAccessForm(StorableForm):
     """Who to put on the access list, and as what."""
 
     email = StringField(

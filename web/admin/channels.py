@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import Response as FlaskResponse
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -29,6 +29,7 @@ from web.admin.guard import require_access_manager, require_admin
 from web.admin.mock_faults_form import FAULT_KIND_HINTS, MOCK, MockFaultsForm
 from web.extensions import db
 from web.form_errors import add_domain_error
+from web.storable_form import storable_form_value
 
 Page = str | Response
 
@@ -220,8 +221,8 @@ def revoke_channel_access(channel_id: int) -> Response:
     channel = _channel(channel_id)
     manager = require_access_manager(channel)
     try:
-        person = get_user_by_email(db.session, request.form.get("email", ""))
-        role = request.form.get("role", "")
+        person = get_user_by_email(db.session, storable_form_value("email", "Email address"))
+        role = storable_form_value("role", "Role")
         channel_domain.revoke_access(
             db.session, channel=channel, user=person, role=role, by=manager
         )

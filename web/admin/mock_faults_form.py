@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from scheduler.platforms.mock_faults import FAULT_KINDS
+from web.storable_form import StorableForm
 
 MOCK = "mock"
 FAULT_KIND_HINTS = {
@@ -20,7 +20,7 @@ FAULT_KIND_HINTS = {
 }
 
 
-class MockFaultsForm(FlaskForm):
+class MockFaultsForm(StorableForm):
     """Which calls fail, how, and how slowly the mock answers; empty means no fault."""
 
     fail_every_nth = IntegerField(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from web.admin.local_instants import fold_field
 from web.date_fields import DateInputField, TimeInputField
+from web.storable_form import StorableForm
 
 
-class EmbargoForm(FlaskForm):
+class EmbargoForm(StorableForm):
     """The embargo as a local date and time, and which one when the clocks go back."""
 
     embargo_date = DateInputField(
@@ -34,7 +34,7 @@ class CreateReleaseForm(EmbargoForm):
     )
 
 
-class ReleaseAccessForm(FlaskForm):
+class ReleaseAccessForm(StorableForm):
     """Someone to add to the pre-release access list."""
 
     email = StringField(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -20,6 +20,7 @@ from web.admin.local_instants import local_instant
 from web.admin.release_forms import CreateReleaseForm, EmbargoForm, ReleaseAccessForm
 from web.extensions import db
 from web.form_errors import add_domain_error
+from web.storable_form import storable_form_value
 
 Page = str | Response
 
@@ -172,7 +173,7 @@ def revoke_release_access(release_id: int) -> Response:
     admin = require_admin()
     release = release_domain.get_release(db.session, release_id)
     try:
-        person = get_user_by_email(db.session, request.form.get("email", ""))
+        person = get_user_by_email(db.session, storable_form_value("email", "Email address"))
         release_domain.revoke_release_access(db.session, release, user=person, by=admin)
     except DomainError as error:
         db.session.rollback()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from scheduler.models import Role
+from web.storable_form import StorableForm
 
 ROLE_CHOICES = [
     SelectChoice(Role.AUTHOR.value, "Author"),
@@ -21,7 +21,7 @@ ROLE_HINTS = {
 }
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(StorableForm):
     """A new person's name, e-mail address, first password and role."""
 
     name = StringField("Full name", validators=[Length(max=200)])
@@ -36,7 +36,7 @@ class CreateUserForm(FlaskForm):
     role = RadioField("Role", choices=ROLE_CHOICES, validators=[InputRequired("Choose their role")])
 
 
-class ChangeRoleForm(FlaskForm):
+class ChangeRoleForm(StorableForm):
     """The role to give someone."""
 
     role = RadioField(

@@ -11,6 +11,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from scheduler.storable_text import is_storable, unstorable_message
 from web.api.problems import ApiProblem, FieldError
 
 #: Far above any Gatepost request (a thread of posts is a few kB), far below the upload limit.
@@ -81,6 +82,11 @@ def read_query(model: type[M]) -> M:
             f"Give each query parameter once ({', '.join(repeated)} came more than once)",
             errors=[FieldError(name, "Give this parameter once") for name in repeated],
         )
+    for name, value in request.args.items(multi=True):
+        if not (is_storable(name) and is_storable(value)):
+            shown = name if is_storable(name) else "(query)"
+            message = unstorable_message(shown)
+            raise ApiProblem("invalid-input", message, errors=[FieldError(shown, message)])
     try:
         return model.model_validate(request.args.to_dict(flat=True))
     except ValidationError as error:
@@ -172,7 +178,7 @@ def _parse_json(also_accepted: Sequence[str] = ()) -> Any:
 
 
 def _refuse_unstorable_text(value: Any, location: tuple[int | str, ...]) -> None:
-    """Refuse text no database can store: the NUL character and unpaired UTF-16 surrogates."""
+    """Refuse text no database can store (the rule web forms share: scheduler.storable_text)."""
     if isinstance(value, dict):
         for name, item in value.items():
             _refuse_unstorable_text(name, location)
@@ -180,16 +186,11 @@ def _refuse_unstorable_text(value: Any, location: tuple[int | str, ...]) -> None
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _refuse_unstorable_text(item, (*location, index))
-    elif isinstance(value, str) and (
-        "\x00" in value or any("\ud800" <= character <= "\udfff" for character in value)
-    ):
+    elif isinstance(value, str) and not is_storable(value):
         name = _field_name(location)
-        message = "Remove the NUL character or unpaired surrogate (\\u0000, \\ud800-\\udfff)"
+        message = unstorable_message(name)
         raise ApiProblem(
-            "invalid-input",
-            f"{name}: the text contains a character that cannot be stored; {message[0].lower()}"
-            f"{message[1:]}",
-            errors=[FieldError(name, message, _pointer(location))],
+            "invalid-input", message, errors=[FieldError(name, message, _pointer(location))]
         )
 
 

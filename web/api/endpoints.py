@@ -34,6 +34,7 @@ from scheduler.idempotency import (
     store_response,
 )
 from scheduler.models import ApiToken, IdempotencyKey, User
+from scheduler.models.base import MAX_ID
 from web.api.authentication import authenticate_request, require_scope
 from web.api.bodies import TextBody, read_body, read_query, read_text_body
 from web.api.problems import ApiProblem, problem_for_exception
@@ -49,8 +50,6 @@ _READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 _IDEMPOTENT_CAPABLE = frozenset({"POST", "PATCH"})
 _REPLAYED_RESPONSE_HEADERS = ("Content-Type", "Location")
 _PATH_PARAMETER = re.compile(r"\{(\w+)(?::(int|str))?\}")
-# Ids are PostgreSQL `integer`s: a larger number cannot name anything, so it never reaches SQL.
-MAX_ID = 2**31 - 1
 
 Handler = Callable[..., Any]
 H = TypeVar("H", bound=Handler)

@@ -8,6 +8,7 @@ from scheduler.api_tokens import Scope
 from scheduler.bulk_import import ImportRefused, import_thread, thread_import_from
 from scheduler.clearance.threads import MAX_THREAD_POSTS
 from scheduler.import_files import CSV_COLUMNS, ImportProblem, ImportRow, ThreadFile, read_csv
+from scheduler.models.base import MAX_ID
 from web.api import routes
 from web.api.bodies import TextBody
 from web.api.endpoints import ApiCall, Reply
@@ -30,7 +31,7 @@ class ThreadImportBody(RequestBody):
     """A thread to import; where and when may instead be given as query parameters."""
 
     channel: str | None = Field(default=None, min_length=1, max_length=101)
-    release_id: int | None = None
+    release_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     send_at: Instant | None = None
     title: str | None = Field(default=None, max_length=300)
     posts: list[ImportedPost] = Field(
@@ -42,7 +43,7 @@ class ImportOptions(QueryParameters):
     """Where and when the thread goes (needed for CSV, which holds only the posts)."""
 
     channel: str | None = Field(default=None, min_length=1, max_length=101)
-    release_id: int | None = Field(default=None, ge=1)
+    release_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     send_at: Instant | None = None
     title: str | None = Field(default=None, max_length=300)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from web.storable_form import StorableForm
 
-class SignInForm(FlaskForm):
+
+class SignInForm(StorableForm):
     """E-mail address and password."""
 
     email = EmailField(
@@ -19,7 +20,7 @@ class SignInForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(StorableForm):
     """A 6-digit code from an authenticator app."""
 
     code = StringField(
@@ -31,7 +32,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class RecoveryCodeForm(FlaskForm):
+class RecoveryCodeForm(StorableForm):
     """One of the recovery codes saved when two-factor authentication was set up."""
 
     code = StringField(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from web.send_time_form import send_date_field, send_fold_field, send_time_field
+from web.storable_form import StorableForm
 
 
-class ComposeForm(FlaskForm):
+class ComposeForm(StorableForm):
     """A post's text, its twin's, where and when it goes, and which release it belongs to."""
 
     channel = SelectField(

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from typing import ClassVar
+
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from web.date_fields import DateInputField, TimeInputField
 from web.send_time_form import send_date_field, send_fold_field, send_time_field
+from web.storable_form import StorableForm
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(StorableForm):
     """The thread's channel, release, send time and title; its posts are posted as lists."""
+
+    sent_labels: ClassVar[dict[str, str]] = {"texts": "Post", "twin_texts": "Twin of post"}
 
     channel = SelectField(
         "Channel", validators=[InputRequired("Choose the channel to post on")], coerce=str

@@ -94,6 +94,8 @@ def thread() -> Page:
     rows = _rows()
     operation = request.form.get("op", "")
     chosen = next((item for item in channels if str(item.id) == form.channel.data), channels[0])
+    if not form.holds_only_storable_text():
+        return _render(form, rows, chosen.twin)
     if operation not in ("split", "draft", "submit"):
         return _render(form, _rearrange(rows, operation), chosen.twin)
     if not form.validate():

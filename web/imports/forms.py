@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from web.date_fields import DateInputField, TimeInputField
+from web.storable_form import StorableForm
 
 #: Far above a 25-post thread with twins; the same limit as an API body.
 MAX_FILE_BYTES = 1024 * 1024
 
 
-class ThreadImportForm(FlaskForm):
+class ThreadImportForm(StorableForm):
     """A channel you write on, an optional release and send time, and the file of posts."""
 
     channel = SelectField("Channel", validators=[InputRequired("Choose the channel")])

@@ -8,9 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from scheduler.errors import ValidationFailed
 from scheduler.notifications import list_notifications, mark_read, unread_count
 from web.extensions import db
 from web.notifications import blueprint
+from web.storable_form import storable_form_value
 
 PAGE_SIZE = 50
 #: How each kind of notification is labelled (the words, not a colour, carry the meaning).
@@ -62,9 +64,14 @@ def index() -> str:
 @login_required
 def read(notification_id: int) -> Response:
     """Mark one of the person's notifications as read."""
+    try:
+        show = storable_form_value("show", "Which notifications to show")
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return redirect(url_for("notifications.index"))
     mark_read(db.session, current_user, notification_id=notification_id)
     db.commit()
-    return redirect(url_for("notifications.index", show=request.form.get("show") or None))
+    return redirect(url_for("notifications.index", show=show or None))
 
 
 @blueprint.route("/read-all", methods=["POST"])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import Optional
 
 from web.send_time_form import send_date_field, send_fold_field, send_time_field
+from web.storable_form import StorableForm
 
 
-class PostActionForm(FlaskForm):
+class PostActionForm(StorableForm):
     """An action on a post: the version acted on, and what some actions ask for."""
 
     expected_version = IntegerField(validators=[Optional()])

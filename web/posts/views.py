@@ -151,7 +151,9 @@ def act(post_id: int, action: str) -> Page:
     user = signed_in_user()
     post = viewable_post(post_id, user)
     form = PostActionForm()
-    form.validate()
+    # Each action reads only the fields it needs, so only unstorable text stops them all here.
+    if not form.validate() and not form.holds_only_storable_text():
+        return _render(post, form, 400)
     try:
         message = _perform(action, post, form, user)
     except NotFound:

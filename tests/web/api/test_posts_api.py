@@ -409,3 +409,12 @@ def test_text_no_database_can_store_is_422_not_a_crash(
     problem = assert_problem(response, 422, "invalid-input")
     assert field in {error["field"] for error in problem["errors"]}
     assert "cannot be stored" in problem["detail"]
+
+
+def test_a_query_parameter_no_database_can_store_is_422_naming_it(
+    api: ApiClient, team: Team
+) -> None:
+    response = api.get("/posts?channel=ONS%00", token=team.author_token)
+    problem = assert_problem(response, 422, "invalid-input")
+    assert [error["field"] for error in problem["errors"]] == ["channel"]
+    assert "channel contains a character that cannot be stored" in problem["detail"]

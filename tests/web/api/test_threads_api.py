@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scheduler.import_files import read_json
 from scheduler.models import Post, Thread
 from tests.support.factories import NOW, Factory
 from tests.web.api.conftest import ApiClient, assert_problem
@@ -207,3 +209,24 @@ def test_an_import_needs_a_channel_and_access_to_it(api: ApiClient, team: Team) 
         content_type="text/plain",
     )
     assert "text/csv" in assert_problem(not_csv, 415, "unsupported-media-type")["detail"]
+
+
+@pytest.mark.parametrize("where", ["body", "query"])
+def test_an_import_naming_a_release_id_beyond_any_id_is_422_not_a_crash(
+    api: ApiClient, team: Team, where: str
+) -> None:
+    # Found by schemathesis on PostgreSQL: 276923480279 overflowed the integer column (a 500).
+    body: dict[str, object] = {"channel": team.english.handle, "posts": [{"text": "One"}]}
+    path = "/imports/threads"
+    if where == "body":
+        body["release_id"] = 2**31
+    else:
+        path += f"?release_id={2**31}"
+    response = api.post(path, token=team.author_token, json=body)
+    problem = assert_problem(response, 422, "invalid-input")
+    assert "release_id" in {error["field"] for error in problem["errors"]}
+
+
+def test_an_import_file_naming_a_release_id_beyond_any_id_is_a_problem_not_a_crash() -> None:
+    found = read_json('{"release_id": 2147483648, "posts": [{"text": "One"}]}')
+    assert [problem.column for problem in found.problems] == ["release_id"]
