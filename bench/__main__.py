@@ -77,6 +77,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     options.runs = options.runs or (1 if options.quick else 3)
     if options.runs < 1:
         parser.error("--runs must be at least 1")
+    if options.workdir is not None:
+        try:
+            options.workdir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            parser.error(f"--workdir {options.workdir}: cannot make the folder ({error.strerror})")
     return options
 
 

@@ -54,3 +54,15 @@ def test_unknown_workload_is_refused_with_the_known_names(
         main(["--only", "bursts"])
 
     assert "unknown workload(s) bursts; use burst, single" in capsys.readouterr().err
+
+
+def test_a_workdir_that_cannot_be_made_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    with pytest.raises(SystemExit):
+        main(["--workdir", str(blocker / "scratch")])
+
+    assert f"--workdir {blocker / 'scratch'}: cannot make the folder" in capsys.readouterr().err
