@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -40,22 +40,45 @@ def read_text(
     via: str = "web",
 ) -> str | None:
     """Return the text for the reader (recording a read before the embargo), or None if hidden."""
+    return read_texts(session, [post], reader=reader, now=now, via=via)[0]
+
+
+def read_texts(
+    session: Session,
+    posts: Sequence[Post],
+    *,
+    reader: User,
+    now: datetime | None = None,
+    via: str = "web",
+) -> list[str | None]:
+    """Return each post's text for the reader (None where hidden), recording embargoed reads."""
     now = now or utcnow()
-    if not may_read_text(session, post, reader, now=now):
-        return None
-    if is_embargoed(post, now=now):
-        assert post.release_id is not None
-        session.add(
-            EmbargoViewing(
-                release_id=post.release_id,
-                post_id=post.id,
-                user_id=reader.id,
-                viewed_at=now,
-                via=via[:20],
+    # Whether a text may be read depends only on its release and on who wrote it.
+    allowed: dict[tuple[int | None, bool], bool] = {}
+    texts: list[str | None] = []
+    viewings: list[dict[str, object]] = []
+    for post in posts:
+        key = (post.release_id, post.author_id == reader.id)
+        if key not in allowed:
+            allowed[key] = may_read_text(session, post, reader, now=now)
+        if not allowed[key]:
+            texts.append(None)
+            continue
+        if is_embargoed(post, now=now):
+            viewings.append(
+                {
+                    "release_id": post.release_id,
+                    "post_id": post.id,
+                    "user_id": reader.id,
+                    "viewed_at": now,
+                    "via": via[:20],
+                }
             )
-        )
-        session.flush()
-    return post.text
+        texts.append(post.text)
+    if viewings:
+        # One statement for a page of reads (the ORM would insert them one by one).
+        session.execute(insert(EmbargoViewing), viewings)
+    return texts
 
 
 def redacted_text(post: Post, settings: Settings) -> str:

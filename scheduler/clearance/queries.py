@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from scheduler.errors import NotFound
 from scheduler.models import AuditEvent, Channel, Post, PostState, Release, Thread, User
@@ -44,7 +44,17 @@ def list_posts(
     reader: User | None = None,
 ) -> Sequence[Post]:
     """Return posts newest first, one page at a time (pass the last id seen as `before_id`)."""
-    query = select(Post).order_by(Post.id.desc()).limit(max(1, min(limit, 500)))
+    query = (
+        select(Post)
+        .options(
+            joinedload(Post.channel),
+            joinedload(Post.author),
+            joinedload(Post.release),
+            selectinload(Post.approvals),
+        )
+        .order_by(Post.id.desc())
+        .limit(max(1, min(limit, 500)))
+    )
     if reader is not None:
         query = query.where(visible_to(reader))
     if channel is not None:

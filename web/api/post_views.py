@@ -10,7 +10,7 @@ from pydantic import Field
 
 from scheduler.clearance import approval_count
 from scheduler.models import Post, PostState, User
-from scheduler.visibility import is_embargoed, may_read_text, read_text
+from scheduler.visibility import is_embargoed, may_read_text, read_texts
 from web.api.endpoints import ApiCall
 from web.api.schemas import ResponseBody
 from web.extensions import db
@@ -63,15 +63,18 @@ class PostReads:
 
     def __init__(self, call: ApiCall) -> None:
         self.call = call
-        self._hidden: dict[int, bool] = {}
+        self._hidden: dict[tuple[int | None, bool], bool] = {}
 
     def hidden(self, post: Post) -> bool:
         """Return whether the caller may not read the post's text now."""
-        if post.id not in self._hidden:
-            self._hidden[post.id] = not may_read_text(
+        # The answer depends only on the post's release and whether the caller wrote it: ask
+        # once per release, not once per post of a page.
+        key = (post.release_id, post.author_id == self.call.user.id)
+        if key not in self._hidden:
+            self._hidden[key] = not may_read_text(
                 self.call.session, post, self.call.user, now=self.call.now
             )
-        return self._hidden[post.id]
+        return self._hidden[key]
 
     def record(self, posts: Iterable[Post]) -> None:
         """Record the caller's read of every embargoed text about to be shown to them."""
@@ -87,13 +90,11 @@ class PostReads:
             with db.separate_unit_of_work() as session:
                 reader = session.get(User, self.call.user.id)
                 assert reader is not None
-                for post in shown:
-                    read_text(session, post, reader=reader, now=self.call.now, via=API_VIA)
+                read_texts(session, shown, reader=reader, now=self.call.now, via=API_VIA)
         else:
-            for post in shown:
-                read_text(
-                    self.call.session, post, reader=self.call.user, now=self.call.now, via=API_VIA
-                )
+            read_texts(
+                self.call.session, shown, reader=self.call.user, now=self.call.now, via=API_VIA
+            )
 
     def describe(self, post: Post) -> PostOut:
         """Return the post as the caller may see it (record the reads first)."""

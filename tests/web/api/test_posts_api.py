@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.clock import FixedClock
+from scheduler.database import Database
 from scheduler.models import AccessRole, EmbargoViewing, Post, PostState
 from tests.support.factories import NOW, Factory
+from tests.support.query_count import counting_queries
 from tests.web.api.conftest import ApiClient, assert_problem
 from tests.web.api.workflow_fixtures import Team
 
@@ -418,3 +420,34 @@ def test_a_query_parameter_no_database_can_store_is_422_naming_it(
     problem = assert_problem(response, 422, "invalid-input")
     assert [error["field"] for error in problem["errors"]] == ["channel"]
     assert "channel contains a character that cannot be stored" in problem["detail"]
+
+
+@pytest.mark.parametrize("on_access_list", [False, True], ids=["hidden", "reads-recorded"])
+def test_listing_posts_makes_the_same_number_of_queries_for_few_posts_or_many(
+    api: ApiClient, team: Team, factory: Factory, database: Database, on_access_list: bool
+) -> None:
+    # On the release's access list the approver reads the embargoed texts, and each read is
+    # recorded; off it, the texts are withheld.
+    release = factory.release(
+        embargo_at=NOW + timedelta(days=2), access=[team.approver] if on_access_list else []
+    )
+
+    def add_posts(count: int) -> None:
+        for number in range(count):
+            factory.post(
+                team.english if number % 2 else team.welsh,
+                team.author,
+                release=release if number % 3 else None,
+                text=f"Listed post {number}",
+            )
+
+    def queries() -> int:
+        with counting_queries(database.engine) as counter:
+            response = api.get("/posts?limit=50", token=team.approver_token)
+        assert response.status_code == 200
+        return counter.count
+
+    add_posts(3)
+    few = queries()
+    add_posts(30)
+    assert queries() == few
