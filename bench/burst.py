@@ -10,7 +10,13 @@ from typing import Any
 
 from bench.environment import scratch
 from bench.outcome import measure
-from bench.seeding import make_due, seed_channels, seed_people, seed_scheduled
+from bench.seeding import (
+    make_due,
+    refresh_statistics,
+    seed_channels,
+    seed_people,
+    seed_scheduled,
+)
 from bench.workers import running_workers, wait_until_settled
 
 #: Time from making posts due to the instant: the workers must start (and look) before it.
@@ -53,6 +59,7 @@ def _drain_once(
         config = run.write_config(worker=worker_settings, mock=mock)
         instant = (datetime.now(UTC) + _lead(workers)).replace(microsecond=0) + timedelta(seconds=1)
         make_due(run.database, instant)
+        refresh_statistics(run.database)
         launched = datetime.now(UTC)
         with running_workers(run, config, workers) as processes:
             ready = datetime.now(UTC)
