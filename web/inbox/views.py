@@ -11,7 +11,7 @@ from flask_login import login_required
 from scheduler.inbox import waiting_for
 from scheduler.models import Post, Role, utcnow
 from scheduler.review_changes import DiffPiece, changes_since_reviews
-from scheduler.visibility import read_text, redacted_text
+from scheduler.visibility import read_texts, redacted_text
 from web.current import settings, signed_in_user
 from web.extensions import db
 from web.inbox import blueprint
@@ -65,11 +65,14 @@ def index() -> str:
         abort(403, "The inbox is for approvers; ask an admin if you clear posts")
     now = utcnow()
     page = waiting_for(db.session, user, after=_cursor(request.args.get("after")), limit=PAGE_SIZE)
-    texts = {
-        post.id: read_text(db.session, post, reader=user, now=now)
-        for unit in page.units
-        for post in unit
-    }
+    listed = [post for unit in page.units for post in unit]
+    texts = dict(
+        zip(
+            (post.id for post in listed),
+            read_texts(db.session, listed, reader=user, now=now),
+            strict=True,
+        )
+    )
     readable = [post for unit in page.units for post in unit if texts[post.id] is not None]
     changes = changes_since_reviews(db.session, readable)
     units = []
