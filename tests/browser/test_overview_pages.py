@@ -116,11 +116,40 @@ def test_the_calendar_week_and_month(
     page.get_by_role("link", name="Next week").click()
     expect(page.get_by_role("heading", level=2, name="Week of 15 March 2027")).to_be_visible()
 
+    # A busy day: the month view lists its first five posts and links to the rest in the queue.
+    with live_server.database.unit_of_work() as session:
+        factory = Factory(session, factory_settings)
+        writer, officer = session.get(User, author.id), session.get(User, approver.id)
+        assert writer is not None
+        assert officer is not None
+        channel = factory.channel(f"ONSBusy{next(RUNS)}")
+        factory.grant(writer, [channel], AccessRole.AUTHOR)
+        factory.grant(officer, [channel], AccessRole.APPROVER)
+        for minute in range(7):
+            busy = factory.post(
+                channel,
+                writer,
+                text=f"Busy day post {minute}",
+                send_at=datetime(2027, 3, 24, 10, minute, tzinfo=UTC),
+            )
+            factory.move(busy, PostState.SCHEDULED, approvers=[officer])
+
     page.goto("/calendar?view=month&date=2027-03-10")
     expect(page.get_by_role("heading", level=2, name="March 2027")).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("this day has 23 hours")
+    more = page.get_by_role(
+        "link", name=re.compile(r"^2 more posts on this day\W+24 March\W+in the queue$")
+    )
+    expect(more).to_be_visible()
     assert_accessible(page)
     screenshot(page, "calendar-month")
+
+    more.click()
+    expect(page).to_have_title(page_title("Queue"))
+    for minute in range(7):
+        expect(page.get_by_role("table")).to_contain_text(f"Busy day post {minute}")
+
+    page.goto("/calendar?view=month&date=2027-03-10")
 
     page.get_by_role("link", name="Subscribe in your own calendar").click()
     page.get_by_role("button", name="Make a feed address").click()
