@@ -27,21 +27,15 @@ them, the partner is claimed in the same transaction (`claim_ids`).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
     Integer,
     Select,
-    String,
     and_,
-    any_,
     bindparam,
-    func,
     not_,
     or_,
     select,
@@ -58,7 +52,9 @@ from scheduler.publishing.rows import (
     SCHEDULED,
     PostRow,
     channels,
+    id_list_value,
     ids_in,
+    in_id_list,
     posts,
 )
 
@@ -100,14 +96,6 @@ def _claim_values() -> dict[str, object]:
     }
 
 
-def _in_channels(column: ColumnElement[int], postgres: bool) -> ColumnElement[bool]:
-    """Return `column IN (the channels bound as b_channels)`, one parameter for any number."""
-    if postgres:
-        return column == any_(bindparam("b_channels", type_=ARRAY(Integer)))
-    values = func.json_each(bindparam("b_channels", type_=String)).table_valued("value")
-    return column.in_(select(values.c.value))
-
-
 def _claim_statement(postgres: bool) -> BulkStatement:
     p = posts.alias("p")
     query = (
@@ -115,7 +103,7 @@ def _claim_statement(postgres: bool) -> BulkStatement:
         .where(
             p.c.state == _SCHEDULED,
             p.c.due_at <= bindparam("b_now", type_=p.c.due_at.type),
-            _in_channels(p.c.channel_id, postgres),
+            in_id_list(p.c.channel_id, "b_channels", postgres=postgres),
         )
         .order_by(p.c.due_at, p.c.id)
         .limit(bindparam("b_limit", type_=Integer))
@@ -166,10 +154,6 @@ def _lanes_in_flight(session: Session, owner: str, lanes: _Lanes) -> tuple[set[i
         (mine if own else others).add(lanes.of(channel))
     # A lane with another worker's post in flight is closed, even if this worker has one there.
     return mine - others, others
-
-
-def _channels_value(postgres: bool, channel_ids: Sequence[int]) -> object:
-    return list(channel_ids) if postgres else json.dumps(list(channel_ids))
 
 
 def _choose_lanes(
@@ -236,7 +220,7 @@ def claim_due(
         "b_owner": owner,
         "b_lease_until": lease_until,
         "b_limit": limit,
-        "b_channels": _channels_value(postgres, lanes.channels(chosen)),
+        "b_channels": id_list_value(lanes.channels(chosen), postgres=postgres),
     }
     return [PostRow(*row) for row in _CLAIMS[dialect].fetch(session, values)]
 

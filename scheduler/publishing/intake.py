@@ -50,7 +50,7 @@ def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] =
             owner=owner,
             lease_until=lease_until,
             limit=limit,
-            peers=max(peers, 1),
+            peers=peers,
         )
         if not leaders:
             session.rollback()

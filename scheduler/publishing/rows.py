@@ -63,12 +63,29 @@ def ids_in(session: Session, column: Any, ids: Sequence[int]) -> Any:
     SQLAlchemy renders a bound parameter per element of an IN list on every execution; one
     array (PostgreSQL) or one JSON text read by json_each (SQLite) costs the same for any size.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
-    values = func.json_each(bindparam(None, json.dumps(list(ids)), type_=String)).table_valued(
-        "value"
-    )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    return in_id_list(column, None, postgres=postgres, ids=ids)
+
+
+def in_id_list(
+    column: Any, name: str | None, *, postgres: bool, ids: Sequence[int] | None = None
+) -> Any:
+    """Return `column IN` one list-of-ids parameter, given now or named and given at execution."""
+    # A statement compiled once names its parameter and is given `id_list_value(ids)` each run.
+    kind = ARRAY(Integer) if postgres else String
+    if ids is None:
+        parameter = bindparam(name, type_=kind)
+    else:
+        parameter = bindparam(name, id_list_value(ids, postgres=postgres), type_=kind)
+    if postgres:
+        return column == any_(parameter)
+    values = func.json_each(parameter).table_valued("value")
     return column.in_(select(values.c.value))
+
+
+def id_list_value(ids: Sequence[int], *, postgres: bool) -> object:
+    """Return the value of an `in_id_list` parameter: an array, or JSON text for SQLite."""
+    return list(ids) if postgres else json.dumps(list(ids))
 
 
 def idempotency_key(post_id: int, content_version: int) -> str:
