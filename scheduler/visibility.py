@@ -31,6 +31,24 @@ def may_read_text(session: Session, post: Post, reader: User, *, now: datetime) 
     return is_on_release_access_list(session, reader, release)
 
 
+class TextAccess:
+    """Whether one person may read posts' texts at one instant, asked once per release."""
+
+    def __init__(self, session: Session, reader: User, *, now: datetime) -> None:
+        self.session = session
+        self.reader = reader
+        self.now = now
+        self._answers: dict[tuple[int | None, bool], bool] = {}
+
+    def allows(self, post: Post) -> bool:
+        """Return whether the reader may read the post's text now."""
+        # The answer depends only on the post's release and on whether the reader wrote it.
+        key = (post.release_id, post.author_id == self.reader.id)
+        if key not in self._answers:
+            self._answers[key] = may_read_text(self.session, post, self.reader, now=self.now)
+        return self._answers[key]
+
+
 def read_text(
     session: Session,
     post: Post,
@@ -53,15 +71,11 @@ def read_texts(
 ) -> list[str | None]:
     """Return each post's text for the reader (None where hidden), recording embargoed reads."""
     now = now or utcnow()
-    # Whether a text may be read depends only on its release and on who wrote it.
-    allowed: dict[tuple[int | None, bool], bool] = {}
+    access = TextAccess(session, reader, now=now)
     texts: list[str | None] = []
     viewings: list[dict[str, object]] = []
     for post in posts:
-        key = (post.release_id, post.author_id == reader.id)
-        if key not in allowed:
-            allowed[key] = may_read_text(session, post, reader, now=now)
-        if not allowed[key]:
+        if not access.allows(post):
             texts.append(None)
             continue
         if is_embargoed(post, now=now):

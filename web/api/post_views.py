@@ -10,7 +10,7 @@ from pydantic import Field
 
 from scheduler.clearance import approval_count
 from scheduler.models import Post, PostState, User
-from scheduler.visibility import is_embargoed, may_read_text, read_texts
+from scheduler.visibility import TextAccess, is_embargoed, read_texts
 from web.api.endpoints import ApiCall
 from web.api.schemas import ResponseBody
 from web.extensions import db
@@ -63,18 +63,11 @@ class PostReads:
 
     def __init__(self, call: ApiCall) -> None:
         self.call = call
-        self._hidden: dict[tuple[int | None, bool], bool] = {}
+        self._access = TextAccess(call.session, call.user, now=call.now)
 
     def hidden(self, post: Post) -> bool:
         """Return whether the caller may not read the post's text now."""
-        # The answer depends only on the post's release and whether the caller wrote it: ask
-        # once per release, not once per post of a page.
-        key = (post.release_id, post.author_id == self.call.user.id)
-        if key not in self._hidden:
-            self._hidden[key] = not may_read_text(
-                self.call.session, post, self.call.user, now=self.call.now
-            )
-        return self._hidden[key]
+        return not self._access.allows(post)
 
     def record(self, posts: Iterable[Post]) -> None:
         """Record the caller's read of every embargoed text about to be shown to them."""
