@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -65,17 +66,28 @@ def release_day(
         notify_from_audit(session, now=NOW)
 
 
+@dataclass(frozen=True)
+class ReleaseTeam:
+    """An author and an approver (with 2FA) who work on a week of posts around a release."""
+
+    author: Account
+    approver: Account
+
+
+@pytest.fixture
+def release_team(
+    live_server: LiveServer, factory_settings: Settings, make_account: Callable[..., Account]
+) -> ReleaseTeam:
+    """Return a new author and approver with their release week committed."""
+    team = ReleaseTeam(make_account(Role.AUTHOR), make_account(Role.APPROVER, two_factor=True))
+    release_day(live_server, factory_settings, team.author, team.approver)
+    return team
+
+
 def test_the_queue_lists_filters_and_hides_embargoed_text(
-    page: Page,
-    live_server: LiveServer,
-    factory_settings: Settings,
-    make_account: Callable[..., Account],
-    sign_in_as: Callable[[Page, Account], None],
+    page: Page, release_team: ReleaseTeam, sign_in_as: Callable[[Page, Account], None]
 ) -> None:
-    author = make_account(Role.AUTHOR)
-    approver = make_account(Role.APPROVER, two_factor=True)
-    release_day(live_server, factory_settings, author, approver)
-    sign_in_as(page, author)
+    sign_in_as(page, release_team.author)
 
     page.get_by_role("link", name="Queue").click()
     expect(page).to_have_title(page_title("Queue"))
@@ -98,12 +110,10 @@ def test_the_calendar_week_and_month(
     page: Page,
     live_server: LiveServer,
     factory_settings: Settings,
-    make_account: Callable[..., Account],
+    release_team: ReleaseTeam,
     sign_in_as: Callable[[Page, Account], None],
 ) -> None:
-    author = make_account(Role.AUTHOR)
-    approver = make_account(Role.APPROVER, two_factor=True)
-    release_day(live_server, factory_settings, author, approver)
+    author, approver = release_team.author, release_team.approver
     sign_in_as(page, author)
 
     page.goto("/calendar?view=week&date=2027-03-10")
@@ -158,16 +168,9 @@ def test_the_calendar_week_and_month(
 
 
 def test_notifications_count_in_the_header_and_can_be_read(
-    page: Page,
-    live_server: LiveServer,
-    factory_settings: Settings,
-    make_account: Callable[..., Account],
-    sign_in_as: Callable[[Page, Account], None],
+    page: Page, release_team: ReleaseTeam, sign_in_as: Callable[[Page, Account], None]
 ) -> None:
-    author = make_account(Role.AUTHOR)
-    approver = make_account(Role.APPROVER, two_factor=True)
-    release_day(live_server, factory_settings, author, approver)
-    sign_in_as(page, approver)
+    sign_in_as(page, release_team.approver)
 
     header_link = page.get_by_role("link", name=re.compile(r"Notifications \(\d+ unread\)"))
     unread = int(re.findall(r"\d+", header_link.inner_text())[0])
