@@ -131,7 +131,8 @@ def _day_bounds(number: int) -> tuple[BindParameter[datetime], BindParameter[dat
 
 
 #: Statements by (days, posts a day, admin, reader id): a month is 84 predicates, which cost
-#: SQLAlchemy more to build and key than the database takes to run them.
+#: SQLAlchemy more to build and key than the database takes to run them. The key must hold
+#: everything `visible_to(reader)` reads of the reader (today: is_admin and id).
 _STATEMENTS: dict[tuple[int, int | None, bool, int], tuple[Executable, Executable]] = {}
 _STATEMENTS_KEPT = 256
 
