@@ -14,12 +14,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
 from scheduler.publishing.complete import record_outcomes
 from scheduler.publishing.heartbeat import renew_leases
 from scheduler.publishing.intake import take_batch
 from scheduler.publishing.lanes import LaneSet
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.plan import Unit
+from scheduler.publishing.rows import PUBLISHING, ids_in, posts
 from scheduler.publishing.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,8 @@ LANE_WAIT_SECONDS = 0.2
 IN_FLIGHT_BATCHES = 4
 #: While claiming goes on, outcomes are recorded this many batches at a time.
 RECORD_BATCHES = 2
+#: How long to wait before each new try at recording outcomes while the database is away.
+RECORD_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
 @dataclass
@@ -177,6 +183,43 @@ def _renew(runtime: WorkerRuntime) -> None:
 def _record(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeKind]:
     # The platforms must hold what they accepted before it is recorded as published.
     runtime.platforms.sync()
+    # What was sent must be recorded: if the database goes away, wait for it rather than leave
+    # the posts `publishing` under this worker's lease, which it renews while it lives.
+    retrying = False
+    for delay in (*RECORD_RETRY_DELAYS, None):
+        try:
+            if retrying:
+                # The commit may have landed before the connection died: record only what is
+                # still in flight, so no outcome is audited twice.
+                outcomes = _still_in_flight(runtime, outcomes)
+            return _record_once(runtime, outcomes)
+        except DBAPIError as error:
+            if delay is None or not (
+                error.connection_invalidated or isinstance(error, OperationalError)
+            ):
+                raise
+            log.warning("recording %d outcomes failed (%s); trying again", len(outcomes), error)
+            time.sleep(delay)
+            retrying = True
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _still_in_flight(runtime: WorkerRuntime, outcomes: list[Outcome]) -> list[Outcome]:
+    ids = [outcome.job.post.id for outcome in outcomes]
+    with runtime.database.session_factory() as session:
+        waiting = set(
+            session.scalars(
+                select(posts.c.id).where(
+                    ids_in(session, posts.c.id, ids),
+                    posts.c.state == PUBLISHING,
+                    posts.c.lease_owner == runtime.owner,
+                )
+            )
+        )
+    return [outcome for outcome in outcomes if outcome.job.post.id in waiting]
+
+
+def _record_once(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeKind]:
     with runtime.database.session_factory() as session:
         counts = record_outcomes(
             session,
