@@ -27,10 +27,10 @@ from bench.seeding import (
     BENCH_PASSWORD,
     People,
     grant_channels,
-    refresh_statistics,
     seed_big_queue,
     seed_channels,
     seed_people,
+    settle_after_seeding,
 )
 from config import load_settings
 from scheduler.api_tokens import create_token
@@ -148,7 +148,7 @@ def run_big_queue(
         # The approver is on every channel's access list: the pages list the whole queue.
         grant_channels(run.database, people.approver_id, channel_ids)
         seed_big_queue(run.database, people, channel_ids, posts, centre=datetime.now(UTC))
-        refresh_statistics(run.database)
+        settle_after_seeding(run.database)
         token = _api_token(run, people)
         config = run.write_config(server_timing=True)
         environment = run.environment(config)

@@ -12,10 +12,10 @@ from bench.environment import scratch
 from bench.outcome import measure
 from bench.seeding import (
     make_due,
-    refresh_statistics,
     seed_channels,
     seed_people,
     seed_scheduled,
+    settle_after_seeding,
 )
 from bench.workers import running_workers, wait_until_settled
 
@@ -59,7 +59,7 @@ def _drain_once(
         config = run.write_config(worker=worker_settings, mock=mock)
         instant = (datetime.now(UTC) + _lead(workers)).replace(microsecond=0) + timedelta(seconds=1)
         make_due(run.database, instant)
-        refresh_statistics(run.database)
+        settle_after_seeding(run.database)
         launched = datetime.now(UTC)
         with running_workers(run, config, workers) as processes:
             ready = datetime.now(UTC)

@@ -17,7 +17,13 @@ from pathlib import Path
 from sqlalchemy import event
 
 from bench.environment import scratch
-from bench.seeding import make_due, seed_channels, seed_people, seed_scheduled
+from bench.seeding import (
+    make_due,
+    seed_channels,
+    seed_people,
+    seed_scheduled,
+    settle_after_seeding,
+)
 from config import load_settings
 from scheduler.clock import FixedClock
 from scheduler.publishing.service import run_once
@@ -41,6 +47,7 @@ def main() -> None:
         seed_scheduled(
             run.database, people, seed_channels(run.database, options.channels), options.posts
         )
+        settle_after_seeding(run.database)
         settings = load_settings(run.environment(run.write_config()))
         instant = datetime.now(UTC)
         make_due(run.database, instant)

@@ -154,13 +154,16 @@ def _insert_posts(database: Database, people: People, rows: Iterator[dict[str, o
             connection.execute(insert(approvals), approval_rows[start : start + CHUNK])
 
 
-def refresh_statistics(database: Database) -> None:
-    """Give PostgreSQL's planner statistics, as autovacuum would have for a queue this size."""
+def settle_after_seeding(database: Database) -> None:
+    """Leave the database as a queue that grew over days would be: analyzed, its log folded in."""
+    if database.engine.dialect.name != "postgresql":
+        # SQLite gathers no statistics by itself, so it is measured as it runs, without them.
+        # Its write-ahead log would have been checkpointed long ago: do it now, so the seed is
+        # in the database file and the burst's own writes start a fresh log.
+        database.checkpoint()
+        return
     # Seeding inserts in bulk seconds before the measurement; autovacuum analyzes a table only
     # after its naptime (a minute), so without this the planner guesses from an empty table.
-    # SQLite gathers no statistics by itself, so it is measured as it runs, without them.
-    if database.engine.dialect.name != "postgresql":
-        return
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("ANALYZE"))
 

@@ -27,12 +27,9 @@ import os
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +48,7 @@ class UnknownPost(Exception):
     """No post with that external id is on the channel (or it was deleted)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
     """One accepted post as the ledger remembers it (the text stays in the file only)."""
 
     external_id: str
@@ -61,6 +57,10 @@ class LedgerEntry:
     published_at: datetime
     reply_to: str | None = None
     deleted: bool = False
+
+
+# One encoder, made once: `json.dumps` with options builds a new encoder on every call.
+_encode_line = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def read_ledger(path: Path) -> list[dict[str, Any]]:
@@ -116,14 +116,6 @@ class MockLedger:
                 os.close(directory)
         return self._fd
 
-    @contextmanager
-    def _exclusive(self, fd: int) -> Iterator[None]:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-
     def _catch_up(self, fd: int) -> None:
         """Read and index whatever was appended since the last look (complete lines only)."""
         size = os.fstat(fd).st_size
@@ -169,14 +161,14 @@ class MockLedger:
         times.append(entry.published_at)
 
     def _forget(self, entry: LedgerEntry) -> None:
-        gone = replace(entry, deleted=True)
+        gone = entry._replace(deleted=True)
         self._by_external[entry.external_id] = gone
         if self._by_key.get(entry.idempotency_key) == entry:
             self._by_key[entry.idempotency_key] = gone
 
     def _append(self, fd: int, event: dict[str, Any]) -> None:
         """Append one line; the caller holds the locks and has caught up with the file."""
-        line = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        line = (_encode_line(event) + "\n").encode()
         if self._partial:
             # A writer died mid-line: end that line so ours starts clean.
             line = b"\n" + line
@@ -205,48 +197,63 @@ class MockLedger:
         with self._lock:
             fd = self._descriptor(create=True)
             assert fd is not None
-            with self._exclusive(fd):
-                self._catch_up(fd)
-                existing = self._by_key.get(idempotency_key)
-                if existing is not None:
-                    self._append(
-                        fd,
-                        {
-                            "event": "replayed",
-                            "external_id": existing.external_id,
-                            "idempotency_key": idempotency_key,
-                            "channel": channel,
-                            "at": now.isoformat(),
-                        },
-                    )
-                    return existing
-                if reply_to is not None:
-                    target = self._by_external.get(reply_to)
-                    if target is None or target.deleted:
-                        raise UnknownPost(f"Cannot reply to {reply_to}: there is no such post")
-                if rate_limit_per_minute is not None:
-                    self._check_rate(channel, now, rate_limit_per_minute)
-                entry = LedgerEntry(
-                    external_id=f"mock-{self._id_prefix}-{next(self._ids):x}",
-                    idempotency_key=idempotency_key,
-                    channel=channel,
-                    published_at=now,
-                    reply_to=reply_to,
+            # flock(2) directly, not through a context manager: this runs once per post.
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                return self._publish_locked(
+                    fd, idempotency_key, channel, text, reply_to, now, rate_limit_per_minute, media
                 )
-                event: dict[str, Any] = {
-                    "event": "published",
-                    "external_id": entry.external_id,
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _publish_locked(
+        self,
+        fd: int,
+        idempotency_key: str,
+        channel: str,
+        text: str,
+        reply_to: str | None,
+        now: datetime,
+        rate_limit_per_minute: int | None,
+        media: list[dict[str, str]] | None,
+    ) -> LedgerEntry:
+        self._catch_up(fd)
+        existing = self._by_key.get(idempotency_key)
+        if existing is not None:
+            self._append(
+                fd,
+                {
+                    "event": "replayed",
+                    "external_id": existing.external_id,
                     "idempotency_key": idempotency_key,
                     "channel": channel,
-                    "text": text,
-                    "reply_to": reply_to,
-                    "published_at": now.isoformat(),
-                }
-                if media:
-                    event["media"] = media
-                self._append(fd, event)
-                self._remember(entry)
-                return entry
+                    "at": now.isoformat(),
+                },
+            )
+            return existing
+        if reply_to is not None:
+            target = self._by_external.get(reply_to)
+            if target is None or target.deleted:
+                raise UnknownPost(f"Cannot reply to {reply_to}: there is no such post")
+        if rate_limit_per_minute is not None:
+            self._check_rate(channel, now, rate_limit_per_minute)
+        entry = LedgerEntry(
+            f"mock-{self._id_prefix}-{next(self._ids):x}", idempotency_key, channel, now, reply_to
+        )
+        event: dict[str, Any] = {
+            "event": "published",
+            "external_id": entry.external_id,
+            "idempotency_key": idempotency_key,
+            "channel": channel,
+            "text": text,
+            "reply_to": reply_to,
+            "published_at": now.isoformat(),
+        }
+        if media:
+            event["media"] = media
+        self._append(fd, event)
+        self._remember(entry)
+        return entry
 
     def _check_rate(self, channel: str, now: datetime, limit: int) -> None:
         times = self._recent.get(channel)
@@ -274,7 +281,8 @@ class MockLedger:
             fd = self._descriptor(create=False)
             if fd is None:
                 raise UnknownPost(f"There is no post {external_id} on {channel}")
-            with self._exclusive(fd):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
                 self._catch_up(fd)
                 entry = self._by_external.get(external_id)
                 if entry is None or entry.channel != channel or entry.deleted:
@@ -291,6 +299,8 @@ class MockLedger:
                 )
                 self._forget(entry)
                 return entry
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def sync(self) -> None:
         """Flush every line appended so far to disk."""

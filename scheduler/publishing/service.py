@@ -143,10 +143,12 @@ class WorkerService:
         if not self._pass_lock.acquire(blocking=False):
             self._again.set()
             return
+        wrote = False
         try:
             while not self._stopping.is_set():
                 self._again.clear()
                 report = run_pass(self.runtime, stop=self._stopping)
+                wrote = wrote or report.claimed > 0
                 self.last_pass = report
                 self._record(last_pass=report)
                 self._schedule_next()
@@ -156,6 +158,15 @@ class WorkerService:
             log.exception("publishing pass failed; trying again at the next interval")
         finally:
             self._pass_lock.release()
+        if wrote:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        # The burst is out: now is the time to fold the database's log (see SQLite's settings).
+        try:
+            self.runtime.database.checkpoint()
+        except Exception:
+            log.exception("checkpointing the database failed; SQLite will do it itself later")
 
     def _schedule_next(self) -> None:
         with self.runtime.database.read_session_factory() as session:

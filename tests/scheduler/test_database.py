@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,3 +98,30 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:  # type: i
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.dispose()
+
+
+def test_sqlite_checkpoint_moves_the_log_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    with db.engine.connect() as conn:
+        # A burst's writes stay in the log: far more pages than SQLite's default of 1,000.
+        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 16_384
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE burst (n INTEGER)"))
+        conn.execute(text("INSERT INTO burst VALUES (1), (2), (3)"))
+    assert _rows_in_file_alone(path, tmp_path / "before.sqlite3") is None
+
+    db.checkpoint()
+
+    assert _rows_in_file_alone(path, tmp_path / "after.sqlite3") == 3
+    db.dispose()
+
+
+def _rows_in_file_alone(path: Path, copy: Path) -> int | None:
+    """Return the rows of `burst` in the database file without its log (None: no such table)."""
+    shutil.copyfile(path, copy)
+    with contextlib.closing(sqlite3.connect(copy)) as connection:
+        try:
+            return int(connection.execute("SELECT count(*) FROM burst").fetchone()[0])
+        except sqlite3.OperationalError:
+            return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -126,3 +129,28 @@ def test_stopping_finishes_the_post_being_sent_and_requeues_the_rest(
     assert published == {line["idempotency_key"] for line in read_ledger(settings.mock_ledger_path)}
     assert waiting, "stop came while most posts were still queued"
     assert all(post.hold_reason and "worker stopped" in post.hold_reason for post in waiting)
+
+
+def test_once_a_burst_is_out_sqlite_log_is_folded_into_the_database_file(
+    live_database: Database, tmp_path: Path
+) -> None:
+    if live_database.dialect != "sqlite":
+        pytest.skip("SQLite's write-ahead log only")
+    settings = service_settings(live_database, tmp_path)
+    now = datetime.now(UTC)
+    with live_database.session_factory() as session:
+        factory = PublishingFactory(session)
+        channel = factory.channel()
+        for _ in range(5):
+            factory.override(factory.post(channel, send_at=now))
+        session.commit()
+    database_file = Path(live_database.engine.url.database or "")
+
+    WorkerService(live_database, settings).run_passes()
+
+    # Copied without its -wal file, the database alone already says the posts went out.
+    alone = tmp_path / "alone.sqlite3"
+    shutil.copyfile(database_file, alone)
+    with contextlib.closing(sqlite3.connect(alone)) as connection:
+        states = connection.execute("SELECT state FROM posts").fetchall()
+    assert states == [("published",)] * 5
