@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Executable
 from sqlalchemy import Enum as SAEnum
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 Converter = Callable[[Any], Any]
+T = TypeVar("T")
 RowBuilder = Callable[[Mapping[str, Any]], Any]
 
 
@@ -116,12 +117,32 @@ def _row_builder(
     return builder
 
 
+def _row_reader(readers: Sequence[Converter | None]) -> Callable[[Sequence[Any], Any], Any]:
+    """Write, once per statement, the function that turns a returned row into Python values."""
+    scope: dict[str, Any] = {}
+    names = [f"v{number}" for number in range(len(readers))]
+    parts = []
+    for number, (name, read) in enumerate(zip(names, readers, strict=True)):
+        if read is None:
+            parts.append(name)
+        else:
+            scope[f"read{number}"] = read
+            parts.append(f"None if {name} is None else read{number}({name})")
+    unpack = f"{', '.join(names)}," if names else "_"
+    # The names are generated here, never outside input.
+    exec(  # noqa: S102
+        f"def read(row, into):\n    {unpack} = row\n    return into({', '.join(parts)})\n", scope
+    )
+    reader: Callable[[Sequence[Any], Any], Any] = scope["read"]
+    return reader
+
+
 @dataclass(frozen=True)
 class _Plan:
     sql: str
     build: RowBuilder
-    #: for statements that return rows: how to read each returned column
-    readers: tuple[Converter | None, ...] = ()
+    #: for statements that return rows: turns one into Python values, given what to make of them
+    read: Callable[[Sequence[Any], Any], Any] | None = None
 
 
 class BulkStatement:
@@ -149,29 +170,26 @@ class BulkStatement:
                     value, convert = compiled.params[name], converters[name]
                     fixed[name] = convert(value) if convert and value is not None else value
             slots = [(name, converters[name]) for name in order]
-            readers = tuple(
-                _reader(dialect.name, column.type)
-                for column in getattr(self.statement, "_returning", ())
-            )
+            returning = getattr(self.statement, "_returning", ())
             plan = _Plan(
-                compiled.string, _row_builder(slots, fixed, bool(compiled.positional)), readers
+                compiled.string,
+                _row_builder(slots, fixed, bool(compiled.positional)),
+                _row_reader([_reader(dialect.name, column.type) for column in returning])
+                if returning
+                else None,
             )
             self._plans[dialect.name] = plan
         return plan
 
-    def fetch(self, session: Session, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Run a statement with RETURNING once and return its rows, read into Python values."""
+    def fetch(self, session: Session, values: Mapping[str, Any], into: Callable[..., T]) -> list[T]:
+        """Run a statement with RETURNING once; return its rows, each made by `into(*columns)`."""
         connection = session.connection()
         plan = self._plan(connection.dialect)
+        read = plan.read
+        if read is None:
+            raise TypeError("fetch needs a statement with RETURNING")
         result = connection.exec_driver_sql(plan.sql, plan.build(values))
-        readers = plan.readers
-        return [
-            tuple(
-                value if read is None or value is None else read(value)
-                for read, value in zip(readers, row, strict=True)
-            )
-            for row in result.all()
-        ]
+        return [read(row, into) for row in result.all()]
 
     def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
         """Run the statement once per row in one executemany; return the rows it changed."""

@@ -222,7 +222,7 @@ def claim_due(
         "b_limit": limit,
         "b_channels": id_list_value(lanes.channels(chosen), postgres=postgres),
     }
-    return [PostRow(*row) for row in _CLAIMS[dialect].fetch(session, values)]
+    return _CLAIMS[dialect].fetch(session, values, into=PostRow)
 
 
 def select_due(

@@ -12,6 +12,7 @@ import waitress
 from scheduler import schema
 from scheduler.clock import SystemClock
 from scheduler.demo import DEMO_SIGN_INS, seed_demo
+from scheduler.garbage_collection import settle_long_running_process
 from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.service import WorkerService
 from web.app import create_app
@@ -50,6 +51,7 @@ def serve(cli: CliContext, host: str, port: int, demo: bool, threads: int, no_wo
     if not no_worker:
         PlatformSet(cli.settings, SystemClock()).check_settings()
         worker = WorkerService(database, cli.settings)
+    settle_long_running_process()
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:

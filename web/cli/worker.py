@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from scheduler.clock import FixedClock, SystemClock
+from scheduler.garbage_collection import settle_long_running_process
 from scheduler.local_time import describe
 from scheduler.publishing.dry_run import Preview, PreviewItem, preview
 from scheduler.publishing.identity import WorkerIdentity
@@ -92,6 +93,7 @@ def run_until_stopped(service: WorkerService) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    settle_long_running_process()
     try:
         service.start()
         click.echo(f"Worker {service.identity.worker_id} is running; it stops on Ctrl+C or SIGTERM")
