@@ -20,21 +20,21 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.util import datetime_to_utc_timestamp
-from sqlalchemy import MetaData, Table, bindparam, create_engine, select, update
+from sqlalchemy import MetaData, Table, bindparam, create_engine, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bench.environment import scratch
 from bench.outcome import percentile
 from bench.seeding import seed_channels, seed_people, seed_scheduled
+from scheduler import audit
 from scheduler.database import Database
-from scheduler.models import Channel, Post, PostState
+from scheduler.models import AuditEvent, Channel, Post, PostState
 
-_engines: dict[str, Any] = {}
+_sessions: dict[str, sessionmaker[Session]] = {}
 _ledger_lock = threading.Lock()
 
 
-def publish_post(url: str, ledger: str, post_id: int, channel: str, text: str) -> None:
-    """Do one post's work: append it to the ledger, then mark it published (one transaction)."""
-    now = datetime.now(UTC)
+def _append_line(ledger: str, post_id: int, channel: str, text: str, now: datetime) -> None:
     line = {
         "event": "published",
         "external_id": f"baseline-{post_id}",
@@ -46,8 +46,44 @@ def publish_post(url: str, ledger: str, post_id: int, channel: str, text: str) -
     }
     with _ledger_lock, open(ledger, "a") as file:
         file.write(json.dumps(line) + "\n")
+
+
+def publish_post(url: str, ledger: str, post_id: int, channel: str, text: str) -> None:
+    """Do one post's work the obvious way: load it, send it, mark it published with its audit event.
+
+    One ORM unit of work per job, as the rest of Gatepost writes state changes: the post is read,
+    skipped if it is no longer scheduled, appended to the ledger, then marked published with the
+    audit event every state change must have (DESIGN.md, invariant 3), in one transaction.
+    """
+    with _sessions[url]() as session:
+        post = session.get(Post, post_id)
+        if post is None or post.state is not PostState.SCHEDULED:
+            return
+        now = datetime.now(UTC)
+        _append_line(ledger, post_id, channel, text, now)
+        post.state = PostState.PUBLISHED
+        post.published_at = now
+        post.external_id = f"baseline-{post_id}"
+        post.updated_at = datetime.now(UTC)
+        audit.record(
+            session,
+            "published",
+            actor_label="baseline",
+            post=post,
+            from_state=PostState.SCHEDULED.value,
+            to_state=PostState.PUBLISHED.value,
+            details={"external_id": post.external_id},
+            at=now,
+        )
+        session.commit()
+
+
+def publish_post_lean(url: str, ledger: str, post_id: int, channel: str, text: str) -> None:
+    """Do less than a post needs, as cheaply as one job can: no read, no audit event, one UPDATE."""
+    now = datetime.now(UTC)
+    _append_line(ledger, post_id, channel, text, now)
     posts = Post.__table__
-    with _engines[url].begin() as connection:
+    with _sessions[url].kw["bind"].begin() as connection:
         connection.execute(
             update(posts)
             .where(posts.c.id == post_id)
@@ -58,6 +94,10 @@ def publish_post(url: str, ledger: str, post_id: int, channel: str, text: str) -
                 updated_at=datetime.now(UTC),
             )
         )
+
+
+#: What each job does: "obvious" is the baseline; "lean" shows the floor of one job per post.
+JOBS = {"obvious": publish_post, "lean": publish_post_lean}
 
 
 def _scheduler(jobs_url: str, grace: str) -> BackgroundScheduler:
@@ -73,23 +113,28 @@ def _add_jobs(
     url: str,
     ledger: Path,
     at: datetime,
+    job: str,
 ) -> None:
     for post_id, channel, text in rows:
         scheduler.add_job(
-            publish_post,
+            JOBS[job],
             DateTrigger(run_date=at, timezone=UTC),
             args=[url, str(ledger), post_id, channel, text],
             id=f"post-{post_id}",
         )
 
 
-def run_baseline(*, root: Path, posts: int, channels: int, grace: str) -> dict[str, Any]:
+def run_baseline(
+    *, root: Path, posts: int, channels: int, grace: str, job: str = "obvious"
+) -> dict[str, Any]:
     """Run the one-job-per-post burst with APScheduler's default grace or none, and measure it."""
     with scratch("sqlite", root, None) as run:
         people = seed_people(run.database)
         channel_ids = seed_channels(run.database, channels)
         seed_scheduled(run.database, people, channel_ids, posts)
-        _engines[run.url] = create_engine(run.url, connect_args={"timeout": 30})
+        _sessions[run.url] = sessionmaker(
+            create_engine(run.url, connect_args={"timeout": 30}), expire_on_commit=False
+        )
         rows = _post_rows(run.database)
 
         jobs_url = f"sqlite:///{run.folder / 'jobs.sqlite3'}"
@@ -109,7 +154,7 @@ def run_baseline(*, root: Path, posts: int, channels: int, grace: str) -> dict[s
         scheduler.start(paused=True)
         # Adding takes minutes on a busy machine: add the jobs for a far-off time, then move
         # them all to an instant just ahead in one transaction, while the scheduler is paused.
-        _add_jobs(scheduler, rows, run.url, run.ledger, datetime.now(UTC) + timedelta(days=1))
+        _add_jobs(scheduler, rows, run.url, run.ledger, datetime.now(UTC) + timedelta(days=1), job)
         instant = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
         _move_jobs(jobs_url, instant)
         added_before_s = (instant - datetime.now(UTC)).total_seconds()
@@ -126,15 +171,22 @@ def run_baseline(*, root: Path, posts: int, channels: int, grace: str) -> dict[s
                     table.c.state == PostState.PUBLISHED
                 )
             ).all()
-        _engines.pop(run.url).dispose()
+            events = AuditEvent.__table__
+            audited = connection.execute(
+                select(func.count()).where(events.c.action == "published")
+            ).scalar_one()
+        engine = _sessions.pop(run.url).kw["bind"]
+        engine.dispose()
         run.database.engine.dispose()
     lateness = [(at - instant).total_seconds() * 1000 for at, _ in published]
     finished = max((updated for _, updated in published), default=instant)
     drain_s = (finished - instant).total_seconds()
     return {
         "grace": grace,
+        "job": job,
         "posts": posts,
         "published": len(published),
+        "audit_events": audited,
         "skipped": counts["missed"],
         "errors": counts["error"],
         "drain_s": drain_s,

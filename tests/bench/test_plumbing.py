@@ -39,7 +39,10 @@ def test_quick_run_drains_a_tiny_burst_and_writes_the_figures(
     assert (burst["published"], burst["duplicates"], burst["out_of_order_channels"]) == (30, 0, 0)
     assert burst["peak_rss_mb"] > 0
     baseline = report["workloads"]["baseline apscheduler grace=none"]["median"]
-    assert baseline["published"] == 30
+    # The obvious job does what a post needs, its audit event included; the lean one does not.
+    assert (baseline["published"], baseline["audit_events"]) == (30, 30)
+    lean = report["workloads"]["baseline apscheduler grace=none lean job"]["median"]
+    assert (lean["published"], lean["audit_events"]) == (30, 0)
     pages = report["workloads"]["big queue sqlite"]["median"]["pages"]
     assert pages["health"]["available"]
     assert pages["health"]["queries"]
