@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from scheduler.models import PostState
-from scheduler.publishing.audit_rows import audit_row, insert_audit
+from scheduler.publishing.audit_rows import insert_audit, insert_claimed
 from scheduler.publishing.claim import claim_due, claim_ids, twin_neighbours
 from scheduler.publishing.eligibility import Decision, RuleContext, Verdict, judge
 from scheduler.publishing.facts import load_facts
@@ -15,9 +15,6 @@ from scheduler.publishing.holds import record_holds
 from scheduler.publishing.plan import Unit, plan
 from scheduler.publishing.runtime import WorkerRuntime
 from scheduler.publishing.status import live_workers
-
-# Plain strings, looked up once: enum `.value` costs a descriptor call per use.
-_SCHEDULED, _PUBLISHING = PostState.SCHEDULED.value, PostState.PUBLISHING.value
 
 
 @dataclass
@@ -77,20 +74,15 @@ def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] =
         )
         decisions = judge(batch, facts, context)
         stopped = [d for d in decisions.values() if d.verdict is not Verdict.PUBLISH]
-        audit = record_holds(session, stopped, owner=owner, actor_label=label, now=now)
-        audit.extend(
-            audit_row(
-                "claimed",
-                d.post,
-                actor_label=label,
-                at=now,
-                from_state=_SCHEDULED,
-                to_state=_PUBLISHING,
-            )
-            for d in decisions.values()
-            if d.verdict is Verdict.PUBLISH
+        insert_audit(
+            session, record_holds(session, stopped, owner=owner, actor_label=label, now=now)
         )
-        insert_audit(session, audit)
+        insert_claimed(
+            session,
+            [d.post.id for d in decisions.values() if d.verdict is Verdict.PUBLISH],
+            actor_label=label,
+            at=now,
+        )
         session.commit()
     return Intake(
         claimed=len(batch),

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scheduler.models import PostState
+from sqlalchemy import select
+
+from scheduler.models import AuditEvent, PostState
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.publishing_factories import PublishingFactory
 
@@ -16,3 +18,28 @@ def test_a_due_post_is_published(factory: PublishingFactory, worker: Worker) -> 
     assert post.state is PostState.PUBLISHED
     assert worker.published_keys() == [post.idempotency_key]
     assert worker.actions(post) == ["claimed", "published"]
+
+
+def test_the_worker_audits_the_claim_and_the_publication_in_full(
+    factory: PublishingFactory, worker: Worker
+) -> None:
+    channel = factory.channel()
+    at = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
+    post = factory.post(channel, send_at=at, release=factory.release(embargo_at=at))
+
+    worker.run_at(at)
+
+    events = worker.session.scalars(
+        select(AuditEvent).where(AuditEvent.post_id == post.id).order_by(AuditEvent.id)
+    ).all()
+    assert [
+        (e.action, e.from_state, e.to_state, e.channel_id, e.release_id, e.occurred_at)
+        for e in events
+    ] == [
+        ("claimed", "scheduled", "publishing", channel.id, post.release_id, at),
+        ("published", "publishing", "published", channel.id, post.release_id, at),
+    ]
+    assert {e.actor_label for e in events} == {worker.runtime.identity.actor_label}
+    assert post.release_id is not None
+    assert events[0].details == {}
+    assert events[1].details == {"external_id": post.external_id, "attempt": 1}
