@@ -79,7 +79,8 @@ def _reader(dialect: str, kind: TypeEngine[Any]) -> Converter | None:
     if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
         return _sqlite_read_instant if dialect == "sqlite" else _postgresql_read_instant
     if isinstance(kind, SAEnum) and kind.enum_class is not None:
-        return kind.enum_class
+        # A dict lookup: calling the enum class runs its lookup machinery for every row.
+        return {member.value: member for member in kind.enum_class}.__getitem__
     return None
 
 

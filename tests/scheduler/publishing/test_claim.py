@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from scheduler import schema
 from scheduler.database import Database
+from scheduler.models import PostState
 from scheduler.publishing.claim import claim_due
 from tests.support.publishing_factories import PublishingFactory
 
@@ -37,6 +38,39 @@ def test_a_claim_takes_the_oldest_lanes_whole_and_leaves_other_workers_the_rest(
     # w1 goes on with its own lane; w2's lane is closed to it.
     assert claim(session, "w1", limit=10) == [early[2].id]
     assert claim(session, "w3", limit=10) == []
+
+
+def test_a_claim_reads_each_post_back_as_it_now_is(
+    session: Session, factory: PublishingFactory
+) -> None:
+    channel = factory.channel()
+    post = factory.post(channel, send_at=NOW - timedelta(minutes=1))
+
+    (row,) = claim_due(session, now=NOW, owner="w1", lease_until=LEASE, limit=5)
+
+    assert row.state is PostState.PUBLISHING
+    assert (row.id, row.channel_id, row.text, row.lease_owner) == (
+        post.id,
+        channel.id,
+        post.text,
+        "w1",
+    )
+    assert row.due_at == NOW - timedelta(minutes=1)
+    assert row.due_at is not None
+    assert row.due_at.tzinfo is UTC
+
+
+def test_alone_a_worker_takes_the_oldest_posts_whatever_their_lane(
+    session: Session, factory: PublishingFactory
+) -> None:
+    first, second = factory.channel(), factory.channel()
+    posts = [
+        factory.post(channel, send_at=NOW - timedelta(minutes=minutes))
+        for minutes, channel in ((4, first), (3, second), (2, first), (1, second))
+    ]
+
+    assert claim(session, "w1", limit=3) == [post.id for post in posts[:3]]
+    assert claim(session, "w1", limit=3) == [posts[3].id]
 
 
 def test_with_two_workers_alive_one_takes_no_more_than_half_the_lanes_of_a_burst(
