@@ -96,16 +96,18 @@ def _claim_values() -> dict[str, object]:
     }
 
 
-def _claim_statement(postgres: bool, *, by_lane: bool = True) -> BulkStatement:
+def _claim_statement(postgres: bool) -> BulkStatement:
     p = posts.alias("p")
     query = (
         select(p.c.id)
-        .where(p.c.state == _SCHEDULED, p.c.due_at <= bindparam("b_now", type_=p.c.due_at.type))
+        .where(
+            p.c.state == _SCHEDULED,
+            p.c.due_at <= bindparam("b_now", type_=p.c.due_at.type),
+            in_id_list(p.c.channel_id, "b_channels", postgres=postgres),
+        )
         .order_by(p.c.due_at, p.c.id)
         .limit(bindparam("b_limit", type_=Integer))
     )
-    if by_lane:
-        query = query.where(in_id_list(p.c.channel_id, "b_channels", postgres=postgres))
     if postgres:
         due = query.with_for_update(skip_locked=True, of=p).cte("due")
         statement = update(posts).where(posts.c.id == due.c.id)
@@ -115,8 +117,6 @@ def _claim_statement(postgres: bool, *, by_lane: bool = True) -> BulkStatement:
 
 
 _CLAIMS = {"postgresql": _claim_statement(True), "sqlite": _claim_statement(False)}
-# SQLite, with no other worker alive or in flight: every lane is this worker's (see claim_due).
-_CLAIM_ALONE = _claim_statement(False, by_lane=False)
 
 
 class _Lanes:
@@ -212,10 +212,6 @@ def claim_due(
         "b_lease_until": lease_until,
         "b_limit": limit,
     }
-    if not postgres and not busy and peers <= 1:
-        # SQLite runs the whole claim alone (BEGIN IMMEDIATE), no other worker is alive and none
-        # has a post in flight: every lane is open to this one, so the oldest posts are its lanes'.
-        return _CLAIM_ALONE.fetch(session, values, into=PostRow)
     chosen = _choose_lanes(session, lanes, mine=mine, busy=busy, peers=peers, now=now, limit=limit)
     if postgres and chosen:
         locked = list(session.scalars(_LOCK_LANES, {"lanes": chosen, "space": LANE_LOCK_SPACE}))

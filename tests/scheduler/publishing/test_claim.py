@@ -60,19 +60,6 @@ def test_a_claim_reads_each_post_back_as_it_now_is(
     assert row.due_at.tzinfo is UTC
 
 
-def test_alone_a_worker_takes_the_oldest_posts_whatever_their_lane(
-    session: Session, factory: PublishingFactory
-) -> None:
-    first, second = factory.channel(), factory.channel()
-    posts = [
-        factory.post(channel, send_at=NOW - timedelta(minutes=minutes))
-        for minutes, channel in ((4, first), (3, second), (2, first), (1, second))
-    ]
-
-    assert claim(session, "w1", limit=3) == [post.id for post in posts[:3]]
-    assert claim(session, "w1", limit=3) == [posts[3].id]
-
-
 def test_with_two_workers_alive_one_takes_no_more_than_half_the_lanes_of_a_burst(
     session: Session, factory: PublishingFactory
 ) -> None:
