@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import WorkerHeartbeat
 from scheduler.publishing.identity import WorkerIdentity
-from scheduler.publishing.rows import PUBLISHING, posts
+from scheduler.publishing.rows import PUBLISHING, ids_in, posts
+from scheduler.publishing.runtime import WorkerRuntime
 
 heartbeats = cast(Table, WorkerHeartbeat.__table__)
 
@@ -50,11 +52,35 @@ def beat(
     )
 
 
-def renew_leases(session: Session, owner: str, *, now: datetime, lease: timedelta) -> int:
-    """Extend the leases of the posts this worker is publishing; return how many."""
+def renew_leases(
+    session: Session, owner: str, ids: Sequence[int], *, now: datetime, lease: timedelta
+) -> int:
+    """Extend the leases of the given posts this worker is publishing; return how many."""
+    # Only the posts a pass or the reaper of this process holds: a post this worker claimed and
+    # lost track of must see its lease lapse, so that the reaper resolves it.
+    if not ids:
+        return 0
     result = session.execute(
         update(posts)
-        .where(posts.c.state == PUBLISHING, posts.c.lease_owner == owner)
+        .where(
+            ids_in(session, posts.c.id, ids),
+            posts.c.state == PUBLISHING,
+            posts.c.lease_owner == owner,
+        )
         .values(lease_expires_at=now + lease)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def keep_leases(runtime: WorkerRuntime) -> int:
+    """Renew, in a transaction of its own, the leases of the posts this process is sending."""
+    with runtime.database.session_factory() as session:
+        renewed = renew_leases(
+            session,
+            runtime.owner,
+            runtime.in_flight.ids(),
+            now=runtime.clock.now(),
+            lease=runtime.settings.worker.lease,
+        )
+        session.commit()
+    return renewed

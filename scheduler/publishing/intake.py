@@ -77,13 +77,10 @@ def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] =
         insert_audit(
             session, record_holds(session, stopped, owner=owner, actor_label=label, now=now)
         )
-        insert_claimed(
-            session,
-            [d.post.id for d in decisions.values() if d.verdict is Verdict.PUBLISH],
-            actor_label=label,
-            at=now,
-        )
+        sending = [d.post.id for d in decisions.values() if d.verdict is Verdict.PUBLISH]
+        insert_claimed(session, sending, actor_label=label, at=now)
         session.commit()
+    runtime.in_flight.add(sending)
     return Intake(
         claimed=len(batch),
         held=sum(1 for d in stopped if d.verdict is Verdict.HOLD),

@@ -1,10 +1,12 @@
 """Resolve posts whose worker died mid-publish: ask the platform, never send blindly.
 
-A lease that expired means its worker stopped (or stalled past renewal). This worker takes the
-lease over, asks the adapter whether the post's idempotency key was published, and records:
-found -> published; not found -> scheduled again (its due time and grace unchanged, so a post
-that is now too late is held as missed rather than sent late); the platform cannot be asked ->
-unknown, for a person to check.
+A lease that expired means its worker stopped, stalled past renewal, or lost track of the post
+(its claim's commit landed and the connection died before the answer came back: see in_flight).
+This worker takes the lease over (its own too, unless it is sending that post now), asks the
+adapter whether the post's idempotency key was published, and records: found -> published; not
+found -> scheduled again (its due time and grace unchanged, so a post that is now too late is
+held as missed rather than sent late); the platform cannot be asked -> unknown, for a person to
+check.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
@@ -21,25 +23,39 @@ from scheduler.publishing.complete import record_outcomes
 from scheduler.publishing.facts import load_channels
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.plan import Job
-from scheduler.publishing.rows import POST_COLUMNS, PUBLISHING, PostRow, posts
+from scheduler.publishing.rows import (
+    POST_COLUMNS,
+    PUBLISHING,
+    ChannelFacts,
+    PostRow,
+    ids_in,
+    posts,
+)
 from scheduler.publishing.runtime import WorkerRuntime
 
 
 def _take_over(
-    session: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
+    session: Session,
+    *,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+    limit: int,
+    sending: Sequence[int],
 ) -> list[tuple[PostRow, str | None]]:
     """Take over up to `limit` expired leases; return the posts and who held them."""
     query = (
         select(posts.c.id, posts.c.lease_owner)
-        .where(
-            posts.c.state == PUBLISHING,
-            posts.c.lease_expires_at < now,
-            # Never our own: this process is alive and renews them (see heartbeat).
-            posts.c.lease_owner != owner,
-        )
+        .where(posts.c.state == PUBLISHING, posts.c.lease_expires_at < now)
         .order_by(posts.c.lease_expires_at, posts.c.id)
         .limit(limit)
     )
+    if sending:
+        # This worker's own expired leases are taken too, except on what it is sending now
+        # (see in_flight): the rest it claimed and lost track of.
+        query = query.where(
+            or_(posts.c.lease_owner != owner, not_(ids_in(session, posts.c.id, sending)))
+        )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     previous = dict(session.execute(query).all())
@@ -115,30 +131,47 @@ def recover_expired(runtime: WorkerRuntime) -> Counter[OutcomeKind]:
                 owner=owner,
                 lease_until=now + runtime.settings.worker.lease,
                 limit=runtime.settings.worker.batch_size,
+                sending=runtime.in_flight.ids(),
             )
             channels = load_channels(session, {row.channel_id for row, _ in taken}, {})
             session.commit()
         if not taken:
             return totals
-        outcomes: Sequence[Outcome] = [
-            _resolve(
-                runtime,
-                Job(
-                    post=row,
-                    channel=channels[row.channel_id],
-                    first_allowed_at=row.first_allowed_at or row.due_at or now,
-                ),
-                previous,
-            )
-            for row, previous in taken
-        ]
-        runtime.platforms.sync()
-        with runtime.database.session_factory() as session:
-            totals += record_outcomes(
-                session,
-                outcomes,
-                owner=owner,
-                actor_label=runtime.identity.actor_label,
-                now=runtime.clock.now(),
-            )
-            session.commit()
+        ids = [row.id for row, _ in taken]
+        runtime.in_flight.add(ids)
+        try:
+            totals += _settle(runtime, taken, channels, now)
+        finally:
+            runtime.in_flight.discard(ids)
+
+
+def _settle(
+    runtime: WorkerRuntime,
+    taken: list[tuple[PostRow, str | None]],
+    channels: dict[int, ChannelFacts],
+    now: datetime,
+) -> Counter[OutcomeKind]:
+    """Ask the platform about each post taken over, and record what became of it."""
+    outcomes: Sequence[Outcome] = [
+        _resolve(
+            runtime,
+            Job(
+                post=row,
+                channel=channels[row.channel_id],
+                first_allowed_at=row.first_allowed_at or row.due_at or now,
+            ),
+            previous,
+        )
+        for row, previous in taken
+    ]
+    runtime.platforms.sync()
+    with runtime.database.session_factory() as session:
+        counts = record_outcomes(
+            session,
+            outcomes,
+            owner=runtime.owner,
+            actor_label=runtime.identity.actor_label,
+            now=runtime.clock.now(),
+        )
+        session.commit()
+    return counts

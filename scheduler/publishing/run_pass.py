@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from scheduler.publishing.complete import record_outcomes
-from scheduler.publishing.heartbeat import renew_leases
+from scheduler.publishing.heartbeat import keep_leases
 from scheduler.publishing.intake import take_batch
 from scheduler.publishing.lanes import LaneSet
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
@@ -91,15 +91,20 @@ def run_pass(runtime: WorkerRuntime, *, stop: threading.Event | None = None) -> 
         runners=runtime.settings.worker.max_concurrency,
         at_once=runtime.publisher.answers_at_once,
     )
+    in_flight: set[int] = set()
     try:
-        return _pipeline(runtime, lanes, stop)
+        return _pipeline(runtime, lanes, stop, in_flight)
     finally:
         lanes.close()
+        # Whatever is still unrecorded is no longer this pass's: its lease lapses, and the
+        # lease reaper resolves it by asking the platform.
+        runtime.in_flight.discard(in_flight)
 
 
-def _pipeline(runtime: WorkerRuntime, lanes: LaneSet, stop: threading.Event | None) -> PassReport:
+def _pipeline(
+    runtime: WorkerRuntime, lanes: LaneSet, stop: threading.Event | None, in_flight: set[int]
+) -> PassReport:
     report = PassReport(started_at=runtime.clock.now())
-    in_flight: set[int] = set()
     pending: list[Outcome] = []
     batch_size = runtime.settings.worker.batch_size
     cap = IN_FLIGHT_BATCHES * batch_size
@@ -119,7 +124,7 @@ def _pipeline(runtime: WorkerRuntime, lanes: LaneSet, stop: threading.Event | No
             and time.monotonic() - renewed > runtime.settings.worker.lease.total_seconds() / 3
         ):
             # Long passes keep their leases without waiting for the heartbeat.
-            _renew(runtime)
+            keep_leases(runtime)
             renewed = time.monotonic()
         if failure is None and not (stop is not None and stop.is_set()) and len(in_flight) < cap:
             try:
@@ -148,7 +153,9 @@ def _pipeline(runtime: WorkerRuntime, lanes: LaneSet, stop: threading.Event | No
         recorded = False
         if pending and (len(pending) >= RECORD_BATCHES * batch_size or not busy):
             report.outcomes += _record(runtime, pending)
-            in_flight.difference_update(outcome.job.post.id for outcome in pending)
+            recorded_ids = [outcome.job.post.id for outcome in pending]
+            in_flight.difference_update(recorded_ids)
+            runtime.in_flight.discard(recorded_ids)
             pending = []
             recorded = True
         # Recording can release posts (the next in a thread): look once more before stopping.
@@ -170,14 +177,6 @@ def _requeue(unit: Unit, now: datetime) -> list[Outcome]:
         )
         for job in unit.jobs
     ]
-
-
-def _renew(runtime: WorkerRuntime) -> None:
-    with runtime.database.session_factory() as session:
-        renew_leases(
-            session, runtime.owner, now=runtime.clock.now(), lease=runtime.settings.worker.lease
-        )
-        session.commit()
 
 
 def _record(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeKind]:

@@ -10,6 +10,7 @@ from config import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.database import Database
 from scheduler.publishing.identity import WorkerIdentity
+from scheduler.publishing.in_flight import InFlight
 from scheduler.publishing.pacing import Pacer
 from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.publisher import Publisher
@@ -42,6 +43,7 @@ class WorkerRuntime:
             for period in settings.quiet_periods
         )
         self.channel_cache: dict[int, ChannelFacts] = {}
+        self.in_flight = InFlight()
         self._pool: ThreadPoolExecutor | None = None
         self._last_window: PublishingWindow | None = None
 

@@ -26,7 +26,7 @@ from config import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.database import Database
 from scheduler.notification_delivery import deliver_notifications
-from scheduler.publishing.heartbeat import beat, renew_leases
+from scheduler.publishing.heartbeat import beat, keep_leases
 from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.recovery import recover_expired
 from scheduler.publishing.run_pass import PassReport, run_pass
@@ -193,14 +193,7 @@ class WorkerService:
     def heartbeat(self) -> None:
         """Say this worker is alive, and keep its leases on the posts it is sending."""
         try:
-            with self.runtime.database.session_factory() as session:
-                renew_leases(
-                    session,
-                    self.runtime.owner,
-                    now=self.runtime.clock.now(),
-                    lease=self.settings.worker.lease,
-                )
-                session.commit()
+            keep_leases(self.runtime)
             self._record()
         except Exception:
             log.exception("heartbeat failed")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from scheduler.models import Post, PostState
 from scheduler.platforms import PublishRequest
 from scheduler.publishing.complete import record_outcomes
-from scheduler.publishing.heartbeat import renew_leases
+from scheduler.publishing.heartbeat import keep_leases, renew_leases
 from scheduler.publishing.intake import take_batch
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.recovery import recover_expired
@@ -122,7 +122,11 @@ def test_renewed_leases_are_not_taken_over(
     busy.clock.set(AT)
     take_batch(busy.runtime, limit=10)
     renewed = renew_leases(
-        factory.session, "busy", now=AT + timedelta(minutes=1), lease=timedelta(minutes=2)
+        factory.session,
+        "busy",
+        busy.runtime.in_flight.ids(),
+        now=AT + timedelta(minutes=1),
+        lease=timedelta(minutes=2),
     )
     assert renewed == 1
     other.clock.set(AT + timedelta(minutes=2, seconds=30))
@@ -146,3 +150,35 @@ def test_two_workers_claim_disjoint_batches(
     assert sorted(ids) == sorted(post.id for post in posts)
     assert len(set(ids)) == len(ids)
     assert take_batch(second.runtime, limit=4).claimed == 0
+
+
+def test_posts_a_worker_claimed_and_lost_track_of_are_resolved_by_its_own_reaper(
+    factory: PublishingFactory, make_worker: Callable[..., Worker]
+) -> None:
+    worker = make_worker("forgetful")
+    channel = factory.channel()
+    sending, lost = factory.post(channel, send_at=AT), factory.post(factory.channel(), send_at=AT)
+    worker.clock.set(AT)
+    take_batch(worker.runtime, limit=10)
+    # The claim of `lost` committed, but the worker never heard back (its connection died).
+    worker.runtime.in_flight.discard([lost.id])
+
+    # Its heartbeat keeps the lease of the post it is sending, and only that one.
+    assert keep_leases_at(worker, AT + timedelta(minutes=1)) == 1
+    worker.clock.set(AT + timedelta(minutes=2, seconds=30))
+    recovered = recover_expired(worker.runtime)
+
+    factory.session.expire_all()
+    assert recovered == {OutcomeKind.REQUEUED: 1}
+    assert lost.state is PostState.SCHEDULED
+    assert sending.state is PostState.PUBLISHING
+    assert worker.actions(lost) == ["claimed", "recovered"]
+    worker.run_at(AT + timedelta(minutes=2, seconds=31))
+    assert lost.state is PostState.PUBLISHED
+    assert worker.published_keys() == [lost.idempotency_key]
+
+
+def keep_leases_at(worker: Worker, instant: datetime) -> int:
+    """Run the worker's heartbeat lease renewal as if it were `instant`."""
+    worker.clock.set(instant)
+    return keep_leases(worker.runtime)
