@@ -65,7 +65,7 @@ def run(site: FaultSite, *, kills: int, posts: int, rng: random.Random, log: boo
         wait_until(lambda: site.states()[PostState.PUBLISHED] == posts, 120, "every post published")
     finally:
         output = site.stop_worker(survivor)
-    assert survivor.returncode == 0, output
+    assert survivor.returncode == 0, f"exit status {survivor.returncode}:\n{output}"
     site.assert_exactly_once(posts)
 
 
