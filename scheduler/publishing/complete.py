@@ -23,6 +23,7 @@ from scheduler.publishing.audit_rows import audit_row, insert_audit
 from scheduler.publishing.bulk import ArrayStatement, BulkStatement
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.rows import posts
+from scheduler.publishing.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +301,20 @@ def record_outcomes(
         _NEXT_IN_THREAD.execute(session, threaded)
     insert_audit(session, _audit_rows(outcomes, owned, actor_label, now))
     return Counter(o.kind for o in outcomes if o.job.post.id in owned)
+
+
+def record_committed(runtime: WorkerRuntime, outcomes: Sequence[Outcome]) -> Counter[OutcomeKind]:
+    """Record the outcomes as this worker, in a transaction of its own; return the counts."""
+    with runtime.database.session_factory() as session:
+        counts = record_outcomes(
+            session,
+            outcomes,
+            owner=runtime.owner,
+            actor_label=runtime.identity.actor_label,
+            now=runtime.clock.now(),
+        )
+        session.commit()
+    return counts
 
 
 def _audit_rows(

@@ -19,7 +19,7 @@ from sqlalchemy import not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
-from scheduler.publishing.complete import record_outcomes
+from scheduler.publishing.complete import record_committed
 from scheduler.publishing.facts import load_channels
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.plan import Job
@@ -165,13 +165,4 @@ def _settle(
         for row, previous in taken
     ]
     runtime.platforms.sync()
-    with runtime.database.session_factory() as session:
-        counts = record_outcomes(
-            session,
-            outcomes,
-            owner=runtime.owner,
-            actor_label=runtime.identity.actor_label,
-            now=runtime.clock.now(),
-        )
-        session.commit()
-    return counts
+    return record_committed(runtime, outcomes)

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from scheduler.publishing.complete import record_outcomes
+from scheduler.publishing.complete import record_committed
 from scheduler.publishing.heartbeat import keep_leases
 from scheduler.publishing.intake import take_batch
 from scheduler.publishing.lanes import LaneSet
@@ -191,7 +191,7 @@ def _record(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeK
                 # The commit may have landed before the connection died: record only what is
                 # still in flight, so no outcome is audited twice.
                 outcomes = _still_in_flight(runtime, outcomes)
-            return _record_once(runtime, outcomes)
+            return record_committed(runtime, outcomes)
         except DBAPIError as error:
             if delay is None or not (
                 error.connection_invalidated or isinstance(error, OperationalError)
@@ -216,16 +216,3 @@ def _still_in_flight(runtime: WorkerRuntime, outcomes: list[Outcome]) -> list[Ou
             )
         )
     return [outcome for outcome in outcomes if outcome.job.post.id in waiting]
-
-
-def _record_once(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeKind]:
-    with runtime.database.session_factory() as session:
-        counts = record_outcomes(
-            session,
-            outcomes,
-            owner=runtime.owner,
-            actor_label=runtime.identity.actor_label,
-            now=runtime.clock.now(),
-        )
-        session.commit()
-    return counts
