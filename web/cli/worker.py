@@ -21,6 +21,9 @@ from scheduler.publishing.status import queue_counts, worker_statuses
 from web.cli.context import CliContext, echo_table, fail, reports_errors
 from web.cli.logging_setup import configure_logging
 
+#: How often the waiting main thread wakes to run the handlers of signals that arrived.
+STOP_CHECK_SECONDS = 0.5
+
 
 def parse_instant(text: str) -> datetime:
     """Return the --now instant, which must carry an offset (it names one moment everywhere)."""
@@ -97,7 +100,11 @@ def run_until_stopped(service: WorkerService) -> None:
     try:
         service.start()
         click.echo(f"Worker {service.identity.worker_id} is running; it stops on Ctrl+C or SIGTERM")
-        stop.wait()
+        # Wake now and then: a signal the kernel hands to one of the worker's other threads
+        # leaves its handler for the main thread to run, which a wait without a timeout never
+        # gives it the chance to do; SIGTERM would go unheard.
+        while not stop.wait(timeout=STOP_CHECK_SECONDS):
+            pass
         click.echo("Stopping: finishing the posts in flight")
     finally:
         service.stop()
