@@ -137,18 +137,15 @@ def add_to_thread(
 ) -> ClearanceResult:
     """Add a post to a thread (at the end, or at a position); the thread goes back to draft."""
     members = list(thread.posts)
-    anchor = _anchor(thread)
-    unit, now, changes = begin_action(
+    anchor, unit, now, changes = _begin_thread_change(
         session,
-        anchor,
-        Action.EDIT,
+        thread,
+        "thread_changed",
         by=by,
         settings=settings,
         now=now,
         actor_label=actor_label,
-        audit_action="thread_changed",
     )
-    _refuse_if_partly_published(thread)
     twin_thread = thread.twin_thread
     if twin_thread is not None and twin_text is None:
         raise ValidationFailed(
@@ -205,9 +202,7 @@ def add_to_thread(
         changes.change(
             twin, created=True, action="create", to=PostState.DRAFT, thread=twin_thread.id
         )
-    _void_and_return(changes, unit, anchor)
-    changed = tuple(changes.finish())
-    _forget_order(session, thread)
+    changed = _finish_thread_change(session, thread, changes, unit, anchor)
     return ClearanceResult(
         post=post,
         changed=changed,
@@ -235,18 +230,15 @@ def reorder_thread(
         raise ValidationFailed(
             "Give every post of the thread exactly once, in the new order", field="order"
         )
-    anchor = _anchor(thread)
-    unit, now, changes = begin_action(
+    anchor, unit, now, changes = _begin_thread_change(
         session,
-        anchor,
-        Action.EDIT,
+        thread,
+        "thread_reordered",
         by=by,
         settings=settings,
         now=now,
         actor_label=actor_label,
-        audit_action="thread_reordered",
     )
-    _refuse_if_partly_published(thread)
     new_order: list[Post | None] = [by_id[post_id] for post_id in order]
     if [post.id for post in members] == list(order):
         return ClearanceResult(post=anchor, changed=(), message="The order is unchanged")
@@ -256,9 +248,7 @@ def reorder_thread(
             post.twin if post is not None else None for post in new_order
         ]
         _renumber(session, changes, thread.twin_thread, twin_order)
-    _void_and_return(changes, unit, anchor)
-    changed = tuple(changes.finish())
-    _forget_order(session, thread)
+    changed = _finish_thread_change(session, thread, changes, unit, anchor)
     return ClearanceResult(post=anchor, changed=changed, message="Thread reordered.")
 
 
@@ -297,6 +287,42 @@ def _forget_order(session: Session, thread: Thread) -> None:
     session.expire(thread, ["posts"])
     if twin_thread is not None:
         session.expire(twin_thread, ["posts"])
+
+
+def _begin_thread_change(
+    session: Session,
+    thread: Thread,
+    audit_action: str,
+    *,
+    by: User,
+    settings: Settings,
+    now: datetime | None,
+    actor_label: str,
+) -> tuple[Post, list[Post], datetime, ChangeSet]:
+    """Open an edit of a whole thread at its anchor; refuse it once part has been published."""
+    anchor = _anchor(thread)
+    unit, now, changes = begin_action(
+        session,
+        anchor,
+        Action.EDIT,
+        by=by,
+        settings=settings,
+        now=now,
+        actor_label=actor_label,
+        audit_action=audit_action,
+    )
+    _refuse_if_partly_published(thread)
+    return anchor, unit, now, changes
+
+
+def _finish_thread_change(
+    session: Session, thread: Thread, changes: ChangeSet, unit: list[Post], anchor: Post
+) -> tuple[Post, ...]:
+    """Send the thread back to draft, audit every change, and return the posts changed."""
+    _void_and_return(changes, unit, anchor)
+    changed = tuple(changes.finish())
+    _forget_order(session, thread)
+    return changed
 
 
 def _anchor(thread: Thread) -> Post:
