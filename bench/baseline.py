@@ -20,8 +20,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.util import datetime_to_utc_timestamp
-from sqlalchemy import MetaData, Table, bindparam, create_engine, func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, MetaData, Table, bindparam, create_engine, func, select, update
+from sqlalchemy.orm import Session
 
 from bench.environment import scratch
 from bench.outcome import percentile
@@ -30,7 +30,7 @@ from scheduler import audit
 from scheduler.database import Database
 from scheduler.models import AuditEvent, Channel, Post, PostState
 
-_sessions: dict[str, sessionmaker[Session]] = {}
+_engines: dict[str, Engine] = {}
 _ledger_lock = threading.Lock()
 
 
@@ -55,7 +55,7 @@ def publish_post(url: str, ledger: str, post_id: int, channel: str, text: str) -
     skipped if it is no longer scheduled, appended to the ledger, then marked published with the
     audit event every state change must have (DESIGN.md, invariant 3), in one transaction.
     """
-    with _sessions[url]() as session:
+    with Session(_engines[url], expire_on_commit=False) as session:
         post = session.get(Post, post_id)
         if post is None or post.state is not PostState.SCHEDULED:
             return
@@ -83,7 +83,7 @@ def publish_post_lean(url: str, ledger: str, post_id: int, channel: str, text: s
     now = datetime.now(UTC)
     _append_line(ledger, post_id, channel, text, now)
     posts = Post.__table__
-    with _sessions[url].kw["bind"].begin() as connection:
+    with _engines[url].begin() as connection:
         connection.execute(
             update(posts)
             .where(posts.c.id == post_id)
@@ -132,9 +132,7 @@ def run_baseline(
         people = seed_people(run.database)
         channel_ids = seed_channels(run.database, channels)
         seed_scheduled(run.database, people, channel_ids, posts)
-        _sessions[run.url] = sessionmaker(
-            create_engine(run.url, connect_args={"timeout": 30}), expire_on_commit=False
-        )
+        _engines[run.url] = create_engine(run.url, connect_args={"timeout": 30})
         rows = _post_rows(run.database)
 
         jobs_url = f"sqlite:///{run.folder / 'jobs.sqlite3'}"
@@ -175,8 +173,7 @@ def run_baseline(
             audited = connection.execute(
                 select(func.count()).where(events.c.action == "published")
             ).scalar_one()
-        engine = _sessions.pop(run.url).kw["bind"]
-        engine.dispose()
+        _engines.pop(run.url).dispose()
         run.database.engine.dispose()
     lateness = [(at - instant).total_seconds() * 1000 for at, _ in published]
     finished = max((updated for _, updated in published), default=instant)
