@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +15,9 @@ from sqlalchemy.orm import Session
 from scheduler import audit, schema
 from scheduler.database import Database, DatabaseUnavailable
 from scheduler.models import AuditEvent, User
+from tests.support.databases import query_file_alone
+
+COUNT_BURST = "SELECT count(*) FROM burst"
 
 
 def test_migrated_schema_equals_the_models(database: Database) -> None:
@@ -109,19 +109,9 @@ def test_sqlite_checkpoint_moves_the_log_into_the_database_file(tmp_path: Path) 
     with db.engine.begin() as conn:
         conn.execute(text("CREATE TABLE burst (n INTEGER)"))
         conn.execute(text("INSERT INTO burst VALUES (1), (2), (3)"))
-    assert _rows_in_file_alone(path, tmp_path / "before.sqlite3") is None
+    assert query_file_alone(path, tmp_path / "before.sqlite3", COUNT_BURST) is None
 
     db.checkpoint()
 
-    assert _rows_in_file_alone(path, tmp_path / "after.sqlite3") == 3
+    assert query_file_alone(path, tmp_path / "after.sqlite3", COUNT_BURST) == [(3,)]
     db.dispose()
-
-
-def _rows_in_file_alone(path: Path, copy: Path) -> int | None:
-    """Return the rows of `burst` in the database file without its log (None: no such table)."""
-    shutil.copyfile(path, copy)
-    with contextlib.closing(sqlite3.connect(copy)) as connection:
-        try:
-            return int(connection.execute("SELECT count(*) FROM burst").fetchone()[0])
-        except sqlite3.OperationalError:
-            return None

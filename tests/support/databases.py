@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,3 +58,16 @@ def temporary_database(backend: str, directory: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def query_file_alone(path: Path, copy: Path, sql: str) -> list[tuple[object, ...]] | None:
+    """Run `sql` on a copy of an SQLite database file without its log (None: no such table).
+
+    What the copy holds is what a checkpoint has put in the file itself.
+    """
+    shutil.copyfile(path, copy)
+    with contextlib.closing(sqlite3.connect(copy)) as connection:
+        try:
+            return connection.execute(sql).fetchall()
+        except sqlite3.OperationalError:
+            return None

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,6 +18,7 @@ from scheduler.models import Post, PostState, WorkerHeartbeat
 from scheduler.platforms.mock_ledger import read_ledger
 from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.service import WorkerService
+from tests.support.databases import query_file_alone
 from tests.support.publishing_factories import PublishingFactory
 
 
@@ -149,8 +147,5 @@ def test_once_a_burst_is_out_sqlite_log_is_folded_into_the_database_file(
     WorkerService(live_database, settings).run_passes()
 
     # Copied without its -wal file, the database alone already says the posts went out.
-    alone = tmp_path / "alone.sqlite3"
-    shutil.copyfile(database_file, alone)
-    with contextlib.closing(sqlite3.connect(alone)) as connection:
-        states = connection.execute("SELECT state FROM posts").fetchall()
+    states = query_file_alone(database_file, tmp_path / "alone.sqlite3", "SELECT state FROM posts")
     assert states == [("published",)] * 5
