@@ -246,3 +246,56 @@ class ArrayStatement:
             return 0
         result = session.connection().exec_driver_sql(self.sql, self.parameters(rows))
         return int(result.rowcount or 0)
+
+
+class JsonRowsStatement:
+    """An SQLite statement that takes many rows as one JSON array, read back with `json_each`.
+
+    An executemany still steps the statement once per row; `UPDATE ... FROM` a `json_each` of
+    the rows does a whole group in one step, as `ArrayStatement` does on PostgreSQL. The SQL
+    says `{rows}` where the rows go: a subquery with one column per entry of `columns`, each
+    `(key in the row dicts, name in the SQL)`. It names the other parameters `:name`; each of
+    `shared` is the value of the first row (the same in every row).
+    """
+
+    def __init__(
+        self,
+        sql: str,
+        columns: Sequence[tuple[str, str]],
+        *,
+        shared: Sequence[str] = (),
+        instants: Sequence[str] = (),
+    ) -> None:
+        extracts = ", ".join(
+            f"json_extract(value, '$[{number}]') AS {name}"
+            for number, (_, name) in enumerate(columns)
+        )
+        # The names are written in the code that makes the statement, never outside input.
+        self.sql = sql.format(rows=f"(SELECT {extracts} FROM json_each(:rows))")  # noqa: S608
+        self.keys = tuple(key for key, _ in columns)
+        self.shared = tuple(shared)
+        #: keys whose values are instants: stored as naive UTC text, as `UTCDateTime` does
+        self.instants = frozenset(instants)
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Return the driver parameters: the rows as JSON, then the shared values."""
+        converters = [_sqlite_instant if key in self.instants else None for key in self.keys]
+        table = [
+            [
+                row[key] if convert is None else convert(row[key])
+                for key, convert in zip(self.keys, converters, strict=True)
+            ]
+            for row in rows
+        ]
+        parameters: dict[str, Any] = {"rows": json.dumps(table)}
+        for name in self.shared:
+            value = rows[0][name]
+            parameters[name] = _sqlite_instant(value) if name in self.instants else value
+        return parameters
+
+    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run the statement once for all the rows; return the rows it changed."""
+        if not rows:
+            return 0
+        result = session.connection().exec_driver_sql(self.sql, self.parameters(rows))
+        return int(result.rowcount or 0)

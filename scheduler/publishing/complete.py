@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
 from scheduler.publishing.audit_rows import audit_row, insert_audit
-from scheduler.publishing.bulk import ArrayStatement, BulkStatement
+from scheduler.publishing.bulk import ArrayStatement, BulkStatement, JsonRowsStatement
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.rows import posts
 from scheduler.publishing.runtime import WorkerRuntime
@@ -38,25 +38,29 @@ def _param(name: str, column: Any) -> Any:
     return bindparam(name, type_=column.type)
 
 
-_PUBLISHED = BulkStatement(
-    update(posts)
-    .where(*_FENCE)
-    .values(
-        state=PostState.PUBLISHED,
-        external_id=bindparam("b_external_id"),
-        published_at=_param("b_published_at", posts.c.published_at),
-        twin_gap_ms=bindparam("b_gap"),
-        attempts=posts.c.attempts + bindparam("b_tries"),
-        last_error=None,
-        hold_reason=None,
-        hold_until=None,
-        first_allowed_at=_param("b_first", posts.c.first_allowed_at),
-        lease_expires_at=None,
-        version=posts.c.version + 1,
-        updated_at=_param("b_now", posts.c.updated_at),
-    )
+# One statement for a whole group: on SQLite the rows come as JSON (see JsonRowsStatement). The
+# unary `+` keeps SQLite from reading posts through a state index and matching each against
+# the JSON; it walks the JSON and finds each post by its id.
+_PUBLISHED_JSON = JsonRowsStatement(
+    "UPDATE posts SET state = 'published', external_id = v.external_id,"
+    " published_at = v.published_at, twin_gap_ms = v.gap, attempts = posts.attempts + v.tries,"
+    " last_error = NULL, hold_reason = NULL, hold_until = NULL,"
+    " first_allowed_at = v.first_allowed_at, lease_expires_at = NULL,"
+    " version = posts.version + 1, updated_at = :b_now"
+    " FROM {rows} AS v"
+    " WHERE posts.id = v.id AND +posts.state = 'publishing' AND +posts.lease_owner = :b_owner",
+    (
+        ("b_id", "id"),
+        ("b_external_id", "external_id"),
+        ("b_published_at", "published_at"),
+        ("b_gap", "gap"),
+        ("b_tries", "tries"),
+        ("b_first", "first_allowed_at"),
+    ),
+    shared=("b_owner", "b_now"),
+    instants=("b_published_at", "b_first", "b_now"),
 )
-# The same on PostgreSQL, for a whole group in one statement (see ArrayStatement).
+# The same on PostgreSQL, over arrays (see ArrayStatement).
 _PUBLISHED_ARRAYS = ArrayStatement(
     "UPDATE posts SET state = 'published', external_id = v.external_id,"
     " published_at = v.published_at, twin_gap_ms = v.gap, attempts = posts.attempts + v.tries,"
@@ -208,14 +212,16 @@ def record_outcomes(
     def base(outcome: Outcome) -> dict[str, Any]:
         return {"b_id": outcome.job.post.id, "b_owner": owner, "b_now": now}
 
-    def run(statement: BulkStatement | ArrayStatement, rows: list[dict[str, Any]]) -> None:
+    def run(
+        statement: BulkStatement | ArrayStatement | JsonRowsStatement, rows: list[dict[str, Any]]
+    ) -> None:
         nonlocal written
         written += statement.execute(session, rows)
 
     postgres = session.get_bind().dialect.name == "postgresql"
     if groups[OutcomeKind.PUBLISHED]:
         run(
-            _PUBLISHED_ARRAYS if postgres else _PUBLISHED,
+            _PUBLISHED_ARRAYS if postgres else _PUBLISHED_JSON,
             [
                 base(o)
                 | {

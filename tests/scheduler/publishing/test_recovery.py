@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from scheduler.models import Post, PostState
 from scheduler.platforms import PublishRequest
 from scheduler.publishing.complete import record_outcomes
@@ -83,8 +85,9 @@ def test_a_dead_workers_post_on_a_platform_without_lookup_is_left_for_a_person(
     assert alive.published_keys() == []
 
 
+@pytest.mark.parametrize("kind", [OutcomeKind.FAILED, OutcomeKind.PUBLISHED])
 def test_a_worker_that_lost_its_lease_cannot_overwrite_the_result(
-    factory: PublishingFactory, make_worker: Callable[..., Worker]
+    factory: PublishingFactory, make_worker: Callable[..., Worker], kind: OutcomeKind
 ) -> None:
     stalled, rescuer = make_worker("stalled"), make_worker("rescuer")
     post = factory.post(factory.channel(), send_at=AT)
@@ -96,9 +99,16 @@ def test_a_worker_that_lost_its_lease_cannot_overwrite_the_result(
     assert post.state is PostState.PUBLISHED
     events_before = rescuer.actions(post)
 
-    # The stalled worker wakes up and tries to record a failure.
+    published_at, external_id = post.published_at, post.external_id
+    # The stalled worker wakes up and tries to record what its own call gave.
     stale = Outcome(
-        job, OutcomeKind.FAILED, AT + timedelta(minutes=4), error="late", attempted=True
+        job,
+        kind,
+        AT + timedelta(minutes=4),
+        error="late" if kind is OutcomeKind.FAILED else None,
+        external_id="stale-1" if kind is OutcomeKind.PUBLISHED else None,
+        published_at=AT + timedelta(minutes=4) if kind is OutcomeKind.PUBLISHED else None,
+        attempted=True,
     )
     counts = record_outcomes(
         factory.session,
@@ -111,7 +121,46 @@ def test_a_worker_that_lost_its_lease_cannot_overwrite_the_result(
     assert counts == {}
     assert post.state is PostState.PUBLISHED
     assert post.last_error is None
+    assert (post.published_at, post.external_id) == (published_at, external_id)
     assert rescuer.actions(post) == events_before
+
+
+def test_a_post_whose_lease_another_worker_holds_is_not_recorded_by_the_first(
+    factory: PublishingFactory, make_worker: Callable[..., Worker]
+) -> None:
+    stalled = make_worker("stalled")
+    post = factory.post(factory.channel(), send_at=AT)
+    stalled.clock.set(AT)
+    (unit,) = take_batch(stalled.runtime, limit=10).units
+    # Another worker's reaper has taken the lease over and is still resolving the post.
+    factory.session.expire_all()
+    post.lease_owner = "rescuer"
+    factory.session.commit()
+    events_before = stalled.actions(post)
+
+    sent = Outcome(
+        unit.jobs[0],
+        OutcomeKind.PUBLISHED,
+        AT + timedelta(minutes=4),
+        external_id="stale-1",
+        published_at=AT + timedelta(minutes=4),
+        attempted=True,
+    )
+    counts = record_outcomes(
+        factory.session,
+        [sent],
+        owner="stalled",
+        actor_label="worker:stalled",
+        now=AT + timedelta(minutes=4),
+    )
+    factory.session.expire_all()
+    assert counts == {}
+    assert (post.state, post.lease_owner, post.external_id) == (
+        PostState.PUBLISHING,
+        "rescuer",
+        None,
+    )
+    assert stalled.actions(post) == events_before
 
 
 def test_renewed_leases_are_not_taken_over(
