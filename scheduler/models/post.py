@@ -94,16 +94,22 @@ class Post(Base):
         CheckConstraint(
             "state <> 'publishing' OR lease_owner IS NOT NULL", name="publishing_has_lease"
         ),
-        # The worker's claim query: due scheduled posts, oldest first.
+        # The worker's claim query: due scheduled posts, oldest first. `state` leads although
+        # it is the same in every entry: without statistics SQLite prefers any index that
+        # matches `state = ?` to one that matches only `due_at <= ?`, and read every scheduled
+        # post through (state, send_at) and sorted them, once per claim.
         Index(
             "ix_posts_scheduled_due",
+            "state",
             "due_at",
             "id",
             sqlite_where=text("state = 'scheduled'"),
             postgresql_where=text("state = 'scheduled'"),
         ),
+        # The lease reaper: expired leases, oldest first (`state` leads for the same reason).
         Index(
             "ix_posts_publishing_lease",
+            "state",
             "lease_expires_at",
             sqlite_where=text("state = 'publishing'"),
             postgresql_where=text("state = 'publishing'"),

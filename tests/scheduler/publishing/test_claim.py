@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from scheduler import schema
@@ -135,3 +136,34 @@ def test_two_claims_racing_on_postgresql_never_share_a_lane(
             assert claim(first, "w1", limit=10) == on_busy[2:]
     finally:
         database.dispose()
+
+
+def test_on_sqlite_a_claim_reads_due_posts_from_their_partial_index_without_sorting(
+    session: Session, factory: PublishingFactory
+) -> None:
+    # Without statistics SQLite once read every scheduled post through (state, send_at) and
+    # sorted them for each claim, so the bigger the burst, the dearer each post.
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans from its statistics; this pins SQLite's choice")
+    channel = factory.channel()
+    factory.post(channel, send_at=NOW - timedelta(minutes=1))
+    statements: list[tuple[str, object]] = []
+
+    def keep(_conn: object, _cursor: object, sql: str, parameters: object, *_: object) -> None:
+        statements.append((sql, parameters))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert len(claim(session, "w1", limit=5)) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    due = [(sql, parameters) for sql, parameters in statements if "due_at <=" in sql]
+    assert len(due) == 2  # choosing the lanes, then claiming
+    for sql, parameters in due:
+        plan = " / ".join(
+            row[-1]
+            for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+        )
+        assert "USING INDEX ix_posts_scheduled_due (state=? AND due_at<?)" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
