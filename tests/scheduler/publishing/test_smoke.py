@@ -40,6 +40,8 @@ def test_the_worker_audits_the_claim_and_the_publication_in_full(
         ("published", "publishing", "published", channel.id, post.release_id, at),
     ]
     assert {e.actor_label for e in events} == {worker.runtime.identity.actor_label}
+    # The worker acts as no person, and about no person.
+    assert {(e.actor_id, e.subject_user_id) for e in events} == {(None, None)}
     assert post.release_id is not None
     assert events[0].details == {}
     assert events[1].details == {"external_id": post.external_id, "attempt": 1}
