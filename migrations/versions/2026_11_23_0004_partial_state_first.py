@@ -1,4 +1,4 @@
-"""the worker's partial indexes lead with the state they hold
+"""the partial indexes lead with the state they hold
 
 Revision ID: 0004_partial_state_first
 Revises: 0003_inbox_partial_index
@@ -22,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 SCHEDULED = "state = 'scheduled'"
 PUBLISHING = "state = 'publishing'"
+HELD = "state = 'scheduled' AND hold_reason IS NOT NULL"
 
 
 def _replace(name: str, where: str, columns: list[str]) -> None:
@@ -37,12 +38,14 @@ def _replace(name: str, where: str, columns: list[str]) -> None:
 
 
 def upgrade() -> None:
-    """Lead the scheduled and publishing partial indexes with `state`."""
+    """Lead the scheduled, publishing and held partial indexes with `state`."""
     _replace("ix_posts_scheduled_due", SCHEDULED, ["state", "due_at", "id"])
     _replace("ix_posts_publishing_lease", PUBLISHING, ["state", "lease_expires_at"])
+    _replace("ix_posts_held", HELD, ["state", "due_at"])
 
 
 def downgrade() -> None:
-    """Put back the partial indexes of revision 0001."""
+    """Put back the partial indexes of revisions 0001 and 0002."""
+    _replace("ix_posts_held", HELD, ["due_at"])
     _replace("ix_posts_publishing_lease", PUBLISHING, ["lease_expires_at"])
     _replace("ix_posts_scheduled_due", SCHEDULED, ["due_at", "id"])

@@ -142,9 +142,11 @@ class Post(Base):
             sqlite_where=text("state = 'in_review'"),
             postgresql_where=text("state = 'in_review'"),
         ),
-        # /health and /metrics count held posts: few, among many scheduled ones.
+        # /health and /metrics count held posts: few, among many scheduled ones (`state` leads
+        # so that SQLite chooses it, as above).
         Index(
             "ix_posts_held",
+            "state",
             "due_at",
             sqlite_where=text("state = 'scheduled' AND hold_reason IS NOT NULL"),
             postgresql_where=text("state = 'scheduled' AND hold_reason IS NOT NULL"),

@@ -14,6 +14,8 @@ class QueryCounter:
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        #: each statement with the parameters it ran with (the first row's, for executemany)
+        self.executed: list[tuple[str, Any]] = []
 
     @property
     def count(self) -> int:
@@ -27,7 +29,9 @@ def counting_queries(engine: Engine) -> Iterator[QueryCounter]:
     counter = QueryCounter()
 
     def before_cursor_execute(*args: Any) -> None:
-        counter.statements.append(str(args[2]))
+        _connection, _cursor, statement, parameters, _context, many = args
+        counter.statements.append(str(statement))
+        counter.executed.append((str(statement), parameters[0] if many else parameters))
 
     event.listen(engine, "before_cursor_execute", before_cursor_execute)
     try:

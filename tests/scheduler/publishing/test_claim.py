@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from scheduler import schema
@@ -14,6 +13,8 @@ from scheduler.database import Database
 from scheduler.models import PostState
 from scheduler.publishing.claim import claim_due
 from tests.support.publishing_factories import PublishingFactory
+from tests.support.query_count import counting_queries
+from tests.support.query_plans import sqlite_plan
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 LEASE = NOW + timedelta(minutes=5)
@@ -147,23 +148,13 @@ def test_on_sqlite_a_claim_reads_due_posts_from_their_partial_index_without_sort
         pytest.skip("PostgreSQL plans from its statistics; this pins SQLite's choice")
     channel = factory.channel()
     factory.post(channel, send_at=NOW - timedelta(minutes=1))
-    statements: list[tuple[str, object]] = []
 
-    def keep(_conn: object, _cursor: object, sql: str, parameters: object, *_: object) -> None:
-        statements.append((sql, parameters))
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with counting_queries(session.get_bind()) as queries:
         assert len(claim(session, "w1", limit=5)) == 1
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    due = [(sql, parameters) for sql, parameters in statements if "due_at <=" in sql]
+
+    due = [(sql, parameters) for sql, parameters in queries.executed if "due_at <=" in sql]
     assert len(due) == 2  # choosing the lanes, then claiming
     for sql, parameters in due:
-        plan = " / ".join(
-            row[-1]
-            for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
-        )
+        plan = sqlite_plan(session, sql, parameters)
         assert "USING INDEX ix_posts_scheduled_due (state=? AND due_at<?)" in plan, plan
         assert "TEMP B-TREE" not in plan, plan
