@@ -203,7 +203,35 @@ class BulkStatement:
         return int(result.rowcount or 0)
 
 
-class ArrayStatement:
+class _GroupStatement:
+    """A statement run once for a whole group of rows, given as one set of parameters."""
+
+    sql: str
+    #: names whose value is the same in every row, taken from the first
+    shared: tuple[str, ...]
+    #: names whose values are instants (each dialect converts them its own way)
+    instants: frozenset[str]
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Return the driver parameters for the rows."""
+        raise NotImplementedError
+
+    def _shared(self, rows: Sequence[Mapping[str, Any]], instant: Converter) -> dict[str, Any]:
+        first = rows[0]
+        return {
+            name: instant(first[name]) if name in self.instants else first[name]
+            for name in self.shared
+        }
+
+    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run the statement once for all the rows; return the rows it changed."""
+        if not rows:
+            return 0
+        result = session.connection().exec_driver_sql(self.sql, self.parameters(rows))
+        return int(result.rowcount or 0)
+
+
+class ArrayStatement(_GroupStatement):
     """A PostgreSQL statement that takes each column of many rows as one array, for `unnest`.
 
     psycopg's pipelined executemany still has the server parse, plan and run one statement per
@@ -235,20 +263,10 @@ class ArrayStatement:
             if name in self.instants:
                 values = [_postgresql_instant(value) for value in values]
             parameters[name] = values
-        for name in self.shared:
-            value = rows[0][name]
-            parameters[name] = _postgresql_instant(value) if name in self.instants else value
-        return parameters
-
-    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Run the statement once for all the rows; return the rows it changed."""
-        if not rows:
-            return 0
-        result = session.connection().exec_driver_sql(self.sql, self.parameters(rows))
-        return int(result.rowcount or 0)
+        return parameters | self._shared(rows, _postgresql_instant)
 
 
-class JsonRowsStatement:
+class JsonRowsStatement(_GroupStatement):
     """An SQLite statement that takes many rows as one JSON array, read back with `json_each`.
 
     An executemany still steps the statement once per row; `UPDATE ... FROM` a `json_each` of
@@ -287,15 +305,4 @@ class JsonRowsStatement:
             ]
             for row in rows
         ]
-        parameters: dict[str, Any] = {"rows": json.dumps(table)}
-        for name in self.shared:
-            value = rows[0][name]
-            parameters[name] = _sqlite_instant(value) if name in self.instants else value
-        return parameters
-
-    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Run the statement once for all the rows; return the rows it changed."""
-        if not rows:
-            return 0
-        result = session.connection().exec_driver_sql(self.sql, self.parameters(rows))
-        return int(result.rowcount or 0)
+        return {"rows": json.dumps(table)} | self._shared(rows, _sqlite_instant)

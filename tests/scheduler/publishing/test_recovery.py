@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ from scheduler.publishing.complete import record_outcomes
 from scheduler.publishing.heartbeat import keep_leases, renew_leases
 from scheduler.publishing.intake import take_batch
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
+from scheduler.publishing.plan import Job
 from scheduler.publishing.recovery import recover_expired
 from tests.scheduler.publishing.conftest import Worker
 from tests.scheduler.publishing.test_retries import NoLookupMock
@@ -85,6 +87,27 @@ def test_a_dead_workers_post_on_a_platform_without_lookup_is_left_for_a_person(
     assert alive.published_keys() == []
 
 
+LATE = AT + timedelta(minutes=4)
+
+
+def record_late(factory: PublishingFactory, job: Job, kind: OutcomeKind) -> Counter[OutcomeKind]:
+    """Record, as the stalled worker and four minutes late, what its own call of the post gave."""
+    outcome = Outcome(
+        job,
+        kind,
+        LATE,
+        error="late" if kind is OutcomeKind.FAILED else None,
+        external_id="stale-1" if kind is OutcomeKind.PUBLISHED else None,
+        published_at=LATE if kind is OutcomeKind.PUBLISHED else None,
+        attempted=True,
+    )
+    counts = record_outcomes(
+        factory.session, [outcome], owner="stalled", actor_label="worker:stalled", now=LATE
+    )
+    factory.session.expire_all()
+    return counts
+
+
 @pytest.mark.parametrize("kind", [OutcomeKind.FAILED, OutcomeKind.PUBLISHED])
 def test_a_worker_that_lost_its_lease_cannot_overwrite_the_result(
     factory: PublishingFactory, make_worker: Callable[..., Worker], kind: OutcomeKind
@@ -101,24 +124,7 @@ def test_a_worker_that_lost_its_lease_cannot_overwrite_the_result(
 
     published_at, external_id = post.published_at, post.external_id
     # The stalled worker wakes up and tries to record what its own call gave.
-    stale = Outcome(
-        job,
-        kind,
-        AT + timedelta(minutes=4),
-        error="late" if kind is OutcomeKind.FAILED else None,
-        external_id="stale-1" if kind is OutcomeKind.PUBLISHED else None,
-        published_at=AT + timedelta(minutes=4) if kind is OutcomeKind.PUBLISHED else None,
-        attempted=True,
-    )
-    counts = record_outcomes(
-        factory.session,
-        [stale],
-        owner="stalled",
-        actor_label="worker:stalled",
-        now=AT + timedelta(minutes=4),
-    )
-    factory.session.expire_all()
-    assert counts == {}
+    assert record_late(factory, job, kind) == {}
     assert post.state is PostState.PUBLISHED
     assert post.last_error is None
     assert (post.published_at, post.external_id) == (published_at, external_id)
@@ -138,23 +144,7 @@ def test_a_post_whose_lease_another_worker_holds_is_not_recorded_by_the_first(
     factory.session.commit()
     events_before = stalled.actions(post)
 
-    sent = Outcome(
-        unit.jobs[0],
-        OutcomeKind.PUBLISHED,
-        AT + timedelta(minutes=4),
-        external_id="stale-1",
-        published_at=AT + timedelta(minutes=4),
-        attempted=True,
-    )
-    counts = record_outcomes(
-        factory.session,
-        [sent],
-        owner="stalled",
-        actor_label="worker:stalled",
-        now=AT + timedelta(minutes=4),
-    )
-    factory.session.expire_all()
-    assert counts == {}
+    assert record_late(factory, unit.jobs[0], OutcomeKind.PUBLISHED) == {}
     assert (post.state, post.lease_owner, post.external_id) == (
         PostState.PUBLISHING,
         "rescuer",
