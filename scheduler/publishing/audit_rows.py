@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -11,7 +10,7 @@ from sqlalchemy import Table, bindparam, insert, literal, null, select
 from sqlalchemy.orm import Session
 
 from scheduler.models import AuditEvent, PostState
-from scheduler.publishing.bulk import ArrayStatement, BulkStatement
+from scheduler.publishing.bulk import ArrayStatement, BulkStatement, dumps_json
 from scheduler.publishing.rows import PostRow, ids_in, posts
 
 audit_events = cast(Table, AuditEvent.__table__)
@@ -95,7 +94,7 @@ def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         return
     if session.get_bind().dialect.name == "postgresql":
         _INSERT_ARRAYS.execute(
-            session, [row | {"details": json.dumps(row["details"] or {})} for row in rows]
+            session, [row | {"details": dumps_json(row["details"] or {})} for row in rows]
         )
     else:
         _INSERT.execute(session, rows)

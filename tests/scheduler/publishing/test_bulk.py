@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.models import Post, PostState
-from scheduler.publishing.bulk import BulkStatement
+from scheduler.publishing.bulk import BulkStatement, dumps_json
 from scheduler.publishing.rows import posts
 from tests.support.publishing_factories import PublishingFactory
 
@@ -58,3 +61,19 @@ def test_naive_datetimes_and_python_side_defaults_are_refused(session: Session) 
     )
     with pytest.raises(ValueError, match="give explicit values for updated_at"):
         needs_default.execute(session, [{"b_id": 1}])
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(alphabet=st.characters(blacklist_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(JSON_VALUES)
+def test_per_row_json_is_what_json_dumps_writes(value: object) -> None:
+    assert dumps_json(value) == json.dumps(value)
