@@ -67,9 +67,9 @@ _PUBLISHED_ARRAYS = ArrayStatement(
     " last_error = NULL, hold_reason = NULL, hold_until = NULL,"
     " first_allowed_at = v.first_allowed_at, lease_expires_at = NULL,"
     " version = posts.version + 1, updated_at = %(b_now)s"
-    " FROM unnest(%(b_id)s::int[], %(b_external_id)s::text[],"
-    " %(b_published_at)s::timestamptz[], %(b_gap)s::float8[], %(b_tries)s::int[],"
-    " %(b_first)s::timestamptz[])"
+    " FROM unnest(%(b_id)b::int[], %(b_external_id)b::text[],"
+    " %(b_published_at)b::timestamptz[], %(b_gap)b::float8[], %(b_tries)b::int[],"
+    " %(b_first)b::timestamptz[])"
     " AS v(id, external_id, published_at, gap, tries, first_allowed_at)"
     " WHERE posts.id = v.id AND posts.state = 'publishing' AND posts.lease_owner = %(b_owner)s",
     ("b_id", "b_external_id", "b_published_at", "b_gap", "b_tries", "b_first"),

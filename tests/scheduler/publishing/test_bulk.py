@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.models import Post, PostState
+from scheduler.models import AuditEvent, Post, PostState
+from scheduler.publishing.audit_rows import audit_row, insert_audit
 from scheduler.publishing.bulk import BulkStatement, dumps_json
-from scheduler.publishing.rows import posts
+from scheduler.publishing.rows import POST_COLUMNS, PostRow, posts
 from tests.support.publishing_factories import PublishingFactory
 
 _MOVE = BulkStatement(
@@ -77,3 +78,37 @@ JSON_VALUES = st.recursive(
 @given(JSON_VALUES)
 def test_per_row_json_is_what_json_dumps_writes(value: object) -> None:
     assert dumps_json(value) == json.dumps(value)
+
+
+def test_worker_events_keep_any_text_as_written(
+    session: Session, factory: PublishingFactory
+) -> None:
+    # Binary arrays on PostgreSQL, an executemany on SQLite: quotes, braces, backslashes and the
+    # word NULL are text like any other, and an empty details dict stays a dict.
+    post = factory.post(factory.channel(), send_at=datetime(2026, 3, 12, 9, 30, tzinfo=UTC))
+    session.flush()
+    row = session.execute(select(*POST_COLUMNS).where(posts.c.id == post.id)).one()
+    awkward = 'He said "{NULL}", then \\ and ,; ŵ 📈'
+    insert_audit(
+        session,
+        [
+            audit_row(
+                "held",
+                PostRow.from_row(row),
+                actor_label=awkward,
+                at=datetime(2026, 3, 12, 9, 30, tzinfo=UTC),
+                from_state="publishing",
+                to_state="scheduled",
+                comment=awkward,
+                details={"reason": awkward, "tries": 2, "gap": 1.5, "none": None},
+            ),
+            audit_row("claimed", PostRow.from_row(row), actor_label="w", at=datetime.now(UTC)),
+        ],
+    )
+    held, claimed = session.scalars(
+        select(AuditEvent).where(AuditEvent.post_id == post.id).order_by(AuditEvent.id)
+    ).all()
+    assert (held.actor_label, held.comment) == (awkward, awkward)
+    assert held.details == {"reason": awkward, "tries": 2, "gap": 1.5, "none": None}
+    assert (held.actor_id, held.subject_user_id, held.release_id) == (None, None, None)
+    assert (claimed.action, claimed.details, claimed.comment) == ("claimed", {}, "")
