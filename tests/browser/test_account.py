@@ -93,8 +93,9 @@ def test_an_approver_can_replace_but_not_turn_off_their_app(
     page.get_by_role("link", name="Create new codes").click()
     page.get_by_label("Current password").fill(approver.password)
     page.get_by_role("button", name="Create new codes").click()
+    # all_inner_texts() does not wait for the next page: wait for its list first.
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
     new_codes = page.locator("#recovery-codes li").all_inner_texts()
-    assert len(new_codes) == 10
     assert not set(new_codes) & set(approver.recovery_codes)
     page.get_by_role("link", name="I have saved my codes: continue").click()
 
