@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, literal_column, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from scheduler.clearance.units import clearance_unit
 from scheduler.models import AccessRole, ChannelAccess, Post, PostState, User
+from scheduler.models.post import state_literal
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,8 @@ def waiting_for(
     """Return the next units in review the person may clear, oldest submission first."""
     query = (
         select(Post)
-        # A literal, as the partial index `ix_posts_in_review_submitted` says it: the planners
-        # use that index only for a query that says the same, and a bound parameter is not.
-        .where(Post.state == literal_column("'in_review'"), Post.author_id != user.id)
+        # A literal, for the partial index `ix_posts_in_review_submitted`.
+        .where(Post.state == state_literal(PostState.IN_REVIEW), Post.author_id != user.id)
         .options(
             # What the page shows of each post, loaded a batch at a time rather than per post.
             joinedload(Post.channel),

@@ -13,9 +13,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnClause
 
 from scheduler.models.base import Base, utcnow
 from scheduler.models.channel import Channel
@@ -41,6 +43,16 @@ class PostState(StrEnum):
     MISSED = "missed"
     # Published, then taken down from the platform.
     REMOVED = "removed"
+
+
+def state_literal(state: PostState) -> ColumnClause[str]:
+    """Return the state as an SQL literal, as the partial indexes' WHERE clauses write it.
+
+    The planners use a partial index (`WHERE state = 'scheduled'`) only for a query whose
+    condition visibly says the same; a bound parameter does not.
+    """
+    # The value is one of the enum's own, never outside input.
+    return literal_column(f"'{state.value}'")
 
 
 POST_STATE_ENUM = Enum(

@@ -10,30 +10,27 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
-    ColumnClause,
     Integer,
     String,
     Table,
     any_,
     bindparam,
     func,
-    literal_column,
     select,
 )
 from sqlalchemy.orm import Session
 
 from scheduler.models import Channel, MediaAttachment, Post, PostState, Release
+from scheduler.models.post import state_literal
 
 posts = cast(Table, Post.__table__)
 channels = cast(Table, Channel.__table__)
 releases = cast(Table, Release.__table__)
 media_attachments = cast(Table, MediaAttachment.__table__)
 
-# A literal, not a bound parameter: the planners use the partial index `ix_posts_scheduled_due`
-# only when a query's condition visibly matches the index's own `WHERE state = 'scheduled'`.
-SCHEDULED: ColumnClause[str] = literal_column("'scheduled'")
-# Likewise for `ix_posts_publishing_lease`.
-PUBLISHING: ColumnClause[str] = literal_column("'publishing'")
+# Literals, for the partial indexes `ix_posts_scheduled_due` and `ix_posts_publishing_lease`.
+SCHEDULED = state_literal(PostState.SCHEDULED)
+PUBLISHING = state_literal(PostState.PUBLISHING)
 
 POST_COLUMNS = (
     posts.c.id,
