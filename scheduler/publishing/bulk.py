@@ -230,7 +230,7 @@ class BulkStatement:
         return int(result.rowcount or 0)
 
 
-class _GroupStatement:
+class GroupStatement:
     """A statement run once for a whole group of rows, given as one set of parameters."""
 
     sql: str
@@ -258,7 +258,7 @@ class _GroupStatement:
         return int(result.rowcount or 0)
 
 
-class ArrayStatement(_GroupStatement):
+class ArrayStatement(GroupStatement):
     """A PostgreSQL statement that takes each column of many rows as one array, for `unnest`.
 
     psycopg's pipelined executemany still has the server parse, plan and run one statement per
@@ -295,7 +295,7 @@ class ArrayStatement(_GroupStatement):
         return parameters | self._shared(rows, _postgresql_instant)
 
 
-class JsonRowsStatement(_GroupStatement):
+class JsonRowsStatement(GroupStatement):
     """An SQLite statement that takes many rows as one JSON array, read back with `json_each`.
 
     An executemany still steps the statement once per row; `UPDATE ... FROM` a `json_each` of
@@ -319,18 +319,25 @@ class JsonRowsStatement(_GroupStatement):
         )
         # The names are written in the code that makes the statement, never outside input.
         self.sql = sql.format(rows=f"(SELECT {extracts} FROM json_each(:rows))")  # noqa: S608
-        self.keys = tuple(key for key, _ in columns)
         self.shared = tuple(shared)
         #: keys whose values are instants: stored as naive UTC text, as `UTCDateTime` does
         self.instants = frozenset(instants)
+        keys = [key for key, _ in columns]
+        # Made once here, not per group: a row's values in column order, always as a tuple.
+        first = keys[0]
+        self._take: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            operator.itemgetter(*keys) if len(keys) > 1 else lambda row: (row[first],)
+        )
+        self._instant_positions = [
+            number for number, key in enumerate(keys) if key in self.instants
+        ]
 
     def parameters(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """Return the driver parameters: the rows as JSON, then the shared values."""
-        take = operator.itemgetter(*self.keys)
-        instants = [number for number, key in enumerate(self.keys) if key in self.instants]
+        take, instants = self._take, self._instant_positions
         table = []
         for row in rows:
-            values = list(take(row)) if len(self.keys) > 1 else [take(row)]
+            values = list(take(row))
             for number in instants:
                 values[number] = _sqlite_instant(values[number])
             table.append(values)

@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
 from scheduler.publishing.audit_rows import audit_row, insert_audit
-from scheduler.publishing.bulk import ArrayStatement, BulkStatement, JsonRowsStatement
+from scheduler.publishing.bulk import (
+    ArrayStatement,
+    BulkStatement,
+    GroupStatement,
+    JsonRowsStatement,
+)
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.rows import posts
 from scheduler.publishing.runtime import WorkerRuntime
@@ -212,9 +217,7 @@ def record_outcomes(
     def base(outcome: Outcome) -> dict[str, Any]:
         return {"b_id": outcome.job.post.id, "b_owner": owner, "b_now": now}
 
-    def run(
-        statement: BulkStatement | ArrayStatement | JsonRowsStatement, rows: list[dict[str, Any]]
-    ) -> None:
+    def run(statement: BulkStatement | GroupStatement, rows: list[dict[str, Any]]) -> None:
         nonlocal written
         written += statement.execute(session, rows)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.models import AuditEvent, Post, PostState
 from scheduler.publishing.audit_rows import audit_row, insert_audit
-from scheduler.publishing.bulk import BulkStatement, dumps_json
+from scheduler.publishing.bulk import BulkStatement, JsonRowsStatement, dumps_json
 from scheduler.publishing.rows import POST_COLUMNS, PostRow, posts
 from tests.support.publishing_factories import PublishingFactory
 
@@ -112,3 +112,21 @@ def test_worker_events_keep_any_text_as_written(
     assert held.details == {"reason": awkward, "tries": 2, "gap": 1.5, "none": None}
     assert (held.actor_id, held.subject_user_id, held.release_id) == (None, None, None)
     assert (claimed.action, claimed.details, claimed.comment) == ("claimed", {}, "")
+
+
+def test_json_rows_of_one_column_reach_the_database(
+    session: Session, factory: PublishingFactory
+) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("JSON rows are SQLite's way; PostgreSQL takes arrays")
+    channel = factory.channel()
+    at = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)
+    chosen, other = factory.post(channel, send_at=at), factory.post(channel, send_at=at)
+    session.flush()
+    statement = JsonRowsStatement(
+        "UPDATE posts SET last_error = 'checked' FROM {rows} AS v WHERE posts.id = v.id",
+        [("b_id", "id")],
+    )
+    assert statement.execute(session, [{"b_id": chosen.id}]) == 1
+    session.expire_all()
+    assert (chosen.last_error, other.last_error) == ("checked", None)
