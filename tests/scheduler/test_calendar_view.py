@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -150,3 +152,53 @@ def test_a_busy_day_lists_its_first_posts_and_counts_the_rest(
     assert [entry.post_id for entry in day.posts] == earliest
     assert draft.id not in earliest
     assert (day.post_count, day.unlisted) == (4, 2)
+
+
+@pytest.mark.parametrize("per_day", [2, None])
+def test_each_day_counts_and_lists_the_posts_whose_slot_it_holds(
+    session: Session, settings: Settings, factory: Factory, per_day: int | None
+) -> None:
+    # Published posts sit where they went out, the rest where they are to go; the reader sees
+    # their channel's posts and their own, never drafts; a day lists its first posts by slot.
+    mine, theirs = factory.channel("ons"), factory.channel("hmrc")
+    reader, approver = factory.author(mine), factory.approver(mine, theirs)
+    other = factory.author(theirs)
+    chooser = random.Random(11)
+    first = date(2027, 3, 29)
+    slots: dict[int, datetime] = {}
+    for _ in range(40):
+        channel, author = chooser.choice([(mine, reader), (theirs, other), (mine, reader)])
+        send_at = datetime(2027, 3, 29, 8, tzinfo=UTC) + timedelta(
+            minutes=chooser.randrange(3 * 24 * 60 - 8 * 60)
+        )
+        state = chooser.choice(
+            [PostState.SCHEDULED, PostState.PUBLISHED, PostState.PUBLISHING, PostState.DRAFT]
+        )
+        post = factory.post(channel, author, send_at=send_at)
+        factory.move(post, state, approvers=[approver])
+        if state is PostState.PUBLISHED:
+            # Late or early, across midnight: the slot is when it went out.
+            post.published_at = send_at + timedelta(minutes=chooser.randrange(-600, 600))
+            session.flush()
+        if state is not PostState.DRAFT and channel is mine:
+            slots[post.id] = post.published_at or send_at
+
+    days = calendar_days(
+        session,
+        reader=reader,
+        settings=settings,
+        first=first,
+        last=first + timedelta(days=2),
+        now=NOW,
+        per_day=per_day,
+    )
+
+    expected = []
+    for day in days:
+        held = sorted(
+            (at, post_id) for post_id, at in slots.items() if day.starts_at <= at < day.ends_at
+        )
+        expected.append((len(held), [post_id for _, post_id in held][:per_day]))
+    assert [(day.post_count, [p.post_id for p in day.posts]) for day in days] == expected
+    # Every day holds more than it lists, so the choice of the first ones is tested.
+    assert all(count > 2 for count, _ in expected)
