@@ -225,6 +225,21 @@ def claim_due(
     return _CLAIMS[dialect].fetch(session, values, into=PostRow)
 
 
+def prepare_claim(session: Session, *, now: datetime, owner: str) -> None:
+    """Run the claim's statements once on no lanes, so they are compiled before a burst."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    values = {
+        "b_now": now,
+        "b_owner": owner,
+        "b_lease_until": now,
+        "b_limit": 1,
+        "b_channels": id_list_value([], postgres=postgres),
+    }
+    if postgres:
+        session.execute(_LOCK_LANES, {"lanes": [], "space": LANE_LOCK_SPACE})
+    _CLAIMS["postgresql" if postgres else "sqlite"].fetch(session, values, into=PostRow)
+
+
 def select_due(
     session: Session, *, now: datetime, limit: int, after: tuple[datetime, int] | None = None
 ) -> list[PostRow]:

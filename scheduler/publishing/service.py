@@ -32,6 +32,7 @@ from scheduler.publishing.recovery import recover_expired
 from scheduler.publishing.run_pass import PassReport, run_pass
 from scheduler.publishing.runtime import WorkerRuntime
 from scheduler.publishing.status import next_due
+from scheduler.publishing.warm_up import warm_up
 
 log = logging.getLogger(__name__)
 #: How often the worker turns new audit events into notifications and e-mails them.
@@ -98,8 +99,13 @@ class WorkerService:
 
     def start(self) -> None:
         """Record the start, then run every job now and on its interval."""
-        # Load the adapters now, not when the first post is due (finding entry points is slow).
+        # Load the adapters and compile the statements now, not when the first post is due.
         self.runtime.platforms.check_settings()
+        try:
+            warm_up(self.runtime)
+        except Exception:
+            # Only speed is lost: the first pass compiles what it needs as it goes.
+            log.exception("warming up the publishing statements failed")
         self._record(started=True)
         now = datetime.now(UTC)
         for spec in self.jobs():

@@ -1,0 +1,108 @@
+"""Warming up a worker: the burst's statements are compiled at start, and nothing is changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.engine.default import CACHE_MISS
+
+from config import Settings, load_settings
+from scheduler import schema
+from scheduler.clock import FixedClock
+from scheduler.database import Database
+from scheduler.models import AuditEvent, Post, PostState
+from scheduler.publishing.run_pass import run_pass
+from scheduler.publishing.runtime import WorkerRuntime
+from scheduler.publishing.warm_up import warm_up
+from tests.support.publishing_factories import PublishingFactory
+
+DUE = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fresh_database(backend: str, make_database_url: Callable[[str], str]) -> Iterator[Database]:
+    """Yield a migrated database with an engine of its own, so nothing is compiled yet."""
+    db = Database(make_database_url(backend))
+    schema.upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+def _settings(database: Database, tmp_path: Path) -> Settings:
+    return load_settings(
+        {},
+        overrides={
+            "instance_path": str(tmp_path / "instance"),
+            "database_url": database.url,
+            "secret_key": "test-secret-key-that-is-long-enough",
+            "mock_ledger": str(tmp_path / "ledger.jsonl"),
+        },
+    )
+
+
+def _scheduled_post(database: Database) -> int:
+    with database.session_factory() as session:
+        factory = PublishingFactory(session)
+        post = factory.post(factory.channel(), send_at=DUE)
+        factory.override(post)  # whatever the office hours
+        session.commit()
+        return post.id
+
+
+def _compiled_during(database: Database, work: Callable[[], object]) -> list[str]:
+    compiled: list[str] = []
+
+    def note(*args: object) -> None:
+        context = args[4]
+        if getattr(context, "cache_hit", None) == CACHE_MISS:
+            compiled.append(str(args[2]).split("\n")[0])
+
+    event.listen(database.engine, "after_cursor_execute", note)
+    try:
+        work()
+    finally:
+        event.remove(database.engine, "after_cursor_execute", note)
+    return compiled
+
+
+def test_after_warming_up_the_first_burst_compiles_nothing(
+    fresh_database: Database, tmp_path: Path
+) -> None:
+    post_id = _scheduled_post(fresh_database)
+    runtime = WorkerRuntime(
+        fresh_database, _settings(fresh_database, tmp_path), clock=FixedClock(DUE)
+    )
+    with runtime:
+        runtime.platforms.check_settings()
+        # A worker started early looks once and finds nothing due yet.
+        runtime.clock = runtime.publisher.clock = FixedClock(DUE - timedelta(hours=1))
+        run_pass(runtime)
+        warm_up(runtime)
+        runtime.clock = runtime.publisher.clock = FixedClock(DUE)
+
+        compiled = _compiled_during(fresh_database, lambda: run_pass(runtime))
+
+    assert compiled == []
+    with fresh_database.read_session_factory() as session:
+        assert session.get(Post, post_id).state is PostState.PUBLISHED  # type: ignore[union-attr]
+
+
+def test_warming_up_changes_nothing(fresh_database: Database, tmp_path: Path) -> None:
+    post_id = _scheduled_post(fresh_database)
+    with fresh_database.read_session_factory() as session:
+        events_before = session.scalar(select(func.count()).select_from(AuditEvent))
+    runtime = WorkerRuntime(
+        fresh_database, _settings(fresh_database, tmp_path), clock=FixedClock(DUE)
+    )
+    with runtime:
+        warm_up(runtime)
+
+    with fresh_database.read_session_factory() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        assert (post.state, post.lease_owner) == (PostState.SCHEDULED, None)
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == events_before
