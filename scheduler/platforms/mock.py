@@ -118,7 +118,8 @@ class MockPlatform(Platform):
                 media=[
                     {"path": item.path.name, "alt_text": item.alt_text} for item in request.media
                 ]
-                or None,
+                if request.media
+                else None,
             )
         except RateLimited as limited:
             raise TransientError(

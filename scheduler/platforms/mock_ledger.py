@@ -176,7 +176,9 @@ class MockLedger:
     def _remember(self, entry: LedgerEntry) -> None:
         self._by_key.setdefault(entry.idempotency_key, entry)
         self._by_external[entry.external_id] = entry
-        times = self._recent.setdefault(entry.channel, deque())
+        times = self._recent.get(entry.channel)
+        if times is None:
+            times = self._recent[entry.channel] = deque()
         horizon = entry.published_at - RATE_WINDOW
         while times and times[0] <= horizon:
             times.popleft()

@@ -121,7 +121,9 @@ class Publisher:
             media=tuple(
                 MediaItem(media_root / item.stored_name, item.content_type, item.alt_text)
                 for item in job.media
-            ),
+            )
+            if job.media
+            else (),
             options=job.channel.options,
         )
 
