@@ -58,7 +58,7 @@ class WorkerSettings:
 
     poll_interval: timedelta = timedelta(seconds=5)
     lease: timedelta = timedelta(minutes=2)
-    batch_size: int = 500
+    batch_size: int = 1000
     max_concurrency: int = 64
     missed_grace: timedelta = timedelta(minutes=15)
     heartbeat_interval: timedelta = timedelta(seconds=10)
@@ -205,7 +205,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
             seconds=worker_table.number("poll_interval_seconds", 5, minimum=0.05)
         ),
         lease=timedelta(seconds=worker_table.number("lease_seconds", 120, minimum=1)),
-        batch_size=worker_table.integer("batch_size", 500, minimum=1),
+        batch_size=worker_table.integer("batch_size", 1000, minimum=1),
         max_concurrency=worker_table.integer("max_concurrency", 64, minimum=1),
         missed_grace=timedelta(minutes=worker_table.number("missed_grace_minutes", 15, minimum=0)),
         heartbeat_interval=timedelta(
