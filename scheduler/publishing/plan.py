@@ -62,13 +62,16 @@ def plan(decisions: Mapping[int, Decision], facts: Facts, now: datetime) -> list
     for decision in decisions.values():
         if decision.verdict is not Verdict.PUBLISH or decision.post.id in placed:
             continue
-        group = [decision]
-        if decision.partner_id is not None:
-            group.append(decisions[decision.partner_id])
+        placed.add(decision.post.id)
+        if decision.partner_id is None:
+            job = _job(decision, facts, now)
+            units.append(Unit(lane=job.channel.lane, jobs=(job,)))
+            continue
+        partner = decisions[decision.partner_id]
+        placed.add(partner.post.id)
         # The lower id goes first, so both workers and people can predict the order.
-        group.sort(key=lambda item: item.post.id)
-        placed.update(item.post.id for item in group)
-        jobs = tuple(_job(item, facts, now) for item in group)
+        pair = sorted((decision, partner), key=lambda item: item.post.id)
+        jobs = tuple(_job(item, facts, now) for item in pair)
         units.append(Unit(lane=jobs[0].channel.lane, jobs=jobs))
     units.sort(key=_order)
     return units
