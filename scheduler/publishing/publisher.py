@@ -99,13 +99,16 @@ class Publisher:
         return second
 
     def _pace(self, unit: Unit) -> datetime | None:
-        now = self.clock.now()
+        now: datetime | None = None
         slots = []
         for job in unit.jobs:
             try:
                 limit = self.platforms.get(job.channel.platform).rate_limit_for(job.channel.options)
             except PlatformError:
                 limit = None  # the publish call reports the bad options
+            if not limit:
+                continue  # most channels: no clock reading, no pacer lock
+            now = now or self.clock.now()
             slot = self.pacer.reserve(job.channel.id, limit, now)
             if slot is not None:
                 slots.append(slot)
