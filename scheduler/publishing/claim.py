@@ -175,7 +175,10 @@ def _choose_lanes(
     )
     if busy:
         query = query.where(not_(ids_in(session, posts.c.channel_id, lanes.channels(busy))))
-    seen = Counter(lanes.of(channel) for channel in session.scalars(query))
+    # Count by channel first (in C), then by lane: a channel's first post fixes its order.
+    seen: Counter[int] = Counter()
+    for channel, due in Counter(session.scalars(query)).items():
+        seen[lanes.of(channel)] += due
     share = -(-(len(busy) + len(seen.keys() | mine)) // max(peers, 1))
     new_allowed = share - len(mine)
     chosen, held = [], 0
