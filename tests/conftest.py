@@ -102,6 +102,15 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
+def committed_database(backend: str, make_database_url: Callable[[str], str]) -> Iterator[Database]:
+    """Yield a fresh migrated database with an engine of its own, whose transactions commit."""
+    database = Database(make_database_url(backend))
+    schema.upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
 def settings(tmp_path: Path, database: Database) -> Settings:
     """Return settings pointing at the test database and a temporary instance folder."""
     return load_settings(

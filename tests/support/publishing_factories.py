@@ -6,11 +6,14 @@ import functools
 import itertools
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from config import Settings, load_settings
+from scheduler.database import Database
 from scheduler.models import (
     Approval,
     Channel,
@@ -239,3 +242,16 @@ def bulk_scheduled_posts(
             ],
         )
     return ids
+
+
+def make_settings(database: Database, tmp_path: Path, **overrides: Any) -> Settings:
+    """Return test settings with a ledger in tmp_path, changed by the overrides."""
+    values: dict[str, Any] = {
+        "instance_path": str(tmp_path / "instance"),
+        "database_url": database.url,
+        "secret_key": "test-secret-key-that-is-long-enough",
+        "mock_ledger": str(tmp_path / "ledger.jsonl"),
+        "retry": {"base_delay_seconds": 30, "max_delay_seconds": 900, "max_attempts": 3},
+    }
+    values.update(overrides)
+    return load_settings({}, overrides=values)

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler import schema
 from scheduler.clearance import approve, edit_post, get_post, request_changes
 from scheduler.clearance.changes import CONFLICT_MESSAGE
 from scheduler.database import Database
 from scheduler.errors import Conflict, DomainError
 from scheduler.models import PostState, User
 from tests.support.factories import NOW, Factory
-
-
-@pytest.fixture
-def committed(backend: str, make_database_url: Callable[[str], str]) -> Iterator[Database]:
-    """Yield a fresh migrated database whose transactions really commit."""
-    database = Database(make_database_url(backend))
-    schema.upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def seed(database: Database, settings: Settings, approvals_required: int = 1) -> dict[str, int]:
@@ -44,13 +33,13 @@ def user(session: Session, user_id: int) -> User:
 
 
 def test_a_stale_version_from_the_page_gets_a_conflict(
-    committed: Database, settings: Settings
+    committed_database: Database, settings: Settings
 ) -> None:
-    ids = seed(committed, settings)
-    with committed.unit_of_work() as session:
+    ids = seed(committed_database, settings)
+    with committed_database.unit_of_work() as session:
         opened_at = get_post(session, ids["post"]).version  # both officers open the page
 
-    with committed.unit_of_work() as session:
+    with committed_database.unit_of_work() as session:
         post = get_post(session, ids["post"])
         approve(
             session,
@@ -61,7 +50,7 @@ def test_a_stale_version_from_the_page_gets_a_conflict(
             expected_version=opened_at,
         )
 
-    with committed.unit_of_work() as session:
+    with committed_database.unit_of_work() as session:
         post = get_post(session, ids["post"])
         second = user(session, ids["second"])
         with pytest.raises(Conflict) as refused:
@@ -75,7 +64,7 @@ def test_a_stale_version_from_the_page_gets_a_conflict(
                 expected_version=opened_at,
             )
     assert refused.value.message == CONFLICT_MESSAGE
-    with committed.unit_of_work() as session:
+    with committed_database.unit_of_work() as session:
         assert (
             get_post(session, ids["post"]).state is PostState.SCHEDULED
             or get_post(session, ids["post"]).state is PostState.APPROVED
@@ -83,15 +72,15 @@ def test_a_stale_version_from_the_page_gets_a_conflict(
 
 
 def test_a_write_over_a_row_someone_else_changed_gets_a_conflict(
-    committed: Database, settings: Settings
+    committed_database: Database, settings: Settings
 ) -> None:
-    ids = seed(committed, settings)
-    slow = committed.session_factory()
+    ids = seed(committed_database, settings)
+    slow = committed_database.session_factory()
     stale_post = get_post(slow, ids["post"])
     author = user(slow, ids["author"])
     slow.commit()  # the author's page is open; the loaded post is kept, not refreshed
 
-    with committed.unit_of_work() as session:
+    with committed_database.unit_of_work() as session:
         approve(
             session,
             get_post(session, ids["post"]),
@@ -104,24 +93,24 @@ def test_a_write_over_a_row_someone_else_changed_gets_a_conflict(
         edit_post(slow, stale_post, by=author, settings=settings, text="Late edit", now=NOW)
     slow.rollback()
     slow.close()
-    with committed.unit_of_work() as session:
+    with committed_database.unit_of_work() as session:
         post = get_post(session, ids["post"])
         assert post.text != "Late edit"
         assert post.state is PostState.APPROVED
 
 
 def test_two_approvers_at_the_same_moment_one_wins(
-    backend: str, committed: Database, settings: Settings
+    backend: str, committed_database: Database, settings: Settings
 ) -> None:
     if backend == "sqlite":
         pytest.skip("SQLite lets one writer in at a time, so two approvals cannot overlap there")
-    ids = seed(committed, settings, approvals_required=2)
+    ids = seed(committed_database, settings, approvals_required=2)
     both_loaded = threading.Barrier(2, timeout=30)
     outcomes: dict[str, str] = {}
 
     def officer(name: str) -> None:
         try:
-            with committed.unit_of_work() as session:
+            with committed_database.unit_of_work() as session:
                 post = get_post(session, ids["post"])
                 approver = user(session, ids[name])
                 _ = post.approvals, post.channel  # loaded before either writes
@@ -137,7 +126,7 @@ def test_two_approvers_at_the_same_moment_one_wins(
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes.values()) == ["Conflict", "approved"]
-    with committed.unit_of_work() as session:
+    with committed_database.unit_of_work() as session:
         post = get_post(session, ids["post"])
         # One approval of two: the loser's approval was not silently counted.
         assert post.state is PostState.IN_REVIEW

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from config import Settings, load_settings
+from config import Settings
 from scheduler.clock import FixedClock
 from scheduler.database import Database
 from scheduler.models import AuditEvent, Post
@@ -22,26 +22,13 @@ from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.recovery import recover_expired
 from scheduler.publishing.run_pass import PassReport, run_pass
 from scheduler.publishing.runtime import WorkerRuntime
-from tests.support.publishing_factories import PublishingFactory
+from tests.support.publishing_factories import PublishingFactory, make_settings
 
 
 @pytest.fixture
 def factory(session: Session) -> PublishingFactory:
     """Return the publishing factory bound to the test's session."""
     return PublishingFactory(session)
-
-
-def make_settings(database: Database, tmp_path: Path, **overrides: Any) -> Settings:
-    """Return test settings with a ledger in tmp_path, changed by the overrides."""
-    values: dict[str, Any] = {
-        "instance_path": str(tmp_path / "instance"),
-        "database_url": database.url,
-        "secret_key": "test-secret-key-that-is-long-enough",
-        "mock_ledger": str(tmp_path / "ledger.jsonl"),
-        "retry": {"base_delay_seconds": 30, "max_delay_seconds": 900, "max_attempts": 3},
-    }
-    values.update(overrides)
-    return load_settings({}, overrides=values)
 
 
 @dataclass

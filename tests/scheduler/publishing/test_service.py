@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from config import Settings, load_settings
-from scheduler import schema
 from scheduler.database import Database
 from scheduler.models import Post, PostState, WorkerHeartbeat
 from scheduler.platforms.mock_ledger import read_ledger
@@ -20,15 +19,6 @@ from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.service import WorkerService
 from tests.support.databases import query_file_alone
 from tests.support.publishing_factories import PublishingFactory
-
-
-@pytest.fixture
-def live_database(backend: str, make_database_url: Callable[[str], str]) -> Iterator[Database]:
-    """Yield a migrated database of its own: the service commits from its own threads."""
-    db = Database(make_database_url(backend))
-    schema.upgrade(db.engine)
-    yield db
-    db.dispose()
 
 
 def service_settings(database: Database, tmp_path: Path, **worker: Any) -> Settings:
@@ -54,9 +44,9 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15) -> None:
 
 
 def test_the_worker_declares_its_few_jobs_once_with_stable_ids(
-    live_database: Database, tmp_path: Path
+    committed_database: Database, tmp_path: Path
 ) -> None:
-    service = WorkerService(live_database, service_settings(live_database, tmp_path))
+    service = WorkerService(committed_database, service_settings(committed_database, tmp_path))
     assert [job.id for job in service.jobs()] == [
         "publish-pass",
         "lease-reaper",
@@ -67,22 +57,22 @@ def test_the_worker_declares_its_few_jobs_once_with_stable_ids(
 
 
 def test_a_post_goes_at_its_due_instant_not_at_the_next_poll(
-    live_database: Database, tmp_path: Path
+    committed_database: Database, tmp_path: Path
 ) -> None:
-    settings = service_settings(live_database, tmp_path)
+    settings = service_settings(committed_database, tmp_path)
     due = datetime.now(UTC) + timedelta(seconds=1.5)
-    with live_database.session_factory() as session:
+    with committed_database.session_factory() as session:
         factory = PublishingFactory(session)
         post = factory.post(factory.channel(), send_at=due)
         factory.override(post)  # whatever time of day the test runs
         session.commit()
         post_id = post.id
-    service = WorkerService(live_database, settings, identity=WorkerIdentity("svc", "host", 1))
+    service = WorkerService(committed_database, settings, identity=WorkerIdentity("svc", "host", 1))
     service.start()
     try:
 
         def published() -> bool:
-            with live_database.read_session_factory() as check:
+            with committed_database.read_session_factory() as check:
                 return check.get(Post, post_id).state is PostState.PUBLISHED  # type: ignore[union-attr]
 
         wait_for(published)
@@ -92,7 +82,7 @@ def test_a_post_goes_at_its_due_instant_not_at_the_next_poll(
     went = datetime.fromisoformat(line["published_at"])
     # The poll interval is a minute: only the wake-up at the due instant explains this.
     assert due <= went < due + timedelta(seconds=2)
-    with live_database.read_session_factory() as session:
+    with committed_database.read_session_factory() as session:
         heartbeat = session.get(WorkerHeartbeat, "svc")
         assert heartbeat is not None
         assert heartbeat.last_pass_at is not None
@@ -100,23 +90,23 @@ def test_a_post_goes_at_its_due_instant_not_at_the_next_poll(
 
 
 def test_stopping_finishes_the_post_being_sent_and_requeues_the_rest(
-    live_database: Database, tmp_path: Path
+    committed_database: Database, tmp_path: Path
 ) -> None:
-    settings = service_settings(live_database, tmp_path)
+    settings = service_settings(committed_database, tmp_path)
     now = datetime.now(UTC)
-    with live_database.session_factory() as session:
+    with committed_database.session_factory() as session:
         factory = PublishingFactory(session)
         channel = factory.channel(platform_options={"latency_ms": 200})
         for _ in range(10):
             factory.override(factory.post(channel, send_at=now))
         session.commit()
-    service = WorkerService(live_database, settings)
+    service = WorkerService(committed_database, settings)
     service.start()
     try:
         wait_for(lambda: len(read_ledger(settings.mock_ledger_path)) >= 1)
     finally:
         service.stop()
-    with live_database.read_session_factory() as session:
+    with committed_database.read_session_factory() as session:
         posts = session.scalars(select(Post)).all()
     published = {post.idempotency_key for post in posts if post.state is PostState.PUBLISHED}
     waiting = [post for post in posts if post.state is PostState.SCHEDULED]
@@ -130,21 +120,21 @@ def test_stopping_finishes_the_post_being_sent_and_requeues_the_rest(
 
 
 def test_once_a_burst_is_out_sqlite_log_is_folded_into_the_database_file(
-    live_database: Database, tmp_path: Path
+    committed_database: Database, tmp_path: Path
 ) -> None:
-    if live_database.dialect != "sqlite":
+    if committed_database.dialect != "sqlite":
         pytest.skip("SQLite's write-ahead log only")
-    settings = service_settings(live_database, tmp_path)
+    settings = service_settings(committed_database, tmp_path)
     now = datetime.now(UTC)
-    with live_database.session_factory() as session:
+    with committed_database.session_factory() as session:
         factory = PublishingFactory(session)
         channel = factory.channel()
         for _ in range(5):
             factory.override(factory.post(channel, send_at=now))
         session.commit()
-    database_file = Path(live_database.engine.url.database or "")
+    database_file = Path(committed_database.engine.url.database or "")
 
-    WorkerService(live_database, settings).run_passes()
+    WorkerService(committed_database, settings).run_passes()
 
     # Copied without its -wal file, the database alone already says the posts went out.
     states = query_file_alone(database_file, tmp_path / "alone.sqlite3", "SELECT state FROM posts")

@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine.default import CACHE_MISS
 
-from config import Settings, load_settings
-from scheduler import schema
 from scheduler.clock import FixedClock
 from scheduler.database import Database
 from scheduler.models import AuditEvent, Post, PostState
 from scheduler.publishing.run_pass import run_pass
 from scheduler.publishing.runtime import WorkerRuntime
 from scheduler.publishing.warm_up import warm_up
-from tests.support.publishing_factories import PublishingFactory
+from tests.support.publishing_factories import PublishingFactory, make_settings
 
 DUE = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fresh_database(backend: str, make_database_url: Callable[[str], str]) -> Iterator[Database]:
-    """Yield a migrated database with an engine of its own, so nothing is compiled yet."""
-    db = Database(make_database_url(backend))
-    schema.upgrade(db.engine)
-    yield db
-    db.dispose()
-
-
-def _settings(database: Database, tmp_path: Path) -> Settings:
-    return load_settings(
-        {},
-        overrides={
-            "instance_path": str(tmp_path / "instance"),
-            "database_url": database.url,
-            "secret_key": "test-secret-key-that-is-long-enough",
-            "mock_ledger": str(tmp_path / "ledger.jsonl"),
-        },
-    )
 
 
 def _scheduled_post(database: Database) -> int:
@@ -70,11 +46,11 @@ def _compiled_during(database: Database, work: Callable[[], object]) -> list[str
 
 
 def test_after_warming_up_the_first_burst_compiles_nothing(
-    fresh_database: Database, tmp_path: Path
+    committed_database: Database, tmp_path: Path
 ) -> None:
-    post_id = _scheduled_post(fresh_database)
+    post_id = _scheduled_post(committed_database)
     runtime = WorkerRuntime(
-        fresh_database, _settings(fresh_database, tmp_path), clock=FixedClock(DUE)
+        committed_database, make_settings(committed_database, tmp_path), clock=FixedClock(DUE)
     )
     with runtime:
         runtime.platforms.check_settings()
@@ -84,24 +60,24 @@ def test_after_warming_up_the_first_burst_compiles_nothing(
         warm_up(runtime)
         runtime.clock = runtime.publisher.clock = FixedClock(DUE)
 
-        compiled = _compiled_during(fresh_database, lambda: run_pass(runtime))
+        compiled = _compiled_during(committed_database, lambda: run_pass(runtime))
 
     assert compiled == []
-    with fresh_database.read_session_factory() as session:
+    with committed_database.read_session_factory() as session:
         assert session.get(Post, post_id).state is PostState.PUBLISHED  # type: ignore[union-attr]
 
 
-def test_warming_up_changes_nothing(fresh_database: Database, tmp_path: Path) -> None:
-    post_id = _scheduled_post(fresh_database)
-    with fresh_database.read_session_factory() as session:
+def test_warming_up_changes_nothing(committed_database: Database, tmp_path: Path) -> None:
+    post_id = _scheduled_post(committed_database)
+    with committed_database.read_session_factory() as session:
         events_before = session.scalar(select(func.count()).select_from(AuditEvent))
     runtime = WorkerRuntime(
-        fresh_database, _settings(fresh_database, tmp_path), clock=FixedClock(DUE)
+        committed_database, make_settings(committed_database, tmp_path), clock=FixedClock(DUE)
     )
     with runtime:
         warm_up(runtime)
 
-    with fresh_database.read_session_factory() as session:
+    with committed_database.read_session_factory() as session:
         post = session.get(Post, post_id)
         assert post is not None
         assert (post.state, post.lease_owner) == (PostState.SCHEDULED, None)
