@@ -105,6 +105,7 @@ def _approvals(session: Session, ids: list[int]) -> dict[int, int]:
         .where(
             ids_in(session, approvals.c.post_id, ids),
             approvals.c.content_version == posts.c.content_version,
+            approvals.c.voided_at.is_(None),
             approvals.c.approver_id != posts.c.author_id,
         )
         .group_by(approvals.c.post_id)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.models import Approval, PostState, QuietPeriod
@@ -398,6 +399,23 @@ def test_approvals_of_an_older_text_do_not_count(
     session.flush()
     worker.run_at(utc("2026-03-12 10:00"))
     assert post.state is PostState.SCHEDULED
+    assert worker.published_keys() == []
+
+
+def test_voided_approvals_do_not_count(
+    factory: PublishingFactory, worker: Worker, session: Session
+) -> None:
+    # As clearance counts them: an approval voided (changes requested) no longer clears the
+    # post, even for the same text.
+    post = factory.post(factory.channel(), send_at=utc("2026-03-12 10:00"))
+    for approval in session.scalars(select(Approval).where(Approval.post_id == post.id)):
+        approval.voided_at = utc("2026-03-11 16:00")
+        approval.void_reason = "changes requested"
+    session.flush()
+    worker.run_at(utc("2026-03-12 10:00"))
+    assert post.state is PostState.SCHEDULED
+    assert post.hold_reason is not None
+    assert "0 of the 1 approval" in post.hold_reason
     assert worker.published_keys() == []
 
 
