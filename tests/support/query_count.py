@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.engine.default import CACHE_MISS
 
 
 class QueryCounter:
@@ -16,6 +17,8 @@ class QueryCounter:
         self.statements: list[str] = []
         #: each statement with the parameters it ran with (the first row's, for executemany)
         self.executed: list[tuple[str, Any]] = []
+        #: the statements SQLAlchemy compiled for this run (not found in its statement cache)
+        self.compiled: list[str] = []
 
     @property
     def count(self) -> int:
@@ -29,9 +32,11 @@ def counting_queries(engine: Engine) -> Iterator[QueryCounter]:
     counter = QueryCounter()
 
     def before_cursor_execute(*args: Any) -> None:
-        _connection, _cursor, statement, parameters, _context, many = args
+        _connection, _cursor, statement, parameters, context, many = args
         counter.statements.append(str(statement))
         counter.executed.append((str(statement), parameters[0] if many else parameters))
+        if getattr(context, "cache_hit", None) == CACHE_MISS:
+            counter.compiled.append(str(statement))
 
     event.listen(engine, "before_cursor_execute", before_cursor_execute)
     try:

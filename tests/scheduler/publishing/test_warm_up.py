@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func, select
-from sqlalchemy.engine.default import CACHE_MISS
+from sqlalchemy import func, select
 
 from scheduler.clock import FixedClock
 from scheduler.database import Database
@@ -16,6 +14,7 @@ from scheduler.publishing.run_pass import run_pass
 from scheduler.publishing.runtime import WorkerRuntime
 from scheduler.publishing.warm_up import warm_up
 from tests.support.publishing_factories import PublishingFactory, make_settings
+from tests.support.query_count import counting_queries
 
 DUE = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)
 
@@ -27,22 +26,6 @@ def _scheduled_post(database: Database) -> int:
         factory.override(post)  # whatever the office hours
         session.commit()
         return post.id
-
-
-def _compiled_during(database: Database, work: Callable[[], object]) -> list[str]:
-    compiled: list[str] = []
-
-    def note(*args: object) -> None:
-        context = args[4]
-        if getattr(context, "cache_hit", None) == CACHE_MISS:
-            compiled.append(str(args[2]).split("\n")[0])
-
-    event.listen(database.engine, "after_cursor_execute", note)
-    try:
-        work()
-    finally:
-        event.remove(database.engine, "after_cursor_execute", note)
-    return compiled
 
 
 def test_after_warming_up_the_first_burst_compiles_nothing(
@@ -60,9 +43,10 @@ def test_after_warming_up_the_first_burst_compiles_nothing(
         warm_up(runtime)
         runtime.clock = runtime.publisher.clock = FixedClock(DUE)
 
-        compiled = _compiled_during(committed_database, lambda: run_pass(runtime))
+        with counting_queries(committed_database.engine) as queries:
+            run_pass(runtime)
 
-    assert compiled == []
+    assert queries.compiled == []
     with committed_database.read_session_factory() as session:
         assert session.get(Post, post_id).state is PostState.PUBLISHED  # type: ignore[union-attr]
 
