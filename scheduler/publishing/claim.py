@@ -205,42 +205,54 @@ def claim_due(
 ) -> list[PostRow]:
     """Claim up to `limit` due scheduled posts on lanes no other worker holds, oldest first."""
     # `peers` is how many workers are alive, this one included: it bounds this worker's share.
-    dialect = session.get_bind().dialect.name
-    postgres = dialect == "postgresql"
+    postgres = session.get_bind().dialect.name == "postgresql"
     lanes = _Lanes(session)
     mine, busy = _lanes_in_flight(session, owner, lanes)
-    values: dict[str, object] = {
-        "b_now": now,
-        "b_owner": owner,
-        "b_lease_until": lease_until,
-        "b_limit": limit,
-    }
     chosen = _choose_lanes(session, lanes, mine=mine, busy=busy, peers=peers, now=now, limit=limit)
     if postgres and chosen:
-        locked = list(session.scalars(_LOCK_LANES, {"lanes": chosen, "space": LANE_LOCK_SPACE}))
+        locked = _lock_lanes(session, chosen)
         # Read again now that the locks are held: a claim that held one of these lanes until
         # just now has committed, and its posts are in flight.
         _, busy = _lanes_in_flight(session, owner, lanes)
         chosen = [lane for lane in locked if lane not in busy]
     if not chosen:
         return []
-    values["b_channels"] = id_list_value(lanes.channels(chosen), postgres=postgres)
-    return _CLAIMS[dialect].fetch(session, values, into=PostRow)
+    return _claim_on(
+        session, lanes.channels(chosen), now=now, owner=owner, lease_until=lease_until, limit=limit
+    )
 
 
 def prepare_claim(session: Session, *, now: datetime, owner: str) -> None:
     """Run the claim's statements once on no lanes, so they are compiled before a burst."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    if session.get_bind().dialect.name == "postgresql":
+        _lock_lanes(session, [])
+    _claim_on(session, [], now=now, owner=owner, lease_until=now, limit=1)
+
+
+def _lock_lanes(session: Session, lanes: list[int]) -> list[int]:
+    """Return those of the lanes this transaction could lock (PostgreSQL)."""
+    return list(session.scalars(_LOCK_LANES, {"lanes": lanes, "space": LANE_LOCK_SPACE}))
+
+
+def _claim_on(
+    session: Session,
+    channel_ids: list[int],
+    *,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+    limit: int,
+) -> list[PostRow]:
+    """Claim up to `limit` due posts of the channels, oldest first; return them."""
+    dialect = session.get_bind().dialect.name
     values = {
         "b_now": now,
         "b_owner": owner,
-        "b_lease_until": now,
-        "b_limit": 1,
-        "b_channels": id_list_value([], postgres=postgres),
+        "b_lease_until": lease_until,
+        "b_limit": limit,
+        "b_channels": id_list_value(channel_ids, postgres=dialect == "postgresql"),
     }
-    if postgres:
-        session.execute(_LOCK_LANES, {"lanes": [], "space": LANE_LOCK_SPACE})
-    _CLAIMS["postgresql" if postgres else "sqlite"].fetch(session, values, into=PostRow)
+    return _CLAIMS[dialect].fetch(session, values, into=PostRow)
 
 
 def select_due(
