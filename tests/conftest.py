@@ -38,7 +38,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         chosen = metafunc.config.getoption("--db")
         backends = BACKENDS if chosen == "both" else (chosen,)
-        metafunc.parametrize("backend", backends, scope="session", indirect=True)
+        only = metafunc.definition.get_closest_marker("only_on")
+        params = [
+            # A test for one database still appears for the other, skipped with its reason.
+            pytest.param(name, marks=pytest.mark.skip(reason=only.kwargs["why"]))
+            if only is not None and name != only.args[0]
+            else name
+            for name in backends
+        ]
+        metafunc.parametrize("backend", params, scope="session", indirect=True)
 
 
 @pytest.fixture(scope="session")

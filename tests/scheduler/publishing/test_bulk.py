@@ -114,11 +114,10 @@ def test_worker_events_keep_any_text_as_written(
     assert (claimed.action, claimed.details, claimed.comment) == ("claimed", {}, "")
 
 
+@pytest.mark.only_on("sqlite", why="JSON rows are SQLite's way; PostgreSQL takes arrays")
 def test_json_rows_of_one_column_reach_the_database(
     session: Session, factory: PublishingFactory
 ) -> None:
-    if session.get_bind().dialect.name != "sqlite":
-        pytest.skip("JSON rows are SQLite's way; PostgreSQL takes arrays")
     channel = factory.channel()
     at = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)
     chosen, other = factory.post(channel, send_at=at), factory.post(channel, send_at=at)

@@ -112,11 +112,12 @@ def test_a_lane_left_in_flight_by_a_dead_worker_stays_closed_until_its_posts_are
     assert [row.id for row in later] == [elsewhere.id]
 
 
+@pytest.mark.only_on(
+    "postgresql", why="SQLite runs one write transaction at a time: claims cannot race there"
+)
 def test_two_claims_racing_on_postgresql_never_share_a_lane(
     backend: str, make_database_url: Callable[[str], str]
 ) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite runs one write transaction at a time: claims cannot race there")
     database = Database(make_database_url(backend))
     try:
         schema.upgrade(database.engine)
@@ -139,13 +140,14 @@ def test_two_claims_racing_on_postgresql_never_share_a_lane(
         database.dispose()
 
 
+@pytest.mark.only_on(
+    "sqlite", why="PostgreSQL plans from its statistics; this pins SQLite's choice"
+)
 def test_on_sqlite_a_claim_reads_due_posts_from_their_partial_index_without_sorting(
     session: Session, factory: PublishingFactory
 ) -> None:
     # Without statistics SQLite once read every scheduled post through (state, send_at) and
     # sorted them for each claim, so the bigger the burst, the dearer each post.
-    if session.get_bind().dialect.name != "sqlite":
-        pytest.skip("PostgreSQL plans from its statistics; this pins SQLite's choice")
     channel = factory.channel()
     factory.post(channel, send_at=NOW - timedelta(minutes=1))
 

@@ -119,11 +119,10 @@ def test_stopping_finishes_the_post_being_sent_and_requeues_the_rest(
     assert all(post.hold_reason and "worker stopped" in post.hold_reason for post in waiting)
 
 
+@pytest.mark.only_on("sqlite", why="SQLite's write-ahead log only")
 def test_once_a_burst_is_out_sqlite_log_is_folded_into_the_database_file(
     committed_database: Database, tmp_path: Path
 ) -> None:
-    if committed_database.dialect != "sqlite":
-        pytest.skip("SQLite's write-ahead log only")
     settings = service_settings(committed_database, tmp_path)
     now = datetime.now(UTC)
     with committed_database.session_factory() as session:
