@@ -16,6 +16,7 @@ from scheduler.errors import NotFound, PermissionDenied
 from scheduler.models import Post, User, utcnow
 from scheduler.post_access import visible_to
 from scheduler.queue import excerpt
+from scheduler.visibility import is_embargoed
 
 #: How far back the feed reaches; everything ahead is included.
 HISTORY = timedelta(days=90)
@@ -78,9 +79,8 @@ def user_for_feed_token(session: Session, token: str) -> User:
 
 
 def _summary(post: Post, *, now: datetime) -> tuple[str, str]:
-    release = post.release
     handle = post.channel.handle
-    if release is not None and now < release.embargo_at:
+    if is_embargoed(post, now=now):
         # Calendar apps copy events to phones and cloud services beyond the access list's
         # reach, so embargoed text never enters the feed, whoever it belongs to.
         return f"Embargoed post on @{handle}", f"Post {post.id}, {post.state.value}"

@@ -30,6 +30,7 @@ from scheduler.local_time import at_local
 from scheduler.models import Channel, Post, PostState, QuietPeriod, Release, User
 from scheduler.post_access import visible_to
 from scheduler.publishing.window import PublishingWindow
+from scheduler.visibility import under_embargo
 
 #: States whose posts have a slot: a send time, or the moment they went out.
 SLOTTED_STATES = (
@@ -337,7 +338,8 @@ def calendar_days(
         target = day_of(slot) if slot is not None else None
         if target is None or slot is None:
             continue
-        embargoed = embargo_at if embargo_at is not None and now < embargo_at else None
+        # No embargoed text in the calendar for anyone: those on the list open the post.
+        embargoed = embargo_at if under_embargo(embargo_at, now=now) else None
         target.posts.append(
             CalendarPost(
                 post_id=post_id,

@@ -7,19 +7,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from scheduler.channels import list_channels
 from scheduler.models import AccessRole, Channel, Release, User
-from scheduler.permissions import has_channel_access, is_on_release_access_list
+from scheduler.permissions import channels_where_role, is_on_release_access_list
 from scheduler.releases import list_releases
 
 
 def authorable_channels(session: Session, user: User) -> list[Channel]:
     """Return the active channels the person may write posts on."""
-    return [
-        channel
-        for channel in list_channels(session)
-        if channel.active and has_channel_access(session, user, channel, AccessRole.AUTHOR)
-    ]
+    return list(channels_where_role(session, user, AccessRole.AUTHOR))
 
 
 def visible_releases(session: Session, user: User, *, now: datetime) -> list[Release]:

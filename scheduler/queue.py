@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from scheduler.local_time import at_local
 from scheduler.models import Post, PostState, User
 from scheduler.post_access import visible_to
+from scheduler.visibility import is_embargoed
 
 PAGE_SIZE = 50
 
@@ -91,7 +92,5 @@ def excerpt(text: str, length: int = 80) -> str:
 
 def embargo_of(post: Post, *, now: datetime) -> datetime | None:
     """Return the embargo instant a listed post is still under, or None."""
-    release = post.release
-    if release is not None and now < release.embargo_at:
-        return release.embargo_at
-    return None
+    # Lists show no embargoed text to anyone, those on the access list included: they open it.
+    return post.release.embargo_at if is_embargoed(post, now=now) and post.release else None

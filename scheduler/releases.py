@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from config import Settings
 from scheduler import audit
@@ -222,10 +222,11 @@ def revoke_release_access(
 
 
 def release_access_list(session: Session, release: Release) -> Sequence[ReleaseAccess]:
-    """Return who is on the release's pre-release access list, by e-mail."""
+    """Return who is on the release's pre-release access list, by e-mail, and who added them."""
     return session.scalars(
         select(ReleaseAccess)
         .join(User, User.id == ReleaseAccess.user_id)
+        .options(joinedload(ReleaseAccess.user), joinedload(ReleaseAccess.granted_by))
         .where(ReleaseAccess.release_id == release.id)
         .order_by(User.email)
     ).all()

@@ -1,34 +1,58 @@
-"""Who may read a post's text: before its release's embargo, only the access list, and recorded."""
+"""Who may read a post's text, or a thread's title: before the release's embargo, only the people
+named on its pre-release access list (admins included) and the author; each such read is recorded.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from scheduler.local_time import describe
-from scheduler.models import EmbargoViewing, Post, Release, User, utcnow
+from scheduler.models import EmbargoViewing, Post, Release, Thread, User, utcnow
 from scheduler.permissions import is_on_release_access_list
+
+logger = logging.getLogger(__name__)
+
+
+def under_embargo(embargo_at: datetime | None, *, now: datetime) -> bool:
+    """Return whether an embargo (None: no release) has not yet passed."""
+    return embargo_at is not None and now < embargo_at
 
 
 def is_embargoed(post: Post, *, now: datetime) -> bool:
     """Return whether the post belongs to a release whose embargo has not yet passed."""
     release = post.release
-    return release is not None and now < release.embargo_at
+    return release is not None and under_embargo(release.embargo_at, now=now)
+
+
+def may_read(
+    session: Session, release: Release | None, reader: User, *, wrote: bool, now: datetime
+) -> bool:
+    """Return whether the person may read what belongs to the release now (`wrote`: they wrote it).
+
+    The one rule: after the embargo everyone may; before it, only the people named on the
+    release's access list, and whoever wrote the words.
+    """
+    if release is None or not under_embargo(release.embargo_at, now=now):
+        return True
+    return wrote or is_on_release_access_list(session, reader, release)
 
 
 def may_read_text(session: Session, post: Post, reader: User, *, now: datetime) -> bool:
-    """Return whether the person may read the text now (after the embargo, everyone may)."""
-    if not is_embargoed(post, now=now):
-        return True
-    if post.author_id == reader.id:
-        return True
-    release = post.release
-    assert release is not None
-    return is_on_release_access_list(session, reader, release)
+    """Return whether the person may read the post's text now."""
+    return may_read(session, post.release, reader, wrote=post.author_id == reader.id, now=now)
+
+
+def may_read_title(session: Session, thread: Thread, reader: User, *, now: datetime) -> bool:
+    """Return whether the person may read the thread's title now (it may name the figures)."""
+    wrote = thread.created_by_id == reader.id
+    return may_read(session, thread.release, reader, wrote=wrote, now=now)
 
 
 class TextAccess:
@@ -40,13 +64,75 @@ class TextAccess:
         self.now = now
         self._answers: dict[tuple[int | None, bool], bool] = {}
 
-    def allows(self, post: Post) -> bool:
-        """Return whether the reader may read the post's text now."""
-        # The answer depends only on the post's release and on whether the reader wrote it.
-        key = (post.release_id, post.author_id == self.reader.id)
+    def _allows(self, release: Release | None, *, wrote: bool) -> bool:
+        # The answer depends only on the release and on whether the reader wrote it.
+        key = (release.id if release is not None else None, wrote)
         if key not in self._answers:
-            self._answers[key] = may_read_text(self.session, post, self.reader, now=self.now)
+            self._answers[key] = may_read(
+                self.session, release, self.reader, wrote=wrote, now=self.now
+            )
         return self._answers[key]
+
+    def allows(self, post: Post) -> bool:
+        """Return whether the reader may read the post's text now (`may_read_text`)."""
+        return self._allows(post.release, wrote=post.author_id == self.reader.id)
+
+    def allows_title(self, thread: Thread) -> bool:
+        """Return whether the reader may read the thread's title now (`may_read_title`)."""
+        return self._allows(thread.release, wrote=thread.created_by_id == self.reader.id)
+
+
+class ViewingLog:
+    """Reads of embargoed text noted while answering, to record once the answer is ready."""
+
+    def __init__(self) -> None:
+        self.pending: list[dict[str, object]] = []
+
+    def note(self, post: Post, reader: User, *, now: datetime, via: str) -> None:
+        """Note that the person read the post's embargoed text now."""
+        self.pending.append(
+            {
+                "release_id": post.release_id,
+                "post_id": post.id,
+                "user_id": reader.id,
+                "viewed_at": now,
+                "via": via[:20],
+            }
+        )
+
+    def record_in(self, session: Session) -> None:
+        """Record the noted reads in the session's own unit of work (its caller commits)."""
+        if self.pending:
+            # One statement for a page of reads (the ORM would insert them one by one).
+            session.execute(insert(EmbargoViewing), self.pending)
+            self.pending = []
+
+    def record_apart(self, sessions: sessionmaker[Session]) -> bool:
+        """Record the noted reads in a short write transaction of their own; never raise.
+
+        Call it once the read's own transaction is over. A read must not fail because its record
+        could not be written (SQLite's write lock held too long, a database gone away): the
+        failure is logged with who read what, and the reader still gets the answer.
+        """
+        if not self.pending:
+            return True
+        rows, self.pending = self.pending, []
+        try:
+            # A write session begins IMMEDIATE on SQLite, so it waits its turn for the write
+            # lock (within the busy timeout) instead of failing at once, as a read that then
+            # writes does.
+            with sessions() as session:
+                session.execute(insert(EmbargoViewing), rows)
+                session.commit()
+        except SQLAlchemyError:
+            logger.warning(
+                "Could not record %d read(s) of embargoed text; the text was shown: %s",
+                len(rows),
+                ", ".join(f"user {row['user_id']} post {row['post_id']}" for row in rows),
+                exc_info=True,
+            )
+            return False
+        return True
 
 
 def read_text(
@@ -56,9 +142,10 @@ def read_text(
     reader: User,
     now: datetime | None = None,
     via: str = "web",
+    log: ViewingLog | None = None,
 ) -> str | None:
-    """Return the text for the reader (recording a read before the embargo), or None if hidden."""
-    return read_texts(session, [post], reader=reader, now=now, via=via)[0]
+    """Return the text for the reader (noting a read before the embargo), or None if hidden."""
+    return read_texts(session, [post], reader=reader, now=now, via=via, log=log)[0]
 
 
 def read_texts(
@@ -68,30 +155,26 @@ def read_texts(
     reader: User,
     now: datetime | None = None,
     via: str = "web",
+    log: ViewingLog | None = None,
 ) -> list[str | None]:
-    """Return each post's text for the reader (None where hidden), recording embargoed reads."""
+    """Return each post's text for the reader (None where hidden), noting embargoed reads.
+
+    The reads go to `log`, for the caller to record; without one, they are recorded in the
+    session's unit of work at once.
+    """
     now = now or utcnow()
     access = TextAccess(session, reader, now=now)
+    viewings = log if log is not None else ViewingLog()
     texts: list[str | None] = []
-    viewings: list[dict[str, object]] = []
     for post in posts:
         if not access.allows(post):
             texts.append(None)
             continue
         if is_embargoed(post, now=now):
-            viewings.append(
-                {
-                    "release_id": post.release_id,
-                    "post_id": post.id,
-                    "user_id": reader.id,
-                    "viewed_at": now,
-                    "via": via[:20],
-                }
-            )
+            viewings.note(post, reader, now=now, via=via)
         texts.append(post.text)
-    if viewings:
-        # One statement for a page of reads (the ORM would insert them one by one).
-        session.execute(insert(EmbargoViewing), viewings)
+    if log is None:
+        viewings.record_in(session)
     return texts
 
 

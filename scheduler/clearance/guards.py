@@ -16,8 +16,8 @@ from scheduler.clearance.units import approvals_met
 from scheduler.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.local_time import describe
 from scheduler.models import AccessRole, Channel, Post, PostState, User
-from scheduler.permissions import has_channel_access, is_on_release_access_list
-from scheduler.visibility import is_embargoed
+from scheduler.permissions import has_channel_access
+from scheduler.visibility import TextAccess
 
 
 @dataclass
@@ -109,17 +109,11 @@ def not_own_post(context: GuardContext) -> None:
 
 
 def text_readable(context: GuardContext) -> None:
-    """Before an embargo, only the release's access list, admins and the author see the text."""
-    allowed: dict[int, bool] = {}  # one access-list look-up per release, not per post
+    """The person may read every text involved now (the rule of `scheduler.visibility`)."""
+    access = TextAccess(context.session, context.by, now=context.now)
     for member in context.unit:
         release = member.release
-        if release is None or not is_embargoed(member, now=context.now):
-            continue
-        if member.author_id == context.by.id:
-            continue
-        if release.id not in allowed:
-            allowed[release.id] = is_on_release_access_list(context.session, context.by, release)
-        if not allowed[release.id]:
+        if release is not None and not access.allows(member):
             raise PermissionDenied(
                 f"The text of {_describe(member, context.post)} is under embargo until "
                 f"{context.local(release.embargo_at)}; only people on the pre-release access "

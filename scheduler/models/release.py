@@ -47,6 +47,8 @@ class ReleaseAccess(Base):
 
     release: Mapped[Release] = relationship(back_populates="access")
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    #: Who added them (None: the command line, or the release's creation by the operator).
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
 
 
 class EmbargoViewing(Base):

@@ -51,19 +51,21 @@ class World:
     intruder: User  # an author on channel A only
     victim: User  # an author on channel B, on the release's access list
     outsider_approver: User  # approver on both channels, NOT on the release's access list
-    admin: User
+    co_author: User  # an author on channel B, NOT on the release's access list
+    admin: User  # NOT on the release's access list either
     channel_a: Channel
     channel_b: Channel
     release: Release
     embargoed: Post  # victim's post in the release, text carries EMBARGO_MARKER
     victim_draft: Post  # victim's draft with an XSS payload in it
-    thread: Thread  # victim's release-day thread, each part carrying EMBARGO_MARKER
+    thread: Thread  # victim's release-day thread, its title and each part carrying EMBARGO_MARKER
     victim_token: ApiToken
     victim_notification: Notification
     quiet_period: QuietPeriod
     intruder_secret: str
     outsider_secret: str
     victim_secret: str
+    admin_secret: str
     path_values: dict[str, object] = field(default_factory=dict)
 
 
@@ -78,6 +80,7 @@ def world(session: Session, settings: Settings) -> World:
     victim = make.author(channel_b)
     outsider = make.approver(channel_a, channel_b)
     enrol(session, outsider)
+    co_author = make.author(channel_b)
     admin = make.user("admin", name=XSS_PAYLOADS[1])
     enrol(session, admin)
     release = make.release(
@@ -96,7 +99,7 @@ def world(session: Session, settings: Settings) -> World:
         by=victim,
         settings=settings,
         release=release,
-        title=f"Release day {XSS_PAYLOADS[1]}",
+        title=f"Release day {EMBARGO_MARKER} {XSS_PAYLOADS[1]}",
         now=now,
     )
     victim_token, victim_secret = create_token(
@@ -106,6 +109,7 @@ def world(session: Session, settings: Settings) -> World:
     _, outsider_secret = create_token(
         session, outsider, scopes="read,write,approve", by=None, now=now
     )
+    _, admin_secret = create_token(session, admin, scopes="read,write", by=None, now=now)
     victim_notification = Notification(
         user_id=victim.id, kind="sent_back", post_id=embargoed.id, message="Post sent back"
     )
@@ -120,6 +124,7 @@ def world(session: Session, settings: Settings) -> World:
         intruder=intruder,
         victim=victim,
         outsider_approver=outsider,
+        co_author=co_author,
         admin=admin,
         channel_a=channel_a,
         channel_b=channel_b,
@@ -133,6 +138,7 @@ def world(session: Session, settings: Settings) -> World:
         intruder_secret=intruder_secret,
         outsider_secret=outsider_secret,
         victim_secret=victim_secret,
+        admin_secret=admin_secret,
     )
     world.path_values = route_policy.path_values(world)
     return world

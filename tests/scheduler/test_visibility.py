@@ -1,18 +1,26 @@
-"""Before an embargo, only the access list, admins and the author read the text; reads recorded."""
+"""Before an embargo, only the access list (admins included) and the author read; reads recorded."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.clearance import approve, edit_post, submit
 from scheduler.errors import PermissionDenied
 from scheduler.models import Post, PostState, Release, Role, User
 from scheduler.releases import grant_release_access
-from scheduler.visibility import displayed_text, embargo_viewings, may_read_text, read_text
+from scheduler.visibility import (
+    ViewingLog,
+    displayed_text,
+    embargo_viewings,
+    may_read_text,
+    read_text,
+)
 from tests.support.factories import NOW, Factory
 
 
@@ -43,17 +51,19 @@ def test_before_the_embargo_only_the_access_list_reads_and_each_read_is_recorded
     post, author, insider, outsider, release = scene
     admin = factory.user(Role.ADMIN)
     assert read_text(session, post, reader=insider, now=NOW, via="web") == "Inflation fell to 2.1%"
-    assert read_text(session, post, reader=admin, now=NOW, via="api") == "Inflation fell to 2.1%"
+    assert read_text(session, post, reader=admin, now=NOW, via="api") is None  # not on the list
     assert read_text(session, post, reader=author, now=NOW) == "Inflation fell to 2.1%"
     assert read_text(session, post, reader=outsider, now=NOW) is None
+    grant_release_access(session, release, user=admin, by=admin, now=NOW)
+    assert read_text(session, post, reader=admin, now=NOW, via="api") == "Inflation fell to 2.1%"
     assert displayed_text(session, post, reader=outsider, settings=factory.settings, now=NOW) == (
         "Embargoed until Fri 12 Mar 2027 09:30 GMT (Inflation, March)"
     )
     viewings = embargo_viewings(session, release)
     assert [(v.user_id, v.post_id, v.via, v.viewed_at) for v in viewings] == [
         (insider.id, post.id, "web", NOW),
-        (admin.id, post.id, "api", NOW),
         (author.id, post.id, "web", NOW),
+        (admin.id, post.id, "api", NOW),
     ]
 
 
@@ -91,3 +101,20 @@ def test_a_co_author_off_the_access_list_cannot_edit_embargoed_text(
     with pytest.raises(PermissionDenied, match="under embargo"):
         edit_post(session, post, by=co_author, settings=factory.settings, text="Guess", now=NOW)
     assert post.text == "Inflation fell to 2.1%"
+
+
+def test_a_viewing_that_cannot_be_written_is_logged_and_the_read_still_answered(
+    session: Session, scene: Scene, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    post, _, insider, _, release = scene
+    log = ViewingLog()
+    assert read_text(session, post, reader=insider, now=NOW, log=log) == "Inflation fell to 2.1%"
+    # A database that cannot be opened for writing, as a locked or vanished one fails.
+    unwritable = create_engine(f"sqlite:///file:{tmp_path / 'missing.db'}?mode=ro&uri=true")
+    try:
+        assert log.record_apart(sessionmaker(unwritable)) is False
+    finally:
+        unwritable.dispose()
+    assert f"user {insider.id} post {post.id}" in caplog.text
+    assert embargo_viewings(session, release) == []
+    assert log.pending == []  # not written twice later

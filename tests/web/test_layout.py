@@ -11,9 +11,10 @@ from werkzeug.test import TestResponse
 from werkzeug.wrappers import Response
 
 from config import Settings
+from scheduler.channels import create_channel, grant_access
 from scheduler.database import Database
 from scheduler.errors import PermissionDenied
-from scheduler.models import Role, User
+from scheduler.models import AccessRole, Channel, Role, User
 from tests.conftest import TEST_PASSWORD
 from tests.web.conftest import csrf_token_from
 from web import create_app
@@ -70,6 +71,13 @@ def app_with_sections(
     return app
 
 
+def channel_named(session: Session, handle: str) -> Channel:
+    """Add an active mock channel."""
+    channel = create_channel(session, platform="mock", handle=handle, language="en")
+    session.flush()
+    return channel
+
+
 def test_the_layout_is_gatepost_not_gov_uk(client: FlaskClient) -> None:
     page = client.get("/sign-in").get_data(as_text=True)
     assert '<a href="#main-content" class="govuk-skip-link"' in page
@@ -83,9 +91,13 @@ def test_the_layout_is_gatepost_not_gov_uk(client: FlaskClient) -> None:
 
 
 def test_signed_in_people_see_the_sections_that_exist(
-    client: FlaskClient, make_user: Callable[..., User], sign_in: SignIn
+    client: FlaskClient, make_user: Callable[..., User], sign_in: SignIn, session: Session
 ) -> None:
-    sign_in(make_user(Role.AUTHOR, name="Ada Author"))
+    author = make_user(Role.AUTHOR, name="Ada Author")
+    grant_access(
+        session, channel=channel_named(session, "ada"), user=author, role=AccessRole.AUTHOR
+    )
+    sign_in(author)
     page = client.get("/").get_data(as_text=True)
     assert 'aria-current="page"' in page
     assert ">Home</strong>" in page
@@ -102,6 +114,7 @@ def test_sections_light_up_when_their_pages_exist_and_roles_allow(
     make_user: Callable[..., User],
     make_enrolled_user: Callable[..., tuple[User, list[str]]],
     code_for: Callable[[User], str],
+    session: Session,
 ) -> None:
     app = app_with_sections(settings, database, session_factory)
 
@@ -112,7 +125,11 @@ def test_sections_light_up_when_their_pages_exist_and_roles_allow(
         start = page.index('<ul class="govuk-service-navigation__list"')
         return page[start : page.index("</ul>", start)]
 
-    author_nav = navigation_of(make_user(Role.AUTHOR), "/compose/other")
+    author = make_user(Role.AUTHOR)
+    grant_access(
+        session, channel=channel_named(session, "layout"), user=author, role=AccessRole.AUTHOR
+    )
+    author_nav = navigation_of(author, "/compose/other")
     assert 'href="/compose"' in author_nav
     assert 'aria-current="true"' in author_nav  # inside the Compose section, not its first page
     assert 'href="/admin"' not in author_nav
@@ -128,6 +145,7 @@ def test_flashed_messages_are_notification_banners(
     session_factory: sessionmaker[Session],
     make_user: Callable[..., User],
     code_for: Callable[[User], str],
+    session: Session,
 ) -> None:
     app = app_with_sections(settings, database, session_factory)
     client = app.test_client()

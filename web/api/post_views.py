@@ -9,8 +9,8 @@ from flask import request
 from pydantic import Field
 
 from scheduler.clearance import approval_count
-from scheduler.models import Post, PostState, User
-from scheduler.visibility import TextAccess, is_embargoed, read_texts
+from scheduler.models import Post, PostState, Thread
+from scheduler.visibility import TextAccess, ViewingLog, is_embargoed, read_texts
 from web.api.endpoints import ApiCall
 from web.api.schemas import ResponseBody
 from web.extensions import db
@@ -69,6 +69,10 @@ class PostReads:
         """Return whether the caller may not read the post's text now."""
         return not self._access.allows(post)
 
+    def title_of(self, thread: Thread) -> str | None:
+        """Return the thread's title, or None while it is embargoed from the caller."""
+        return thread.title if self._access.allows_title(thread) else None
+
     def record(self, posts: Iterable[Post]) -> None:
         """Record the caller's read of every embargoed text about to be shown to them."""
         shown = [
@@ -78,16 +82,22 @@ class PostReads:
         ]
         if not shown:
             return
+        viewings = ViewingLog()
+        read_texts(
+            self.call.session,
+            shown,
+            reader=self.call.user,
+            now=self.call.now,
+            via=API_VIA,
+            log=viewings,
+        )
         if request.method in ("GET", "HEAD"):
-            # A read's session is read-only (no SQLite write lock); the log is its own commit.
-            with db.separate_unit_of_work() as session:
-                reader = session.get(User, self.call.user.id)
-                assert reader is not None
-                read_texts(session, shown, reader=reader, now=self.call.now, via=API_VIA)
+            # A read's session only reads (no SQLite write lock): the record is written apart,
+            # and a record that cannot be written does not fail the read.
+            viewings.record_apart(db.database.session_factory)
         else:
-            read_texts(
-                self.call.session, shown, reader=self.call.user, now=self.call.now, via=API_VIA
-            )
+            # A write's session holds the write lock already; the record commits with it.
+            viewings.record_in(self.call.session)
 
     def describe(self, post: Post) -> PostOut:
         """Return the post as the caller may see it (record the reads first)."""

@@ -37,7 +37,9 @@ class ThreadOut(ResponseBody):
 
     id: int
     channel: str
-    title: str
+    title: str | None = Field(
+        description="Null when the release is embargoed and you are not on its access list"
+    )
     release_id: int | None
     twin_thread_id: int | None
     created_at: datetime
@@ -52,7 +54,7 @@ def describe_thread(call: ApiCall, thread: Thread) -> ThreadOut:
     return ThreadOut(
         id=thread.id,
         channel=thread.channel.handle,
-        title=thread.title,
+        title=reads.title_of(thread),
         release_id=thread.release_id,
         twin_thread_id=thread.twin_thread_id,
         created_at=thread.created_at,

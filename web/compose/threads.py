@@ -11,12 +11,13 @@ from werkzeug.wrappers import Response
 
 from scheduler import clearance
 from scheduler.compose_choices import authorable_channels, visible_releases
-from scheduler.errors import DomainError, PermissionDenied, ValidationFailed
+from scheduler.errors import DomainError, ValidationFailed
 from scheduler.local_time import to_utc
 from scheduler.models import Channel, Release, User, utcnow
 from scheduler.releases import create_release
 from web.compose import blueprint
 from web.compose.thread_form import ThreadForm
+from web.compose.views import require_composer
 from web.current import settings, signed_in_user
 from web.extensions import db
 from web.form_errors import add_domain_error, add_error
@@ -81,11 +82,8 @@ def thread() -> Page:
     user = signed_in_user()
     config = settings()
     now = utcnow()
+    require_composer(user)
     channels = authorable_channels(db.session, user)
-    if not channels:
-        raise PermissionDenied(
-            "You do not have author access to any channel; ask an admin or the channel owner"
-        )
     releases = visible_releases(db.session, user, now=now)
     form = ThreadForm(formdata=request.form if request.method == "POST" else None)
     fill_choices(form, channels, releases, config)

@@ -12,7 +12,8 @@ from scheduler.compose_choices import authorable_channels, visible_releases
 from scheduler.errors import DomainError, PermissionDenied
 from scheduler.media import attach_image
 from scheduler.models import AccessRole, Channel, Post, Release, User, utcnow
-from scheduler.permissions import has_channel_access
+from scheduler.permissions import has_channel_access, may_write_posts
+from scheduler.post_actions import require_readable
 from web.compose import blueprint
 from web.compose.forms import ComposeForm
 from web.compose.preview import Preview, build_preview
@@ -146,13 +147,18 @@ def _apply_edit(
     return message
 
 
-def _compose(post: Post | None) -> Page:
-    user = signed_in_user()
-    channels = authorable_channels(db.session, user)
-    if not channels:
+def require_composer(user: User) -> None:
+    """Refuse people without author access to any channel (the navigation asks the same)."""
+    if not may_write_posts(db.session, user):
         raise PermissionDenied(
             "You do not have author access to any channel; ask an admin or the channel owner"
         )
+
+
+def _compose(post: Post | None) -> Page:
+    user = signed_in_user()
+    require_composer(user)
+    channels = authorable_channels(db.session, user)
     releases = visible_releases(db.session, user, now=utcnow())
     if post is not None and post.release is not None and post.release not in releases:
         releases.append(post.release)
@@ -207,6 +213,8 @@ def edit(post_id: int) -> Page:
         raise PermissionDenied(
             f"You need author access to @{post.channel.handle} to edit its posts"
         )
+    # The form holds the texts: before the embargo, only for those who may read them.
+    require_readable(db.session, post, by=user, settings=settings())
     return _compose(post)
 
 

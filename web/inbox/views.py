@@ -8,10 +8,13 @@ from datetime import datetime
 from flask import abort, render_template, request
 from flask_login import login_required
 
+from scheduler.errors import PermissionDenied
 from scheduler.inbox import waiting_for
-from scheduler.models import Post, Role, utcnow
+from scheduler.models import Post, User, utcnow
+from scheduler.permissions import may_clear_posts
+from scheduler.post_actions import unreadable_because
 from scheduler.review_changes import DiffPiece, changes_since_reviews
-from scheduler.visibility import read_texts, redacted_text
+from scheduler.visibility import ViewingLog, read_texts, redacted_text
 from web.current import settings, signed_in_user
 from web.extensions import db
 from web.inbox import blueprint
@@ -28,6 +31,15 @@ class Entry:
     text: str | None
     notice: str
     changes: list[DiffPiece] | None
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """A unit waiting: its posts beside their twins, and why the person may not clear it."""
+
+    pairs: list[tuple[Entry, Entry | None]]
+    #: The refusal of the guard `text_readable` (embargoed text they may not read), or None.
+    cannot_clear: str | None
 
 
 def _cursor(value: str | None) -> tuple[datetime, int] | None:
@@ -56,20 +68,30 @@ def _pairs(entries: list[Entry]) -> list[tuple[Entry, Entry | None]]:
     return rows
 
 
+def require_clearer(user: User) -> None:
+    """Refuse people without approver access to any channel (the navigation asks the same)."""
+    if not may_clear_posts(db.session, user):
+        raise PermissionDenied(
+            "The inbox is for people who clear posts; you have approver access to no channel. "
+            "Ask an admin or a channel owner if you clear posts"
+        )
+
+
 @blueprint.route("")
 @login_required
 def index() -> str:
     """Show what waits for the person's clearance."""
     user = signed_in_user()
-    if user.role not in (Role.APPROVER, Role.ADMIN):
-        abort(403, "The inbox is for approvers; ask an admin if you clear posts")
+    require_clearer(user)
     now = utcnow()
+    config = settings()
     page = waiting_for(db.session, user, after=_cursor(request.args.get("after")), limit=PAGE_SIZE)
     listed = [post for unit in page.units for post in unit]
+    viewings = ViewingLog()
     texts = dict(
         zip(
             (post.id for post in listed),
-            read_texts(db.session, listed, reader=user, now=now),
+            read_texts(db.session, listed, reader=user, now=now, log=viewings),
             strict=True,
         )
     )
@@ -84,11 +106,12 @@ def index() -> str:
                 Entry(
                     post=post,
                     text=text,
-                    notice="" if text is not None else redacted_text(post, settings()),
+                    notice="" if text is not None else redacted_text(post, config),
                     changes=changes.get(post.id),
                 )
             )
-        units.append(_pairs(entries))
+        cannot_clear = unreadable_because(db.session, unit[0], by=user, settings=config, now=now)
+        units.append(UnitView(_pairs(entries), cannot_clear))
     next_after = (
         f"{page.next_after[0].isoformat()}_{page.next_after[1]}" if page.next_after else None
     )
@@ -98,6 +121,7 @@ def index() -> str:
         next_after=next_after,
         form=PostActionForm(formdata=None),
     )
-    # Reading embargoed texts is recorded; keep those records.
     db.commit()
+    # Reading embargoed texts is recorded, apart from the read (see the post page).
+    viewings.record_apart(db.database.session_factory)
     return html

@@ -19,7 +19,7 @@ from scheduler.models import Post, PostState, User, utcnow
 from scheduler.post_actions import available_actions, may_view_post
 from scheduler.publishing.overrides import OVERRIDABLE, grant_override
 from scheduler.removal import may_remove, remove_published
-from scheduler.visibility import read_text, redacted_text
+from scheduler.visibility import ViewingLog, read_text, redacted_text
 from web.current import settings, signed_in_user
 from web.extensions import db
 from web.form_errors import add_domain_error
@@ -66,7 +66,8 @@ def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, i
     user = signed_in_user()
     config = settings()
     now = utcnow()
-    text = read_text(db.session, post, reader=user, now=now)
+    viewings = ViewingLog()
+    text = read_text(db.session, post, reader=user, now=now, log=viewings)
     unit = [member for member in clearance_unit(post) if member.id != post.id]
     if not form.is_submitted():
         fill_send_at(form, post.send_at, config.timezone)
@@ -95,8 +96,10 @@ def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, i
         form=form,
         page_has_errors=bool(form.errors or form.form_errors),
     )
-    # Reading an embargoed text is recorded; keep that record.
     db.commit()
+    # Reading an embargoed text is recorded, after the read and apart from it: a GET's session
+    # only reads, and a record that cannot be written must not fail the page.
+    viewings.record_apart(db.database.session_factory)
     return page, status
 
 

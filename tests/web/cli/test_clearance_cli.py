@@ -236,6 +236,11 @@ def test_embargoed_text_is_hidden_from_others_and_reads_are_recorded(gatepost: G
     outsider = gatepost("posts", "show", "1", "--as", "officer@example.gov.uk").stdout
     assert "GDP grew" not in outsider
     assert "Embargoed until Tue 14 May 2030 09:30 BST (GDP)" in outsider
+    # Admins read it once they are on the list, like anyone: they may add themselves.
+    lead = gatepost("posts", "show", "1", "--as", "lead@example.gov.uk").stdout
+    assert "GDP grew" not in lead
+    gatepost("releases", "grant", "--release", "1", "--user", "lead@example.gov.uk",
+             "--as", "lead@example.gov.uk")  # fmt: skip
     assert "GDP grew 0.3%" in gatepost("posts", "show", "1", "--as", "lead@example.gov.uk").stdout
     viewings = gatepost("releases", "viewings", "--release", "1").stdout.splitlines()
     assert len(viewings) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import TEST_PASSWORD
@@ -37,3 +38,34 @@ def test_send_makes_notifications_and_writes_them_to_the_mailbox(
         box.close()
     assert message["To"] == "officer@example.gov.uk"
     assert gatepost("notifications", "send").stdout.startswith("0 notifications made, 0 e-mailed")
+
+
+def test_notifications_about_an_embargoed_post_carry_no_text(
+    gatepost: Gatepost, tmp_path: Path
+) -> None:
+    # Everyone here is on the release's access list: even they get no text by e-mail, which
+    # leaves Gatepost for mailboxes beyond the list's reach.
+    people = (("author@example.gov.uk", "author"), ("officer@example.gov.uk", "approver"))
+    gatepost("channels", "create", "--platform", "mock", "--handle", "Main", "--language", "en")
+    for email, role in people:
+        gatepost("users", "create", "--email", email, "--password", TEST_PASSWORD, "--role", role)
+        gatepost("access", "grant", "--user", email, "--channel", "Main", "--role", role)
+    embargo = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 09:30")
+    gatepost("releases", "create", "--title", "Retail sales", "--embargo", embargo,
+             "--access", "author@example.gov.uk,officer@example.gov.uk")  # fmt: skip
+    gatepost("posts", "create", "--as", "author@example.gov.uk", "--channel", "Main",
+             "--text", "Retail sales rose EMBARGOED71c", "--release", "1")  # fmt: skip
+    gatepost("posts", "submit", "1", "--as", "author@example.gov.uk")
+    gatepost("posts", "request-changes", "1", "--as", "officer@example.gov.uk",
+             "--comment", "Say by how much")  # fmt: skip
+
+    result = gatepost("notifications", "send")
+
+    assert result.stdout.startswith("2 notifications made, 2 e-mailed")
+    box = mailbox.mbox(str(tmp_path / "instance" / "mailbox.mbox"))
+    try:
+        messages = [message.as_string() for message in box]
+    finally:
+        box.close()
+    assert len(messages) == 2
+    assert [message for message in messages if "EMBARGOED71c" in message] == []
