@@ -1,0 +1,16 @@
+"""Pytest fixtures running each platform emulator for one test (registered in tests/conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.emulators.mastodon import MastodonEmulator
+
+
+@pytest.fixture
+def mastodon_emulator() -> Iterator[MastodonEmulator]:
+    """Yield a running Mastodon instance on a free local port."""
+    with MastodonEmulator() as emulator:
+        yield emulator
