@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.emulators.bluesky import BlueskyEmulator
 from tests.support.emulators.mastodon import MastodonEmulator
 
 
@@ -13,4 +14,11 @@ from tests.support.emulators.mastodon import MastodonEmulator
 def mastodon_emulator() -> Iterator[MastodonEmulator]:
     """Yield a running Mastodon instance on a free local port."""
     with MastodonEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def bluesky_emulator() -> Iterator[BlueskyEmulator]:
+    """Yield a running Bluesky PDS on a free local port."""
+    with BlueskyEmulator() as emulator:
         yield emulator
