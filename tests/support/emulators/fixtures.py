@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.emulators.bluesky import BlueskyEmulator
 from tests.support.emulators.mastodon import MastodonEmulator
+from tests.support.emulators.x import XEmulator
 
 
 @pytest.fixture
@@ -21,4 +22,11 @@ def mastodon_emulator() -> Iterator[MastodonEmulator]:
 def bluesky_emulator() -> Iterator[BlueskyEmulator]:
     """Yield a running Bluesky PDS on a free local port."""
     with BlueskyEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def x_emulator() -> Iterator[XEmulator]:
+    """Yield a running X API on a free local port."""
+    with XEmulator() as emulator:
         yield emulator
