@@ -14,9 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from scheduler.audit import record
+from scheduler.clearance.transitions import Action, table_action
 from scheduler.models import (
     AccessRole,
     AuditEvent,
@@ -24,6 +26,8 @@ from scheduler.models import (
     Notification,
     NotificationCursor,
     Post,
+    PostState,
+    Release,
     User,
     utcnow,
 )
@@ -42,25 +46,38 @@ class Trigger:
     wording: str  # completes "Post 12 on @ons ..."
     author: bool
     approvers: bool
+    #: The wording ends with who acted ("... was edited by Ann Smith").
+    names_actor: bool = False
 
 
-#: Actions (with the state they lead to, when it matters) that notify someone.
+A = Action
+#: The transition table's actions (with the state they lead to, when it matters) that notify
+#: someone. The worker writes the same names (scheduler/publishing/vocabulary.py).
 TRIGGERS: dict[tuple[str, str | None], Trigger] = {
-    ("submit", None): Trigger("submitted", "is waiting for your clearance", False, True),
-    ("request_changes", None): Trigger("sent_back", "was sent back to you", True, False),
-    ("approve", "approved"): Trigger("approved", "was approved", True, False),
-    ("approve", "scheduled"): Trigger("scheduled", "was approved and scheduled", True, False),
-    ("schedule", None): Trigger("scheduled", "was scheduled", True, False),
-    ("mark_failed", None): Trigger("failed", "failed to publish", True, True),
-    ("mark_unknown", None): Trigger(
+    (A.SUBMIT, None): Trigger("submitted", "is waiting for your clearance", False, True),
+    (A.REQUEST_CHANGES, None): Trigger("sent_back", "was sent back to you", True, False),
+    (A.APPROVE, "approved"): Trigger("approved", "was approved", True, False),
+    (A.APPROVE, "scheduled"): Trigger("scheduled", "was approved and scheduled", True, False),
+    (A.SCHEDULE, None): Trigger("scheduled", "was scheduled", True, False),
+    # Only someone else's edit reaches the author: nobody is told what they did themselves.
+    (A.EDIT, None): Trigger("edited", "was edited by", True, False, names_actor=True),
+    (A.MARK_FAILED, None): Trigger("failed", "failed to publish", True, True),
+    (A.MARK_UNKNOWN, None): Trigger(
         "unknown", "may or may not have been published; check it", True, True
     ),
-    ("mark_missed", None): Trigger("missed", "missed its send time", True, True),
+    (A.MARK_MISSED, None): Trigger("missed", "missed its send time", True, True),
+    (A.ALERT_TWIN_LEFT_BEHIND, None): Trigger(
+        "left_behind", "was left behind: its twin went out without it", True, True
+    ),
+    (A.ALERT_HELD_AT_EMBARGO, None): Trigger(
+        "held_at_embargo", "is still held after its release's embargo passed", True, True
+    ),
 }
 
 
 def trigger_for(action: str, to_state: str | None) -> Trigger | None:
-    """Return what an audit action notifies, or None."""
+    """Return what an audit action notifies (by the table's name or a former one), or None."""
+    action = table_action(action, to_state)
     return TRIGGERS.get((action, to_state)) or TRIGGERS.get((action, None))
 
 
@@ -74,6 +91,49 @@ def _cursor(session: Session) -> NotificationCursor:
         session.add(cursor)
         session.flush()
     return cursor
+
+
+#: Who the held-at-embargo alerts are recorded as.
+NOTIFIER_LABEL = "notifications"
+
+
+def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
+    """Record an alert for each post still held after its release's embargo; return how many.
+
+    Runs with the notifications, not in the worker's pass, so it costs the hot path nothing. A
+    post counts once the worker has looked at it since the embargo (its row changed after it),
+    so a hold from before the embargo that the next pass clears is not news. Once per post and
+    release: the alert itself, in the trail, is the record that people were told.
+    """
+    already = exists().where(
+        AuditEvent.post_id == Post.id,
+        AuditEvent.action == A.ALERT_HELD_AT_EMBARGO.value,
+        AuditEvent.release_id == Post.release_id,
+    )
+    held = session.scalars(
+        select(Post)
+        .join(Release, Release.id == Post.release_id)
+        .where(
+            Release.embargo_at <= now,
+            Release.embargo_at > now - STALE_AFTER,
+            Post.state == PostState.SCHEDULED,
+            Post.hold_reason.is_not(None),
+            Post.updated_at >= Release.embargo_at,
+            ~already,
+        )
+        .order_by(Post.id)
+    ).all()
+    for post in held:
+        record(
+            session,
+            A.ALERT_HELD_AT_EMBARGO.value,
+            actor_label=NOTIFIER_LABEL,
+            post=post,
+            comment=post.hold_reason or "",
+            at=now,
+        )
+    session.flush()
+    return len(held)
 
 
 def _approvers(session: Session, channel_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -96,6 +156,15 @@ def _approvers(session: Session, channel_ids: Iterable[int]) -> dict[int, list[i
     return found
 
 
+def _names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))
+    # One line whatever the name holds: it goes into an e-mail's subject.
+    return {row.id: " ".join((row.name or row.email).split()) for row in rows}
+
+
 @dataclass(frozen=True)
 class NotifyReport:
     """How many audit events were read and how many notifications made from them."""
@@ -113,6 +182,8 @@ def notify_from_audit(
     """
     now = now or utcnow()
     cursor = _cursor(session)
+    # Under the cursor's lock, so two workers never record the same alert.
+    alert_held_at_embargo(session, now=now)
     events = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.id > cursor.last_audit_event_id)
@@ -142,6 +213,7 @@ def notify_from_audit(
         )
     }
     approvers = _approvers(session, (post.channel_id for post in posts.values()))
+    actors = _names(session, (e.actor_id for e, t in wanted if t.names_actor and e.actor_id))
     made = 0
     for event, trigger in wanted:
         post = posts.get(event.post_id or 0)
@@ -153,6 +225,8 @@ def notify_from_audit(
         if trigger.approvers:
             recipients.extend(approvers.get(post.channel_id, []))
         message = f"Post {post.id} on @{post.channel.handle} {trigger.wording}"
+        if trigger.names_actor:
+            message += f" {actors.get(event.actor_id or 0) or event.actor_label or 'someone'}"
         for user_id in dict.fromkeys(recipients):
             if user_id == event.actor_id:
                 continue  # nobody needs telling what they just did themselves

@@ -1,23 +1,22 @@
-"""Notifications made from the audit trail, for each trigger, from the domain and the worker."""
+"""Notifications made from the audit trail (the worker's, end to end: test_failure_notices)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.clearance import request_changes
-from scheduler.models import Notification, Post, PostState, User
+from scheduler.audit import record
+from scheduler.clearance import edit_post, request_changes
+from scheduler.models import AccessRole, Notification, Post, PostState, User
 from scheduler.notifications import (
     list_notifications,
     mark_read,
     notify_from_audit,
     unread_count,
 )
-from scheduler.publishing.audit_rows import audit_row, insert_audit
 from tests.support.factories import NOW, Factory
 
 
@@ -70,41 +69,50 @@ def test_sending_back_and_approving_tell_the_author(
     assert "Check the figure" not in " ".join(messages)
 
 
-@pytest.mark.parametrize(
-    ("action", "state", "kind"),
-    [
-        ("mark_failed", PostState.FAILED, "failed"),
-        ("mark_unknown", PostState.UNKNOWN, "unknown"),
-        ("mark_missed", PostState.MISSED, "missed"),
-    ],
-)
-def test_the_workers_bulk_audit_rows_tell_the_author_and_approvers(
-    session: Session, factory: Factory, action: str, state: PostState, kind: str
+def test_the_author_hears_when_someone_else_edits_their_post(
+    session: Session, settings: Settings, factory: Factory
 ) -> None:
     channel = factory.channel("ons")
-    author, approver = factory.author(channel), factory.approver(channel)
-    post = factory.post(channel, author, send_at=NOW + timedelta(days=1))
-    factory.move(post, PostState.SCHEDULED, approvers=[approver])
+    author = factory.author(channel)
+    editor = factory.grant(factory.approver(channel), [channel], AccessRole.AUTHOR)
+    post = factory.move(factory.post(channel, author), PostState.IN_REVIEW)
     notify_from_audit(session, now=NOW)
     before = len(notified(session))
 
-    insert_audit(
-        session,
-        [
-            audit_row(
-                action,
-                post,
-                actor_label="worker:test",
-                at=NOW,  # type: ignore[arg-type]
-                from_state="publishing",
-                to_state=state.value,
-            )
-        ],
-    )
+    edit_post(session, post, by=author, settings=settings, text="Retail sales rose", now=NOW)
+    notify_from_audit(session, now=NOW)
+    assert notified(session)[before:] == []  # nobody is told what they did themselves
+
+    edit_post(session, post, by=editor, settings=settings, text="Retail sales fell", now=NOW)
+    notify_from_audit(session, now=NOW)
+    assert notified(session)[before:] == [
+        ("edited", author.id, f"Post {post.id} on @ons was edited by {editor.name}")
+    ]
+
+
+def test_old_worker_action_names_in_the_trail_still_notify(
+    session: Session, factory: Factory
+) -> None:
+    # Audit is append-only: a database from before one vocabulary keeps the worker's old names.
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    post = factory.move(factory.post(channel, author), PostState.IN_REVIEW)
+    notify_from_audit(session, now=NOW)
+    before = len(notified(session))
+    for action, state in (
+        ("failed", "failed"),
+        ("recovered", "unknown"),
+        ("recovered", "published"),
+    ):
+        record(session, action, actor_label="worker:old", post=post, from_state="publishing",
+               to_state=state, at=NOW)  # fmt: skip
+
     notify_from_audit(session, now=NOW)
 
-    made = notified(session)[before:]
-    assert sorted((k, u) for k, u, _ in made) == sorted([(kind, author.id), (kind, approver.id)])
+    made = sorted((kind, user_id) for kind, user_id, _ in notified(session)[before:])
+    assert made == sorted(
+        (kind, user.id) for kind in ("failed", "unknown") for user in (author, approver)
+    )
 
 
 def test_each_event_notifies_once_and_stale_history_is_passed_over(
