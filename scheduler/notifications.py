@@ -14,7 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from scheduler.audit import record
@@ -83,13 +85,18 @@ def trigger_for(action: str, to_state: str | None) -> Trigger | None:
 
 def _cursor(session: Session) -> NotificationCursor:
     # Locked (PostgreSQL) so two workers never read the same stretch of the trail at once.
-    cursor = session.scalar(
-        select(NotificationCursor).where(NotificationCursor.id == 1).with_for_update()
-    )
+    locked = select(NotificationCursor).where(NotificationCursor.id == 1).with_for_update()
+    cursor = session.scalar(locked)
     if cursor is None:
-        cursor = NotificationCursor(id=1, last_audit_event_id=0)
-        session.add(cursor)
-        session.flush()
+        # Workers starting together may both find no row: the second insert waits for the
+        # first and then does nothing, rather than failing (and logging) on the primary key.
+        dialect = session.get_bind().dialect.name
+        create = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect, insert)
+        statement = create(NotificationCursor).values(id=1, last_audit_event_id=0)
+        if hasattr(statement, "on_conflict_do_nothing"):
+            statement = statement.on_conflict_do_nothing(index_elements=["id"])
+        session.execute(statement)
+        cursor = session.scalars(locked.execution_options(populate_existing=True)).one()
     return cursor
 
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler.audit import record
 from scheduler.clearance import edit_post, request_changes
-from scheduler.models import AccessRole, Notification, Post, PostState, User
+from scheduler.database import Database
+from scheduler.models import AccessRole, Notification, NotificationCursor, Post, PostState, User
+from scheduler.notification_delivery import deliver_notifications
 from scheduler.notifications import (
     list_notifications,
     mark_read,
@@ -18,6 +25,7 @@ from scheduler.notifications import (
     unread_count,
 )
 from tests.support.factories import NOW, Factory
+from tests.support.publishing_factories import make_settings
 
 
 def notified(session: Session) -> list[tuple[str, int, str]]:
@@ -113,6 +121,52 @@ def test_old_worker_action_names_in_the_trail_still_notify(
     assert made == sorted(
         (kind, user.id) for kind in ("failed", "unknown") for user in (author, approver)
     )
+
+
+def test_workers_creating_the_cursor_at_once_both_succeed_without_an_error(
+    committed_database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(committed_database, tmp_path)
+    failures: list[BaseException] = []
+
+    def second_worker() -> None:
+        try:
+            deliver_notifications(committed_database, settings, now=NOW)
+        except BaseException as error:
+            failures.append(error)
+
+    caplog.set_level(logging.WARNING)
+    with committed_database.unit_of_work() as first:
+        notify_from_audit(first, now=NOW)  # creates the cursor row, not yet committed
+        other = threading.Thread(target=second_worker)
+        other.start()
+        wait_until_blocked(committed_database, other)
+
+    other.join(timeout=30)
+    assert not other.is_alive()
+    assert failures == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    with committed_database.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(NotificationCursor)) == 1
+
+
+def wait_until_blocked(database: Database, thread: threading.Thread) -> None:
+    """Wait until the thread's connection waits on a lock (PostgreSQL) or a moment (SQLite)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and thread.is_alive():
+        if database.engine.dialect.name != "postgresql":
+            time.sleep(0.5)
+            return
+        with database.engine.connect() as connection:
+            waiting = connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                )
+            )
+        if waiting:
+            return
+        time.sleep(0.05)
 
 
 def test_each_event_notifies_once_and_stale_history_is_passed_over(
