@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from scheduler.audit import record
-from scheduler.clearance.transitions import Action, table_action
+from scheduler.clearance.transitions import Action, audit_names, table_action
 from scheduler.models import (
     AccessRole,
     AuditEvent,
@@ -108,14 +108,25 @@ def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
     """Record an alert for each post still held after its release's embargo; return how many.
 
     Runs with the notifications, not in the worker's pass, so it costs the hot path nothing. A
-    post counts once the worker has looked at it since the embargo (its row changed after it),
-    so a hold from before the embargo that the next pass clears is not news. Once per post and
-    release: the alert itself, in the trail, is the record that people were told.
+    post counts once the worker has held it since the embargo (its row changed after it, and its
+    latest event is a hold), so a hold from before the embargo that the next pass clears is not
+    news, and neither is a retry or pacing. Once per post and release: the alert itself, in the
+    trail, is the record that people were told.
     """
     already = exists().where(
         AuditEvent.post_id == Post.id,
         AuditEvent.action == A.ALERT_HELD_AT_EMBARGO.value,
         AuditEvent.release_id == Post.release_id,
+    )
+    # Held by a rule, not waiting out a retry or the channel's rate limit (those are
+    # `mark_retry`, and go by themselves).
+    latest = (
+        select(AuditEvent.action)
+        .where(AuditEvent.post_id == Post.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+        .correlate(Post)
+        .scalar_subquery()
     )
     held = session.scalars(
         select(Post)
@@ -126,6 +137,7 @@ def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
             Post.state == PostState.SCHEDULED,
             Post.hold_reason.is_not(None),
             Post.updated_at >= Release.embargo_at,
+            latest.in_(audit_names(A.MARK_HELD)),
             ~already,
         )
         .order_by(Post.id)

@@ -245,6 +245,12 @@ def table_action(action: str, to_state: str | None = None) -> str:
     return former.value if former is not None else action
 
 
+def audit_names(action: Action) -> tuple[str, ...]:
+    """Return the names an audit event of the action may carry: the table's, then former ones."""
+    former = (name for (name, _), same in _FORMER_WORKER_ACTIONS.items() if same is action)
+    return tuple(dict.fromkeys((action.value, *former)))
+
+
 def rows_for(state: PostState, action: Action) -> list[Transition]:
     """Return the person rows for the state and action, or refuse with what is possible instead."""
     rows = [

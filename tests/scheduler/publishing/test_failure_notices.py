@@ -196,8 +196,12 @@ def test_a_post_still_held_when_its_embargo_passes_e_mails_once(
     )
     # Held before the embargo for a reason of its own: not yet news.
     early = factory.post(english, send_at=AT - timedelta(minutes=30), release=release)
-    plain = factory.post(factory.channel("hmrc"), send_at=AT)
+    # Not held: one still in review (never claimed), one paced to its channel's rate limit.
+    plain = factory.post(factory.channel("hmrc"), send_at=AT, release=release)
     plain.state = PostState.IN_REVIEW
+    paced = factory.channel("paced", platform_options={"rate_limit_per_minute": 1})
+    for _ in range(2):
+        factory.post(paced, send_at=AT, release=release)
     session.flush()
     worker.run_at(AT - timedelta(minutes=30))
     assert early.hold_reason is not None
@@ -207,6 +211,7 @@ def test_a_post_still_held_when_its_embargo_passes_e_mails_once(
     assert early.state is PostState.PUBLISHED
     assert held.state is PostState.SCHEDULED
     assert held.hold_reason is not None
+    assert worker.runtime.platforms.get("mock").calls("paced") == 1  # type: ignore[attr-defined]
     mails = send_mail(worker, AT + timedelta(minutes=1))
 
     subject = f"Gatepost: Post {held.id} on @ons is still held after its release's embargo passed"
