@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from scheduler.audit import record
 from scheduler.clearance.transitions import Action, audit_names, table_action
@@ -102,31 +102,40 @@ def _cursor(session: Session) -> NotificationCursor:
 
 #: Who the held-at-embargo alerts are recorded as.
 NOTIFIER_LABEL = "notifications"
+#: Where a hold by the claim's rules starts from (the table's scheduled -> scheduled hold).
+HELD_BY_RULE = PostState.SCHEDULED
 
 
 def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
     """Record an alert for each post still held after its release's embargo; return how many.
 
     Runs with the notifications, not in the worker's pass, so it costs the hot path nothing. A
-    post counts once the worker has held it since the embargo (its row changed after it, and its
-    latest event is a hold), so a hold from before the embargo that the next pass clears is not
-    news, and neither is a retry or pacing. Once per post and release: the alert itself, in the
-    trail, is the record that people were told.
+    post counts once the worker has held it by a rule since the embargo (its row changed after
+    it, and its latest event is that hold), so a hold from before the embargo that the next
+    pass clears is not news, and neither is a retry or pacing. Once per post and release: the
+    alert itself, in the trail, is the record that people were told.
     """
     already = exists().where(
         AuditEvent.post_id == Post.id,
         AuditEvent.action == A.ALERT_HELD_AT_EMBARGO.value,
         AuditEvent.release_id == Post.release_id,
     )
-    # Held by a rule, not waiting out a retry or the channel's rate limit (those are
-    # `mark_retry`, and go by themselves).
+    # Held by a rule at the claim: not waiting out a retry or the channel's rate limit (those
+    # are `mark_retry`, and go by themselves), nor held in a lane for a twin or thread post that
+    # did not go (its own event says why, and notifies when it matters).
+    event = aliased(AuditEvent)
     latest = (
-        select(AuditEvent.action)
-        .where(AuditEvent.post_id == Post.id)
-        .order_by(AuditEvent.id.desc())
+        select(event.id)
+        .where(event.post_id == Post.id)
+        .order_by(event.id.desc())
         .limit(1)
         .correlate(Post)
         .scalar_subquery()
+    )
+    held_by_rule = exists().where(
+        event.id == latest,
+        event.action.in_(audit_names(A.MARK_HELD)),
+        event.from_state == HELD_BY_RULE.value,
     )
     held = session.scalars(
         select(Post)
@@ -137,7 +146,7 @@ def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
             Post.state == PostState.SCHEDULED,
             Post.hold_reason.is_not(None),
             Post.updated_at >= Release.embargo_at,
-            latest.in_(audit_names(A.MARK_HELD)),
+            held_by_rule,
             ~already,
         )
         .order_by(Post.id)

@@ -202,6 +202,11 @@ def test_a_post_still_held_when_its_embargo_passes_e_mails_once(
     paced = factory.channel("paced", platform_options={"rate_limit_per_minute": 1})
     for _ in range(2):
         factory.post(paced, send_at=AT, release=release)
+    # Nor a twin held in its lane while its partner waits out a transient error.
+    flaky = factory.channel("flaky", platform_options={"fail_every_nth": 1})
+    flaky_cy = factory.channel("flaky_cy", language="cy")
+    flaky.twin_id, flaky_cy.twin_id = flaky_cy.id, flaky.id
+    retrying, waiting = factory.twins(flaky, flaky_cy, send_at=AT, release=release)
     session.flush()
     worker.run_at(AT - timedelta(minutes=30))
     assert early.hold_reason is not None
@@ -212,6 +217,9 @@ def test_a_post_still_held_when_its_embargo_passes_e_mails_once(
     assert held.state is PostState.SCHEDULED
     assert held.hold_reason is not None
     assert worker.runtime.platforms.get("mock").calls("paced") == 1  # type: ignore[attr-defined]
+    assert (retrying.state, waiting.state) == (PostState.SCHEDULED, PostState.SCHEDULED)
+    assert waiting.hold_reason is not None
+    assert waiting.hold_reason.startswith(f"Held with its twin #{retrying.id}")
     mails = send_mail(worker, AT + timedelta(minutes=1))
 
     subject = f"Gatepost: Post {held.id} on @ons is still held after its release's embargo passed"
