@@ -27,6 +27,7 @@ from bench.environment import scratch
 from bench.outcome import percentile
 from bench.seeding import seed_channels, seed_people, seed_scheduled
 from scheduler import audit
+from scheduler.clearance.transitions import Action
 from scheduler.database import Database
 from scheduler.models import AuditEvent, Channel, Post, PostState
 
@@ -67,7 +68,7 @@ def publish_post(url: str, ledger: str, post_id: int, channel: str, text: str) -
         post.updated_at = datetime.now(UTC)
         audit.record(
             session,
-            "published",
+            Action.MARK_PUBLISHED.value,
             actor_label="baseline",
             post=post,
             from_state=PostState.SCHEDULED.value,
@@ -171,7 +172,7 @@ def run_baseline(
             ).all()
             events = AuditEvent.__table__
             audited = connection.execute(
-                select(func.count()).where(events.c.action == "published")
+                select(func.count()).where(events.c.action == Action.MARK_PUBLISHED.value)
             ).scalar_one()
         _engines.pop(run.url).dispose()
         run.database.engine.dispose()

@@ -14,9 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased, joinedload
 
+from scheduler.audit import record
+from scheduler.clearance.transitions import Action, audit_names, table_action
 from scheduler.models import (
     AccessRole,
     AuditEvent,
@@ -24,6 +28,8 @@ from scheduler.models import (
     Notification,
     NotificationCursor,
     Post,
+    PostState,
+    Release,
     User,
     utcnow,
 )
@@ -42,38 +48,120 @@ class Trigger:
     wording: str  # completes "Post 12 on @ons ..."
     author: bool
     approvers: bool
+    #: The wording ends with who acted ("... was edited by Ann Smith").
+    names_actor: bool = False
 
 
-#: Actions (with the state they lead to, when it matters) that notify someone.
+A = Action
+#: The transition table's actions (with the state they lead to, when it matters) that notify
+#: someone. The worker writes the same names (scheduler/publishing/vocabulary.py).
 TRIGGERS: dict[tuple[str, str | None], Trigger] = {
-    ("submit", None): Trigger("submitted", "is waiting for your clearance", False, True),
-    ("request_changes", None): Trigger("sent_back", "was sent back to you", True, False),
-    ("approve", "approved"): Trigger("approved", "was approved", True, False),
-    ("approve", "scheduled"): Trigger("scheduled", "was approved and scheduled", True, False),
-    ("schedule", None): Trigger("scheduled", "was scheduled", True, False),
-    ("mark_failed", None): Trigger("failed", "failed to publish", True, True),
-    ("mark_unknown", None): Trigger(
+    (A.SUBMIT, None): Trigger("submitted", "is waiting for your clearance", False, True),
+    (A.REQUEST_CHANGES, None): Trigger("sent_back", "was sent back to you", True, False),
+    (A.APPROVE, "approved"): Trigger("approved", "was approved", True, False),
+    (A.APPROVE, "scheduled"): Trigger("scheduled", "was approved and scheduled", True, False),
+    (A.SCHEDULE, None): Trigger("scheduled", "was scheduled", True, False),
+    # Only someone else's edit reaches the author: nobody is told what they did themselves.
+    (A.EDIT, None): Trigger("edited", "was edited by", True, False, names_actor=True),
+    (A.MARK_FAILED, None): Trigger("failed", "failed to publish", True, True),
+    (A.MARK_UNKNOWN, None): Trigger(
         "unknown", "may or may not have been published; check it", True, True
     ),
-    ("mark_missed", None): Trigger("missed", "missed its send time", True, True),
+    (A.MARK_MISSED, None): Trigger("missed", "missed its send time", True, True),
+    (A.ALERT_TWIN_LEFT_BEHIND, None): Trigger(
+        "left_behind", "was left behind: its twin went out without it", True, True
+    ),
+    (A.ALERT_HELD_AT_EMBARGO, None): Trigger(
+        "held_at_embargo", "is still held after its release's embargo passed", True, True
+    ),
 }
 
 
 def trigger_for(action: str, to_state: str | None) -> Trigger | None:
-    """Return what an audit action notifies, or None."""
+    """Return what an audit action notifies (by the table's name or a former one), or None."""
+    action = table_action(action, to_state)
     return TRIGGERS.get((action, to_state)) or TRIGGERS.get((action, None))
 
 
 def _cursor(session: Session) -> NotificationCursor:
     # Locked (PostgreSQL) so two workers never read the same stretch of the trail at once.
-    cursor = session.scalar(
-        select(NotificationCursor).where(NotificationCursor.id == 1).with_for_update()
-    )
+    locked = select(NotificationCursor).where(NotificationCursor.id == 1).with_for_update()
+    cursor = session.scalar(locked)
     if cursor is None:
-        cursor = NotificationCursor(id=1, last_audit_event_id=0)
-        session.add(cursor)
-        session.flush()
+        # Workers starting together may both find no row: the second insert waits for the
+        # first and then does nothing, rather than failing (and logging) on the primary key.
+        dialect = session.get_bind().dialect.name
+        create = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect, insert)
+        statement = create(NotificationCursor).values(id=1, last_audit_event_id=0)
+        if hasattr(statement, "on_conflict_do_nothing"):
+            statement = statement.on_conflict_do_nothing(index_elements=["id"])
+        session.execute(statement)
+        cursor = session.scalars(locked.execution_options(populate_existing=True)).one()
     return cursor
+
+
+#: Who the held-at-embargo alerts are recorded as.
+NOTIFIER_LABEL = "notifications"
+#: Where a hold by the claim's rules starts from (the table's scheduled -> scheduled hold).
+HELD_BY_RULE = PostState.SCHEDULED
+
+
+def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
+    """Record an alert for each post still held after its release's embargo; return how many.
+
+    Runs with the notifications, not in the worker's pass, so it costs the hot path nothing. A
+    post counts once the worker has held it by a rule since the embargo (its row changed after
+    it, and its latest event is that hold), so a hold from before the embargo that the next
+    pass clears is not news, and neither is a retry or pacing. Once per post and release: the
+    alert itself, in the trail, is the record that people were told.
+    """
+    already = exists().where(
+        AuditEvent.post_id == Post.id,
+        AuditEvent.action == A.ALERT_HELD_AT_EMBARGO.value,
+        AuditEvent.release_id == Post.release_id,
+    )
+    # Held by a rule at the claim: not waiting out a retry or the channel's rate limit (those
+    # are `mark_retry`, and go by themselves), nor held in a lane for a twin or thread post that
+    # did not go (its own event says why, and notifies when it matters).
+    event = aliased(AuditEvent)
+    latest = (
+        select(event.id)
+        .where(event.post_id == Post.id)
+        .order_by(event.id.desc())
+        .limit(1)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+    held_by_rule = exists().where(
+        event.id == latest,
+        event.action.in_(audit_names(A.MARK_HELD)),
+        event.from_state == HELD_BY_RULE.value,
+    )
+    held = session.scalars(
+        select(Post)
+        .join(Release, Release.id == Post.release_id)
+        .where(
+            Release.embargo_at <= now,
+            Release.embargo_at > now - STALE_AFTER,
+            Post.state == PostState.SCHEDULED,
+            Post.hold_reason.is_not(None),
+            Post.updated_at >= Release.embargo_at,
+            held_by_rule,
+            ~already,
+        )
+        .order_by(Post.id)
+    ).all()
+    for post in held:
+        record(
+            session,
+            A.ALERT_HELD_AT_EMBARGO.value,
+            actor_label=NOTIFIER_LABEL,
+            post=post,
+            comment=post.hold_reason or "",
+            at=now,
+        )
+    session.flush()
+    return len(held)
 
 
 def _approvers(session: Session, channel_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -96,6 +184,15 @@ def _approvers(session: Session, channel_ids: Iterable[int]) -> dict[int, list[i
     return found
 
 
+def _names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))
+    # One line whatever the name holds: it goes into an e-mail's subject.
+    return {row.id: " ".join((row.name or row.email).split()) for row in rows}
+
+
 @dataclass(frozen=True)
 class NotifyReport:
     """How many audit events were read and how many notifications made from them."""
@@ -113,6 +210,8 @@ def notify_from_audit(
     """
     now = now or utcnow()
     cursor = _cursor(session)
+    # Under the cursor's lock, so two workers never record the same alert.
+    alert_held_at_embargo(session, now=now)
     events = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.id > cursor.last_audit_event_id)
@@ -142,6 +241,7 @@ def notify_from_audit(
         )
     }
     approvers = _approvers(session, (post.channel_id for post in posts.values()))
+    actors = _names(session, (e.actor_id for e, t in wanted if t.names_actor and e.actor_id))
     made = 0
     for event, trigger in wanted:
         post = posts.get(event.post_id or 0)
@@ -153,6 +253,8 @@ def notify_from_audit(
         if trigger.approvers:
             recipients.extend(approvers.get(post.channel_id, []))
         message = f"Post {post.id} on @{post.channel.handle} {trigger.wording}"
+        if trigger.names_actor:
+            message += f" {actors.get(event.actor_id or 0) or event.actor_label or 'someone'}"
         for user_id in dict.fromkeys(recipients):
             if user_id == event.actor_id:
                 continue  # nobody needs telling what they just did themselves

@@ -2,8 +2,9 @@
 
 # Each row says: from this state, this action leads to that state, if these guards pass. Rows
 # for the same state and action differ by `when`, the condition that picks the outcome. Rows
-# marked SYSTEM are taken by the publishing worker, never by a person; they are listed so that
-# this table documents the whole machine and tests can check the worker uses only these.
+# marked SYSTEM are taken by the publishing worker, never by a person; the worker takes its
+# audit action names and target states from them (scheduler/publishing/vocabulary.py), so
+# the audit trail, notifications and reports read one vocabulary for people and the worker.
 
 from __future__ import annotations
 
@@ -36,7 +37,11 @@ class Action(StrEnum):
     MARK_FAILED = "mark_failed"
     MARK_UNKNOWN = "mark_unknown"
     MARK_MISSED = "mark_missed"
+    MARK_HELD = "mark_held"
     MARK_REMOVED = "mark_removed"
+    # Alerts: audit events that change no state but that people must hear about.
+    ALERT_TWIN_LEFT_BEHIND = "alert_twin_left_behind"
+    ALERT_HELD_AT_EMBARGO = "alert_held_at_embargo"
 
 
 class Actor(StrEnum):
@@ -125,13 +130,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(S.SCHEDULED,  A.CLAIM,                 S.PUBLISHING, W, CLAIMING),
     T(S.PUBLISHING, A.MARK_PUBLISHED,        S.PUBLISHED,  W, LEASED),
     T(S.PUBLISHING, A.MARK_RETRY,            S.SCHEDULED,  W, LEASED,
-      "transient error, or the lease expired and the lookup found nothing"),
+      "transient error, paced to the channel's rate limit, the worker stopped before sending "
+      "it, or the lease expired and the lookup found nothing"),
     T(S.PUBLISHING, A.MARK_PUBLISHED,        S.PUBLISHED,  W, (),
       "the lease expired and the lookup found the post"),
     T(S.PUBLISHING, A.MARK_FAILED,           S.FAILED,     W, LEASED,
       "permanent error, or too many attempts"),
     T(S.PUBLISHING, A.MARK_UNKNOWN,          S.UNKNOWN,    W, LEASED,
       "outcome unknown and the platform cannot be asked"),
+    T(S.PUBLISHING, A.MARK_HELD,             S.SCHEDULED,  W, LEASED,
+      "not sent: its twin or the post before it in its thread did not go"),
+    T(S.SCHEDULED,  A.MARK_HELD,             S.SCHEDULED,  W, (),
+      "due, but a rule says not yet (window, embargo, clearance, twin, thread); audited when "
+      "the reason changes"),
     T(S.SCHEDULED,  A.MARK_MISSED,           S.MISSED,     W, (),
       "still not published when the missed-post grace period ran out"),
     T(S.PUBLISHED,  A.MARK_REMOVED,          S.REMOVED,    W, (),
@@ -139,9 +150,27 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 # fmt: on
 
-PERSON_ACTIONS = tuple(
-    action for action in Action if not action.value.startswith(("mark_", "claim"))
-)
+#: Actions that change no state: the worker (or the notification step) records them so that
+#: people hear about something, with from and to states left empty.
+ALERTS: frozenset[Action] = frozenset({A.ALERT_TWIN_LEFT_BEHIND, A.ALERT_HELD_AT_EMBARGO})
+
+#: What the worker wrote before it took its names from this table. Audit is append-only, so
+#: old databases keep these; readers map them with `table_action`. "recovered" depends on
+#: where the post went, so it is keyed by the target state too.
+_FORMER_WORKER_ACTIONS: dict[tuple[str, str | None], Action] = {
+    ("claimed", None): A.CLAIM,
+    ("published", None): A.MARK_PUBLISHED,
+    ("retry_scheduled", None): A.MARK_RETRY,
+    ("paced", None): A.MARK_RETRY,
+    ("requeued", None): A.MARK_RETRY,
+    ("held", None): A.MARK_HELD,
+    ("failed", None): A.MARK_FAILED,
+    ("outcome_unknown", None): A.MARK_UNKNOWN,
+    ("missed", None): A.MARK_MISSED,
+    ("recovered", S.PUBLISHED.value): A.MARK_PUBLISHED,
+    ("recovered", S.SCHEDULED.value): A.MARK_RETRY,
+    ("recovered", S.UNKNOWN.value): A.MARK_UNKNOWN,
+}
 
 _STATE_PHRASES = {
     S.DRAFT: "is a draft",
@@ -187,6 +216,39 @@ def person_actions_from(state: PostState) -> list[Action]:
         if row.action not in seen:
             seen.append(row.action)
     return seen
+
+
+def system_target(source: PostState, action: Action) -> PostState:
+    """Return where the worker's action leads from the state, or raise if the table has no row.
+
+    The worker looks its steps up once, at import, so a name missing from the table stops it
+    from starting rather than writing an action nobody reads.
+    """
+    targets = {
+        row.target
+        for row in TRANSITIONS
+        if row.source is source and row.action is action and row.actor is Actor.SYSTEM
+    }
+    if len(targets) != 1:
+        raise LookupError(
+            f"the transition table has {len(targets) or 'no'} worker rows for {action.value} "
+            f"from {source.value}; add exactly one target state"
+        )
+    return targets.pop()
+
+
+def table_action(action: str, to_state: str | None = None) -> str:
+    """Return the table's name for an audit action, mapping the worker's former names."""
+    former = _FORMER_WORKER_ACTIONS.get((action, None)) or _FORMER_WORKER_ACTIONS.get(
+        (action, to_state)
+    )
+    return former.value if former is not None else action
+
+
+def audit_names(action: Action) -> tuple[str, ...]:
+    """Return the names an audit event of the action may carry: the table's, then former ones."""
+    former = (name for (name, _), same in _FORMER_WORKER_ACTIONS.items() if same is action)
+    return tuple(dict.fromkeys((action.value, *former)))
 
 
 def rows_for(state: PostState, action: Action) -> list[Transition]:

@@ -9,9 +9,10 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, literal, null, select
 from sqlalchemy.orm import Session
 
-from scheduler.models import AuditEvent, PostState
+from scheduler.models import AuditEvent
 from scheduler.publishing.bulk import ArrayStatement, BulkStatement, dumps_json
 from scheduler.publishing.rows import PostRow, ids_in, posts
+from scheduler.publishing.vocabulary import CLAIM
 
 audit_events = cast(Table, AuditEvent.__table__)
 _COLUMNS = (
@@ -103,7 +104,7 @@ def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def insert_claimed(
     session: Session, post_ids: Sequence[int], *, actor_label: str, at: datetime
 ) -> None:
-    """Append a "claimed" event (scheduled to publishing) for each post, in claim order.
+    """Append a claim event (scheduled to publishing) for each post, in claim order.
 
     The events differ only in the post's own columns, so the database copies those itself: one
     INSERT ... SELECT, with nothing to build or send per post.
@@ -115,13 +116,13 @@ def insert_claimed(
         literal(at, type_=column.occurred_at.type),
         null(),
         literal(actor_label, type_=column.actor_label.type),
-        literal("claimed", type_=column.action.type),
+        literal(CLAIM.action, type_=column.action.type),
         posts.c.id,
         posts.c.channel_id,
         posts.c.release_id,
         null(),
-        literal(PostState.SCHEDULED.value, type_=column.from_state.type),
-        literal(PostState.PUBLISHING.value, type_=column.to_state.type),
+        literal(CLAIM.source, type_=column.from_state.type),
+        literal(CLAIM.target, type_=column.to_state.type),
         literal("", type_=column.comment.type),
         literal({}, type_=column.details.type),
     ).where(ids_in(session, posts.c.id, post_ids))

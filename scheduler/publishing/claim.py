@@ -44,7 +44,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from scheduler.models import PostState
 from scheduler.publishing.bulk import BulkStatement
 from scheduler.publishing.rows import (
     POST_COLUMNS,
@@ -57,6 +56,7 @@ from scheduler.publishing.rows import (
     in_id_list,
     posts,
 )
+from scheduler.publishing.vocabulary import CLAIM
 
 _SCHEDULED = SCHEDULED
 #: How many due posts a claim looks at, per post it may take, when it chooses lanes.
@@ -88,7 +88,7 @@ def _candidate_query(
 
 def _claim_values() -> dict[str, object]:
     return {
-        "state": PostState.PUBLISHING,
+        "state": CLAIM.target_state,
         "lease_owner": bindparam("b_owner", type_=posts.c.lease_owner.type),
         "lease_expires_at": bindparam("b_lease_until", type_=posts.c.lease_expires_at.type),
         "version": posts.c.version + 1,

@@ -29,8 +29,29 @@ from scheduler.publishing.bulk import (
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.rows import posts
 from scheduler.publishing.runtime import WorkerRuntime
+from scheduler.publishing.vocabulary import (
+    FAILED,
+    HELD_IN_LANE,
+    PUBLISHED,
+    RETRY,
+    TWIN_LEFT_BEHIND,
+    UNKNOWN,
+    Step,
+)
 
 log = logging.getLogger(__name__)
+
+#: The table's step for each outcome (retries, pacing and requeues are all `mark_retry`; the
+#: comment says which).
+_STEP: dict[OutcomeKind, Step] = {
+    OutcomeKind.PUBLISHED: PUBLISHED,
+    OutcomeKind.RETRY: RETRY,
+    OutcomeKind.DEFERRED: RETRY,
+    OutcomeKind.REQUEUED: RETRY,
+    OutcomeKind.HELD: HELD_IN_LANE,
+    OutcomeKind.FAILED: FAILED,
+    OutcomeKind.UNKNOWN: UNKNOWN,
+}
 
 _FENCE = (
     posts.c.id == bindparam("b_id"),
@@ -43,17 +64,19 @@ def _param(name: str, column: Any) -> Any:
     return bindparam(name, type_=column.type)
 
 
+# The states are the transition table's (vocabulary.py), written into the text once at import.
 # One statement for a whole group: on SQLite the rows come as JSON (see JsonRowsStatement). The
 # unary `+` keeps SQLite from reading posts through a state index and matching each against
 # the JSON; it walks the JSON and finds each post by its id.
 _PUBLISHED_JSON = JsonRowsStatement(
-    "UPDATE posts SET state = 'published', external_id = v.external_id,"
+    f"UPDATE posts SET state = '{PUBLISHED.target}', external_id = v.external_id,"  # noqa: S608
     " published_at = v.published_at, twin_gap_ms = v.gap, attempts = posts.attempts + v.tries,"
     " last_error = NULL, hold_reason = NULL, hold_until = NULL,"
     " first_allowed_at = v.first_allowed_at, lease_expires_at = NULL,"
     " version = posts.version + 1, updated_at = :b_now"
     " FROM {rows} AS v"
-    " WHERE posts.id = v.id AND +posts.state = 'publishing' AND +posts.lease_owner = :b_owner",
+    f" WHERE posts.id = v.id AND +posts.state = '{PUBLISHED.source}'"
+    " AND +posts.lease_owner = :b_owner",
     (
         ("b_id", "id"),
         ("b_external_id", "external_id"),
@@ -67,7 +90,7 @@ _PUBLISHED_JSON = JsonRowsStatement(
 )
 # The same on PostgreSQL, over arrays (see ArrayStatement).
 _PUBLISHED_ARRAYS = ArrayStatement(
-    "UPDATE posts SET state = 'published', external_id = v.external_id,"
+    f"UPDATE posts SET state = '{PUBLISHED.target}', external_id = v.external_id,"  # noqa: S608
     " published_at = v.published_at, twin_gap_ms = v.gap, attempts = posts.attempts + v.tries,"
     " last_error = NULL, hold_reason = NULL, hold_until = NULL,"
     " first_allowed_at = v.first_allowed_at, lease_expires_at = NULL,"
@@ -76,7 +99,8 @@ _PUBLISHED_ARRAYS = ArrayStatement(
     " %(b_published_at)b::timestamptz[], %(b_gap)b::float8[], %(b_tries)b::int[],"
     " %(b_first)b::timestamptz[])"
     " AS v(id, external_id, published_at, gap, tries, first_allowed_at)"
-    " WHERE posts.id = v.id AND posts.state = 'publishing' AND posts.lease_owner = %(b_owner)s",
+    f" WHERE posts.id = v.id AND posts.state = '{PUBLISHED.source}'"
+    " AND posts.lease_owner = %(b_owner)s",
     ("b_id", "b_external_id", "b_published_at", "b_gap", "b_tries", "b_first"),
     shared=("b_owner", "b_now"),
     instants=("b_published_at", "b_first", "b_now"),
@@ -87,7 +111,7 @@ _AGAIN = BulkStatement(
     update(posts)
     .where(*_FENCE)
     .values(
-        state=PostState.SCHEDULED,
+        state=RETRY.target_state,
         due_at=_param("b_due", posts.c.due_at),
         hold_until=_param("b_until", posts.c.hold_until),
         hold_reason=bindparam("b_reason"),
@@ -107,7 +131,7 @@ _HELD = BulkStatement(
     update(posts)
     .where(*_FENCE)
     .values(
-        state=PostState.SCHEDULED,
+        state=HELD_IN_LANE.target_state,
         due_at=_param("b_due", posts.c.due_at),
         hold_until=_param("b_due2", posts.c.hold_until),
         hold_reason=bindparam("b_reason"),
@@ -157,28 +181,6 @@ _NEXT_IN_THREAD = BulkStatement(
     .values(due_at=_param("b_now", posts.c.due_at), updated_at=_param("b_now", posts.c.updated_at))
 )
 
-_TARGET = {
-    OutcomeKind.PUBLISHED: PostState.PUBLISHED,
-    OutcomeKind.RETRY: PostState.SCHEDULED,
-    OutcomeKind.DEFERRED: PostState.SCHEDULED,
-    OutcomeKind.REQUEUED: PostState.SCHEDULED,
-    OutcomeKind.HELD: PostState.SCHEDULED,
-    OutcomeKind.FAILED: PostState.FAILED,
-    OutcomeKind.UNKNOWN: PostState.UNKNOWN,
-}
-# Plain strings, looked up once: enum `.value` costs a descriptor call per use.
-_TARGET_TEXT = {kind: state.value for kind, state in _TARGET.items()}
-_PUBLISHING = PostState.PUBLISHING.value
-_ACTION = {
-    OutcomeKind.PUBLISHED: "published",
-    OutcomeKind.RETRY: "retry_scheduled",
-    OutcomeKind.DEFERRED: "paced",
-    OutcomeKind.REQUEUED: "requeued",
-    OutcomeKind.HELD: "held",
-    OutcomeKind.FAILED: "failed",
-    OutcomeKind.UNKNOWN: "outcome_unknown",
-}
-
 
 def _still_mine(session: Session, ids: list[int], owner: str) -> set[int]:
     query = select(posts.c.id).where(posts.c.id.in_(ids), posts.c.lease_owner == owner)
@@ -195,6 +197,8 @@ def _details(outcome: Outcome) -> dict[str, Any]:
         details["until"] = outcome.due_at.isoformat()
     if outcome.attempted:
         details["attempt"] = outcome.job.post.attempts + 1
+    if outcome.recovered_from is not None:
+        details["recovered_from"] = outcome.recovered_from
     return details
 
 
@@ -271,7 +275,7 @@ def record_outcomes(
             [
                 base(o)
                 | {
-                    "b_state": _TARGET[o.kind],
+                    "b_state": _STEP[o.kind].target_state,
                     "b_error": o.error,
                     "b_reason": o.reason,
                     "b_tries": 1 if o.attempted else 0,
@@ -334,14 +338,15 @@ def _audit_rows(
         post = outcome.job.post
         if post.id not in owned:
             continue
+        step = _STEP[outcome.kind]
         rows.append(
             audit_row(
-                outcome.action or _ACTION[outcome.kind],
+                step.action,
                 post,
                 actor_label=actor_label,
                 at=now,
-                from_state=_PUBLISHING,
-                to_state=_TARGET_TEXT[outcome.kind],
+                from_state=step.source,
+                to_state=step.target,
                 comment=outcome.error or outcome.reason or "",
                 details=_details(outcome),
             )
@@ -349,7 +354,7 @@ def _audit_rows(
         if outcome.alert:
             rows.append(
                 audit_row(
-                    "alert_twin_left_behind",
+                    TWIN_LEFT_BEHIND,
                     post,
                     actor_label=actor_label,
                     at=now,

@@ -9,17 +9,17 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from scheduler.models import PostState
 from scheduler.publishing.audit_rows import audit_row
 from scheduler.publishing.bulk import BulkStatement
 from scheduler.publishing.eligibility import Decision, Verdict
 from scheduler.publishing.rows import posts
+from scheduler.publishing.vocabulary import HELD_AT_CLAIM, MISSED
 
 _HOLD = BulkStatement(
     update(posts)
     .where(posts.c.id == bindparam("b_id"), posts.c.lease_owner == bindparam("b_owner"))
     .values(
-        state=PostState.SCHEDULED,
+        state=HELD_AT_CLAIM.target_state,
         due_at=bindparam("b_due", type_=posts.c.due_at.type),
         hold_reason=bindparam("b_reason"),
         hold_until=bindparam("b_due", type_=posts.c.due_at.type),
@@ -33,7 +33,7 @@ _MISSED = BulkStatement(
     update(posts)
     .where(posts.c.id == bindparam("b_id"), posts.c.lease_owner == bindparam("b_owner"))
     .values(
-        state=PostState.MISSED,
+        state=MISSED.target_state,
         hold_reason=bindparam("b_reason"),
         hold_until=None,
         first_allowed_at=bindparam("b_first", type_=posts.c.first_allowed_at.type),
@@ -89,12 +89,12 @@ def record_holds(
         )
     rows = [
         audit_row(
-            "held",
+            HELD_AT_CLAIM.action,
             d.post,
             actor_label=actor_label,
             at=now,
-            from_state=PostState.SCHEDULED.value,
-            to_state=PostState.SCHEDULED.value,
+            from_state=HELD_AT_CLAIM.source,
+            to_state=HELD_AT_CLAIM.target,
             comment=d.reason or "",
             details={"until": d.until.isoformat() if d.until else None},
         )
@@ -103,12 +103,12 @@ def record_holds(
     ]
     rows.extend(
         audit_row(
-            "missed",
+            MISSED.action,
             d.post,
             actor_label=actor_label,
             at=now,
-            from_state=PostState.SCHEDULED.value,
-            to_state=PostState.MISSED.value,
+            from_state=MISSED.source,
+            to_state=MISSED.target,
             comment=d.reason or "",
             details={"first_allowed_at": d.first_allowed_at.isoformat()}
             if d.first_allowed_at

@@ -42,5 +42,5 @@ class Outcome:
     answered: float = 0.0
     #: the platform's own "try again after" (seconds), when it gave one
     retry_after: float | None = None
-    #: audit action, when not the kind's usual one (recovery)
-    action: str | None = None
+    #: the worker whose lease lapsed, when this outcome resolves its post (recovery)
+    recovered_from: str | None = None

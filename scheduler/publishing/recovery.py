@@ -95,7 +95,7 @@ def _resolve(runtime: WorkerRuntime, job: Job, previous_owner: str | None) -> Ou
             reason="It may or may not be on the platform: check the channel, then mark it "
             "published or retry it",
             attempted=True,
-            action="recovered",
+            recovered_from=who,
         )
     if found is not None:
         return Outcome(
@@ -106,7 +106,7 @@ def _resolve(runtime: WorkerRuntime, job: Job, previous_owner: str | None) -> Ou
             published_at=found.published_at,
             reason=f"Worker {who} stopped after the platform accepted it",
             attempted=True,
-            action="recovered",
+            recovered_from=who,
         )
     return Outcome(
         job,
@@ -114,7 +114,7 @@ def _resolve(runtime: WorkerRuntime, job: Job, previous_owner: str | None) -> Ou
         now,
         due_at=job.post.due_at,
         reason=f"Worker {who} stopped before the platform had it; it goes again",
-        action="recovered",
+        recovered_from=who,
     )
 
 

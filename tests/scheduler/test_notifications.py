@@ -1,24 +1,31 @@
-"""Notifications made from the audit trail, for each trigger, from the domain and the worker."""
+"""Notifications made from the audit trail (the worker's, end to end: test_failure_notices)."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.clearance import request_changes
-from scheduler.models import Notification, Post, PostState, User
+from scheduler.audit import record
+from scheduler.clearance import edit_post, request_changes
+from scheduler.database import Database
+from scheduler.models import AccessRole, Notification, NotificationCursor, Post, PostState, User
+from scheduler.notification_delivery import deliver_notifications
 from scheduler.notifications import (
     list_notifications,
     mark_read,
     notify_from_audit,
     unread_count,
 )
-from scheduler.publishing.audit_rows import audit_row, insert_audit
 from tests.support.factories import NOW, Factory
+from tests.support.publishing_factories import make_settings
 
 
 def notified(session: Session) -> list[tuple[str, int, str]]:
@@ -70,41 +77,96 @@ def test_sending_back_and_approving_tell_the_author(
     assert "Check the figure" not in " ".join(messages)
 
 
-@pytest.mark.parametrize(
-    ("action", "state", "kind"),
-    [
-        ("mark_failed", PostState.FAILED, "failed"),
-        ("mark_unknown", PostState.UNKNOWN, "unknown"),
-        ("mark_missed", PostState.MISSED, "missed"),
-    ],
-)
-def test_the_workers_bulk_audit_rows_tell_the_author_and_approvers(
-    session: Session, factory: Factory, action: str, state: PostState, kind: str
+def test_the_author_hears_when_someone_else_edits_their_post(
+    session: Session, settings: Settings, factory: Factory
 ) -> None:
     channel = factory.channel("ons")
-    author, approver = factory.author(channel), factory.approver(channel)
-    post = factory.post(channel, author, send_at=NOW + timedelta(days=1))
-    factory.move(post, PostState.SCHEDULED, approvers=[approver])
+    author = factory.author(channel)
+    editor = factory.grant(factory.approver(channel), [channel], AccessRole.AUTHOR)
+    post = factory.move(factory.post(channel, author), PostState.IN_REVIEW)
     notify_from_audit(session, now=NOW)
     before = len(notified(session))
 
-    insert_audit(
-        session,
-        [
-            audit_row(
-                action,
-                post,
-                actor_label="worker:test",
-                at=NOW,  # type: ignore[arg-type]
-                from_state="publishing",
-                to_state=state.value,
-            )
-        ],
-    )
+    edit_post(session, post, by=author, settings=settings, text="Retail sales rose", now=NOW)
+    notify_from_audit(session, now=NOW)
+    assert notified(session)[before:] == []  # nobody is told what they did themselves
+
+    edit_post(session, post, by=editor, settings=settings, text="Retail sales fell", now=NOW)
+    notify_from_audit(session, now=NOW)
+    assert notified(session)[before:] == [
+        ("edited", author.id, f"Post {post.id} on @ons was edited by {editor.name}")
+    ]
+
+
+def test_old_worker_action_names_in_the_trail_still_notify(
+    session: Session, factory: Factory
+) -> None:
+    # Audit is append-only: a database from before one vocabulary keeps the worker's old names.
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    post = factory.move(factory.post(channel, author), PostState.IN_REVIEW)
+    notify_from_audit(session, now=NOW)
+    before = len(notified(session))
+    for action, state in (
+        ("failed", "failed"),
+        ("recovered", "unknown"),
+        ("recovered", "published"),
+    ):
+        record(session, action, actor_label="worker:old", post=post, from_state="publishing",
+               to_state=state, at=NOW)  # fmt: skip
+
     notify_from_audit(session, now=NOW)
 
-    made = notified(session)[before:]
-    assert sorted((k, u) for k, u, _ in made) == sorted([(kind, author.id), (kind, approver.id)])
+    made = sorted((kind, user_id) for kind, user_id, _ in notified(session)[before:])
+    assert made == sorted(
+        (kind, user.id) for kind in ("failed", "unknown") for user in (author, approver)
+    )
+
+
+def test_workers_creating_the_cursor_at_once_both_succeed_without_an_error(
+    committed_database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(committed_database, tmp_path)
+    failures: list[BaseException] = []
+
+    def second_worker() -> None:
+        try:
+            deliver_notifications(committed_database, settings, now=NOW)
+        except BaseException as error:
+            failures.append(error)
+
+    caplog.set_level(logging.WARNING)
+    with committed_database.unit_of_work() as first:
+        notify_from_audit(first, now=NOW)  # creates the cursor row, not yet committed
+        other = threading.Thread(target=second_worker)
+        other.start()
+        wait_until_blocked(committed_database, other)
+
+    other.join(timeout=30)
+    assert not other.is_alive()
+    assert failures == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    with committed_database.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(NotificationCursor)) == 1
+
+
+def wait_until_blocked(database: Database, thread: threading.Thread) -> None:
+    """Wait until the thread's connection waits on a lock (PostgreSQL) or a moment (SQLite)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and thread.is_alive():
+        if database.engine.dialect.name != "postgresql":
+            time.sleep(0.5)
+            return
+        with database.engine.connect() as connection:
+            waiting = connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                )
+            )
+        if waiting:
+            return
+        time.sleep(0.05)
 
 
 def test_each_event_notifies_once_and_stale_history_is_passed_over(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler import audit
 from scheduler.channels import create_channel, grant_access
-from scheduler.clearance import approve, create_post, submit, withdraw
+from scheduler.clearance import TRANSITIONS, Actor, approve, create_post, submit, withdraw
 from scheduler.models import AccessRole, Channel, Post, PostState, Release, Role, User
 from scheduler.passwords import hash_password
 from scheduler.releases import create_release
@@ -20,6 +20,13 @@ from tests.conftest import TEST_PASSWORD
 
 #: A Wednesday morning in March, before the clocks go forward.
 NOW = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)
+
+
+def worker_action(state: PostState) -> str:
+    """Return the transition table's worker action that puts a post in the state."""
+    [action] = {row.action.value for row in TRANSITIONS
+                if row.actor is Actor.SYSTEM and row.target is state}  # fmt: skip
+    return action
 
 
 @functools.cache
@@ -201,7 +208,7 @@ class Factory:
         self.session.flush()
         audit.record(
             self.session,
-            f"worker_{state.value}",
+            worker_action(state),
             actor_label="worker:test",
             post=post,
             from_state=before.value,

@@ -24,6 +24,9 @@ KIND_LABELS = {
     "failed": "Failed",
     "unknown": "Check needed",
     "missed": "Missed",
+    "left_behind": "Twin left behind",
+    "held_at_embargo": "Held at embargo",
+    "edited": "Edited by someone else",
 }
 
 

@@ -66,7 +66,7 @@ from scheduler.models import (
     User,
 )
 from scheduler.releases import move_embargo
-from tests.support.factories import NOW, Factory
+from tests.support.factories import NOW, Factory, worker_action
 
 S = PostState
 CLEARED = {S.APPROVED, S.SCHEDULED, S.PUBLISHING, S.PUBLISHED, S.FAILED, S.UNKNOWN, S.MISSED}
@@ -432,7 +432,7 @@ def build_machine(database: Database, app_settings: Settings) -> type[RuleBasedS
                     self.session.flush()
                     audit.record(
                         self.session,
-                        f"worker_{outcome.value}",
+                        worker_action(outcome),
                         actor_label="worker:test",
                         post=member,
                         from_state=before.value,

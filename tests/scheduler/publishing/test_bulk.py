@@ -93,7 +93,7 @@ def test_worker_events_keep_any_text_as_written(
         session,
         [
             audit_row(
-                "held",
+                "mark_held",
                 PostRow.from_row(row),
                 actor_label=awkward,
                 at=datetime(2026, 3, 12, 9, 30, tzinfo=UTC),
@@ -102,7 +102,7 @@ def test_worker_events_keep_any_text_as_written(
                 comment=awkward,
                 details={"reason": awkward, "tries": 2, "gap": 1.5, "none": None},
             ),
-            audit_row("claimed", PostRow.from_row(row), actor_label="w", at=datetime.now(UTC)),
+            audit_row("claim", PostRow.from_row(row), actor_label="w", at=datetime.now(UTC)),
         ],
     )
     held, claimed = session.scalars(
@@ -111,7 +111,7 @@ def test_worker_events_keep_any_text_as_written(
     assert (held.actor_label, held.comment) == (awkward, awkward)
     assert held.details == {"reason": awkward, "tries": 2, "gap": 1.5, "none": None}
     assert (held.actor_id, held.subject_user_id, held.release_id) == (None, None, None)
-    assert (claimed.action, claimed.details, claimed.comment) == ("claimed", {}, "")
+    assert (claimed.action, claimed.details, claimed.comment) == ("claim", {}, "")
 
 
 @pytest.mark.only_on("sqlite", why="JSON rows are SQLite's way; PostgreSQL takes arrays")

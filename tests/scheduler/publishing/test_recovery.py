@@ -58,8 +58,8 @@ def test_a_dead_workers_posts_are_found_or_sent_again_exactly_once(
     assert unsent.state is PostState.PUBLISHED
     assert sorted(alive.published_keys()) == sorted([sent.idempotency_key, unsent.idempotency_key])
     assert [e["event"] for e in alive.ledger()] == ["published", "published"]
-    assert alive.actions(sent) == ["claimed", "recovered"]
-    assert alive.actions(unsent) == ["claimed", "recovered", "claimed", "published"]
+    assert alive.actions(sent) == ["claim", "mark_published"]
+    assert alive.actions(unsent) == ["claim", "mark_retry", "claim", "mark_published"]
 
 
 def test_a_post_recovered_after_its_grace_is_missed_not_sent_late(
@@ -211,7 +211,7 @@ def test_posts_a_worker_claimed_and_lost_track_of_are_resolved_by_its_own_reaper
     assert recovered == {OutcomeKind.REQUEUED: 1}
     assert lost.state is PostState.SCHEDULED
     assert sending.state is PostState.PUBLISHING
-    assert worker.actions(lost) == ["claimed", "recovered"]
+    assert worker.actions(lost) == ["claim", "mark_retry"]
     worker.run_at(AT + timedelta(minutes=2, seconds=31))
     assert lost.state is PostState.PUBLISHED
     assert worker.published_keys() == [lost.idempotency_key]

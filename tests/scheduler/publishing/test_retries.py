@@ -62,12 +62,12 @@ def test_a_transient_error_is_retried_with_backoff_then_fails_after_the_last_try
         "(every 1th fails)"
     )
     assert worker.actions(post) == [
-        "claimed",
-        "retry_scheduled",
-        "claimed",
-        "retry_scheduled",
-        "claimed",
-        "failed",
+        "claim",
+        "mark_retry",
+        "claim",
+        "mark_retry",
+        "claim",
+        "mark_failed",
     ]
     assert worker.published_keys() == []
 
@@ -113,7 +113,7 @@ def test_a_failed_post_can_be_retried_by_a_person(
     assert post.attempts == 0
     worker.run_at(later)
     assert post.state is PostState.PUBLISHED
-    assert worker.actions(post)[-3:] == ["retry", "claimed", "published"]
+    assert worker.actions(post)[-3:] == ["retry", "claim", "mark_published"]
 
 
 def test_a_platforms_retry_after_is_respected(

@@ -54,7 +54,7 @@ def test_embargo_holds_until_the_release_instant(
     assert post.published_at == utc("2026-03-12 09:30")
     assert post.hold_reason is None
     assert worker.published_keys() == [post.idempotency_key]
-    assert worker.actions(post) == ["held", "claimed", "published"]
+    assert worker.actions(post) == ["mark_held", "claim", "mark_published"]
 
 
 def test_before_office_hours_it_waits_for_nine(factory: PublishingFactory, worker: Worker) -> None:
@@ -441,7 +441,7 @@ def test_a_post_the_worker_could_not_send_within_the_grace_is_missed(
         "(was the worker stopped?). Publish it now or reschedule it"
     )
     assert missed.first_allowed_at == utc("2026-03-12 10:00")
-    assert worker.actions(missed) == ["missed"]
+    assert worker.actions(missed) == ["mark_missed"]
     assert missed.idempotency_key not in worker.published_keys()
 
 

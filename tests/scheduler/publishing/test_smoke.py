@@ -17,7 +17,7 @@ def test_a_due_post_is_published(factory: PublishingFactory, worker: Worker) -> 
     assert report.published == 1, report
     assert post.state is PostState.PUBLISHED
     assert worker.published_keys() == [post.idempotency_key]
-    assert worker.actions(post) == ["claimed", "published"]
+    assert worker.actions(post) == ["claim", "mark_published"]
 
 
 def test_the_worker_audits_the_claim_and_the_publication_in_full(
@@ -36,8 +36,8 @@ def test_the_worker_audits_the_claim_and_the_publication_in_full(
         (e.action, e.from_state, e.to_state, e.channel_id, e.release_id, e.occurred_at)
         for e in events
     ] == [
-        ("claimed", "scheduled", "publishing", channel.id, post.release_id, at),
-        ("published", "publishing", "published", channel.id, post.release_id, at),
+        ("claim", "scheduled", "publishing", channel.id, post.release_id, at),
+        ("mark_published", "publishing", "published", channel.id, post.release_id, at),
     ]
     assert {e.actor_label for e in events} == {worker.runtime.identity.actor_label}
     # The worker acts as no person, and about no person.

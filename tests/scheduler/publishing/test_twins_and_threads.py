@@ -109,8 +109,8 @@ def test_if_the_second_twin_fails_after_the_first_went_out_it_is_retried_at_once
     assert second.hold_reason is not None
     assert second.hold_reason.startswith("The platform failed (try 1 of 3)")
     assert worker.actions(second) == [
-        "claimed",
-        "retry_scheduled",
+        "claim",
+        "mark_retry",
         "alert_twin_left_behind",
     ]
 

@@ -6,7 +6,10 @@ import mailbox
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from scheduler.database import Database
+from scheduler.models import AccessRole, ChannelAccess, Role
 from tests.conftest import TEST_PASSWORD
+from tests.support.publishing_factories import PublishingFactory
 from tests.web.cli.conftest import Gatepost
 
 
@@ -69,3 +72,46 @@ def test_notifications_about_an_embargoed_post_carry_no_text(
         box.close()
     assert len(messages) == 2
     assert [message for message in messages if "EMBARGOED71c" in message] == []
+
+
+def test_send_after_a_failed_worker_pass_e_mails_the_author_and_the_channels_approvers(
+    gatepost: Gatepost, tmp_path: Path
+) -> None:
+    database = Database(gatepost.env["GATEPOST_DATABASE_URL"])
+    # Now, not a fixed day: `notifications send` passes over events older than two days. The
+    # override lets the post go whatever the time of day.
+    now = datetime.now(UTC).replace(microsecond=0)
+    with database.session_factory() as session:
+        factory = PublishingFactory(session)
+        channel = factory.channel(
+            "Main", platform_options={"fail_every_nth": 1, "fail_kind": "permanent"}
+        )
+        officer = factory.user(Role.APPROVER)
+        for user, role in (
+            (factory.author, AccessRole.AUTHOR),
+            (factory.approver, AccessRole.APPROVER),
+            (officer, AccessRole.APPROVER),
+        ):
+            session.add(ChannelAccess(user_id=user.id, channel_id=channel.id, role=role))
+        post = factory.post(channel, send_at=now - timedelta(minutes=1), text="Retail sales rose")
+        factory.override(post)
+        session.commit()
+        expected = {factory.author.email, factory.approver.email, officer.email}
+    database.dispose()
+
+    worked = gatepost("worker", "--once", "--now", now.isoformat())
+    assert "failed 1" in worked.stdout
+    result = gatepost("notifications", "send")
+
+    mailbox_path = tmp_path / "instance" / "mailbox.mbox"
+    assert result.stdout == f"3 notifications made, 3 e-mailed ({mailbox_path})\n"
+    box = mailbox.mbox(str(mailbox_path))
+    try:
+        messages = list(box)
+    finally:
+        box.close()
+    assert {message["To"] for message in messages} == expected
+    assert {message["Subject"] for message in messages} == {
+        f"Gatepost: Post {post.id} on @Main failed to publish"
+    }
+    assert all(b"Retail" not in message.as_bytes() for message in messages)
