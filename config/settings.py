@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,13 +22,17 @@ UK_NATIONS = {
     "SCT": "Scotland",
     "WLS": "Wales",
 }
+#: Each variable and the setting it gives, as its dotted place in the TOML file.
 ENVIRONMENT_VARIABLES = {
     "GATEPOST_DATABASE_URL": "database_url",
     "GATEPOST_SECRET_KEY": "secret_key",
     "GATEPOST_TIMEZONE": "timezone",
     "GATEPOST_MOCK_LEDGER": "mock_ledger",
     "GATEPOST_INSTANCE_PATH": "instance_path",
+    "GATEPOST_METRICS_TOKEN": "metrics.token",
 }
+#: A metrics token shorter than this could be guessed; 32 random characters cannot.
+MIN_METRICS_TOKEN_LENGTH = 32
 
 
 class SettingsError(Exception):
@@ -87,6 +92,22 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class MetricsAccess:
+    """Who may read /metrics: a scraper with the bearer token, from a listed address, or both.
+
+    With neither configured nobody may: metrics are off until an operator turns them on.
+    """
+
+    token: str = ""
+    allow: tuple[IPv4Network | IPv6Network, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        """Return whether anyone at all may read the metrics."""
+        return bool(self.token or self.allow)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Gatepost reads from its environment, checked once at start-up."""
 
@@ -103,6 +124,7 @@ class Settings:
     mock_ledger: Path | None = None
     mock_faults: Mapping[str, Any] = field(default_factory=dict)
     mail: MailSettings = field(default_factory=MailSettings)
+    metrics: MetricsAccess = field(default_factory=MetricsAccess)
     session_cookie_secure: bool = False
     base_url: str = ""
     server_timing: bool = False
@@ -140,7 +162,13 @@ def load_settings(
         raw.update(_read_toml(Path(config_file)))
     for variable, key in ENVIRONMENT_VARIABLES.items():
         if env.get(variable):
-            raw[key] = env[variable]
+            *tables, name = key.split(".")
+            place = raw
+            for table in tables:
+                # Copied, so the file's own table (if any) keeps its other keys.
+                place[table] = dict(place.get(table) or {})
+                place = place[table]
+            place[name] = env[variable]
     for variable in env:
         # GATEPOST_TEST_* variables belong to the test suite, not to the app.
         if (
@@ -237,6 +265,8 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
     )
     mail_table.done()
 
+    metrics = _metrics_access(reader.table("metrics"))
+
     session_cookie_secure = reader.boolean("session_cookie_secure", False)
     base_url = reader.string("base_url", "")
     server_timing = reader.boolean("server_timing", False)
@@ -256,6 +286,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         mock_ledger=Path(mock_ledger) if mock_ledger else None,
         mock_faults=mock_faults,
         mail=mail,
+        metrics=metrics,
         session_cookie_secure=session_cookie_secure,
         base_url=base_url,
         server_timing=server_timing,
@@ -325,6 +356,35 @@ def _check_holidays(country: str, subdivision: str) -> None:
         raise SettingsError(
             f"holidays.subdivision: unknown region {subdivision!r} for {country}; use one of {hint}"
         )
+
+
+def _metrics_access(table: _Reader) -> MetricsAccess:
+    token = table.string("token", "")
+    if token and (
+        len(token) < MIN_METRICS_TOKEN_LENGTH
+        or not all(33 <= ord(character) <= 126 for character in token)
+    ):
+        problem = (
+            f"too short ({len(token)} characters)"
+            if len(token) < MIN_METRICS_TOKEN_LENGTH
+            else "has spaces or characters other than printable ASCII"
+        )
+        raise SettingsError(
+            f"metrics.token (GATEPOST_METRICS_TOKEN): {problem}; use at least "
+            f"{MIN_METRICS_TOKEN_LENGTH} random printable characters without spaces, for example "
+            'the output of python -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    allow = []
+    for entry in table.string_list("allow", example='["127.0.0.1", "10.0.0.0/8"]'):
+        try:
+            allow.append(ip_network(entry, strict=False))
+        except (TypeError, ValueError):
+            raise SettingsError(
+                f"metrics.allow: {entry!r} is not an IP address or network; list addresses "
+                'such as "127.0.0.1" or networks such as "10.0.0.0/8"'
+            ) from None
+    table.done()
+    return MetricsAccess(token=token, allow=tuple(allow))
 
 
 def _quiet_period(item: Any, zone: ZoneInfo, index: int) -> ConfiguredQuietPeriod:
@@ -449,6 +509,14 @@ class _Reader:
             return []
         if not isinstance(value, list):
             raise SettingsError(f"{self._prefix}{key}: must be an array of tables ([[{key}]])")
+        return value
+
+    def string_list(self, key: str, *, example: str) -> list[str]:
+        value = self._take(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise SettingsError(f"{self._prefix}{key}: must be a list of strings such as {example}")
         return value
 
     def remaining(self) -> dict[str, Any]:

@@ -150,6 +150,7 @@ def create_token(
         scopes=",".join(scope.value for scope in chosen),
         created_at=now,
         expires_at=now + lifetime,
+        parent_id=via.id if via is not None else None,
     )
     session.add(token)
     session.flush()
@@ -165,6 +166,7 @@ def create_token(
             "name": name,
             "scopes": token.scopes,
             "expires_at": _instant(now + lifetime),
+            "minted_by": via.id if via is not None else None,
         },
         at=now,
     )
@@ -195,24 +197,57 @@ def revoke_token(
     actor_label: str = "",
     now: datetime | None = None,
 ) -> ApiToken:
-    """Stop the token working at once; revoking it again changes nothing."""
+    """Stop the token, and every token minted from it, working at once; again changes nothing.
+
+    Minted tokens are revoked here, each with its own audit event, rather than checked against
+    their parents at every request: authentication stays one read of one row.
+    """
     now = now or utcnow()
     if by is not None and token.user_id != by.id and not by.is_admin:
         raise PermissionDenied("Only the token's owner or an admin can revoke it")
-    if token.revoked_at is not None:
-        return token
+    if token.revoked_at is None:
+        _revoke(session, token, by=by, actor_label=actor_label, now=now)
+    # Each generation in one query; a token is always younger than its parent, so no cycles.
+    generation = [token.id]
+    while generation:
+        minted = session.scalars(
+            select(ApiToken).where(ApiToken.parent_id.in_(generation)).order_by(ApiToken.id)
+        ).all()
+        for child in minted:
+            if child.revoked_at is None:
+                _revoke(session, child, by=by, actor_label=actor_label, now=now, origin=token)
+        generation = [child.id for child in minted]
+    return token
+
+
+def _revoke(
+    session: Session,
+    token: ApiToken,
+    *,
+    by: User | None,
+    actor_label: str,
+    now: datetime,
+    origin: ApiToken | None = None,
+) -> None:
     token.revoked_at = now
     session.flush()
+    details: dict[str, object] = {
+        "token_id": token.id,
+        "prefix": display_prefix(token),
+        "name": token.name,
+    }
+    if origin is not None:
+        # Revoked because the token it was minted from (directly or further up) was.
+        details["revoked_with"] = origin.id
     audit.record(
         session,
         "api_token_revoked",
         actor=by,
         actor_label=actor_label,
         subject_user=token.user,
-        details={"token_id": token.id, "prefix": display_prefix(token), "name": token.name},
+        details=details,
         at=now,
     )
-    return token
 
 
 def token_status(token: ApiToken, now: datetime) -> TokenStatus:

@@ -7,14 +7,17 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from scheduler.errors import ValidationFailed
+from scheduler.local_time import at_local
 from scheduler.models import AuditEvent, Channel, User
+from scheduler.models.base import MAX_ID
 from scheduler.spreadsheet_cells import cell
 
 EXPORT_FORMATS = ("csv", "json")
@@ -51,8 +54,39 @@ class AuditFilter:
     until: datetime | None = None
 
     def __post_init__(self) -> None:
+        # Checked here, before any download starts: an id the database cannot hold would fail
+        # the first page's query after the response had begun, leaving a truncated file.
+        _check_id(self.post_id, "Post numbers", field="post_id")
+        _check_id(self.channel_id, "Channel ids", field="channel")
         if self.since is not None and self.until is not None and self.until <= self.since:
             raise ValidationFailed("The end of the date range must be after its start")
+
+
+def _check_id(value: int | None, what: str, *, field: str) -> None:
+    if value is not None and not 1 <= value <= MAX_ID:
+        raise ValidationFailed(f"{what} go from 1 to {MAX_ID}; {value} is none", field=field)
+
+
+def day_range(
+    first: date | None, last: date | None, zone: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """Return (since, until) for the local days from `first` to `last` inclusive; None is open.
+
+    A day at the end of the calendar has no instant before or after it that a datetime can hold:
+    everything there is to export lies that side of it, so that end is left open.
+    """
+    since = until = None
+    if first is not None:
+        try:
+            since = at_local(first, time(0), zone)
+        except OverflowError:
+            since = None
+    if last is not None:
+        try:
+            until = at_local(last + timedelta(days=1), time(0), zone)
+        except OverflowError:
+            until = None
+    return since, until
 
 
 def iter_events(

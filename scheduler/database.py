@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,8 +22,29 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_AUTOCHECKPOINT_PAGES = 16_384
 
 
+#: SQLite's primary result codes for a database it cannot write (the file or its folder became
+#: read-only, or was moved) and cannot open: the connection that met one stays that way.
+SQLITE_READONLY = 8
+SQLITE_CANTOPEN = 14
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be reached or opened; the message says which and why."""
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Return whether the error says the database is away (unreachable, locked, read-only)."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, SQLAlchemyOperationalError)
+    # Straight from a driver (the checkpoint talks to SQLite without SQLAlchemy).
+    return isinstance(error, sqlite3.OperationalError)
+
+
+def first_line(error: BaseException) -> str:
+    """Return the driver's own first line of a database error, without the SQL."""
+    original = error.orig if isinstance(error, DBAPIError) and error.orig else error
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__
 
 
 def normalise_url(url: str) -> str:
@@ -83,6 +104,18 @@ def _sqlite_engine(url: str, path: str, **options: Any) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    @event.listens_for(engine, "handle_error")
+    def _discard_read_only(context: ExceptionContext) -> None:
+        # A connection SQLite opened while the file could not be written (or opened) stays
+        # read-only after the file is writable again: treat it as broken, so the pool opens
+        # fresh connections instead of handing the same dead ones out for minutes.
+        error = context.original_exception
+        if isinstance(error, sqlite3.Error) and getattr(error, "sqlite_errorcode", 0) & 0xFF in (
+            SQLITE_READONLY,
+            SQLITE_CANTOPEN,
+        ):
+            context.is_disconnect = True
+
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
@@ -116,9 +149,9 @@ class Database:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except SQLAlchemyOperationalError as error:
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             raise DatabaseUnavailable(
-                f"cannot reach the database at {make_url(self.url).render_as_string()}: {reason}"
+                f"cannot reach the database at {make_url(self.url).render_as_string()}: "
+                f"{first_line(error)}"
             ) from None
 
     def checkpoint(self) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from scheduler.publishing.complete import record_committed
 from scheduler.publishing.heartbeat import keep_leases
@@ -132,8 +132,8 @@ def _pipeline(
                     runtime, limit=min(limit, cap - len(in_flight)), in_pass=in_flight
                 )
             except Exception as error:
-                # Finish what is in flight before giving up, so nothing waits for its lease.
-                log.exception("claiming posts failed")
+                # Finish what is in flight before giving up, so nothing waits for its lease;
+                # the caller logs the failure (once, if it is the database being away).
                 failure = error
             else:
                 limit = batch_size
@@ -191,15 +191,24 @@ def _record(runtime: WorkerRuntime, outcomes: list[Outcome]) -> Counter[OutcomeK
                 # The commit may have landed before the connection died: record only what is
                 # still in flight, so no outcome is audited twice.
                 outcomes = _still_in_flight(runtime, outcomes)
-            return record_committed(runtime, outcomes)
+            recorded = record_committed(runtime, outcomes)
         except DBAPIError as error:
-            if delay is None or not (
-                error.connection_invalidated or isinstance(error, OperationalError)
-            ):
+            if not runtime.outage.failed(f"recording {len(outcomes)} outcomes", error):
                 raise
-            log.warning("recording %d outcomes failed (%s); trying again", len(outcomes), error)
+            if delay is None:
+                log.error(
+                    "gave up recording %d outcomes after %.0f s; their leases lapse and the "
+                    "lease reaper asks the platform what became of them",
+                    len(outcomes),
+                    sum(RECORD_RETRY_DELAYS),
+                )
+                raise
             time.sleep(delay)
             retrying = True
+        else:
+            if retrying:
+                runtime.outage.succeeded()
+            return recorded
     raise AssertionError("unreachable: the last try returns or raises")
 
 

@@ -11,6 +11,7 @@ from scheduler.clock import Clock, SystemClock
 from scheduler.database import Database
 from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.in_flight import InFlight
+from scheduler.publishing.outage import DatabaseOutage
 from scheduler.publishing.pacing import Pacer
 from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.publisher import Publisher
@@ -44,6 +45,7 @@ class WorkerRuntime:
         )
         self.channel_cache: dict[int, ChannelFacts] = {}
         self.in_flight = InFlight()
+        self.outage = DatabaseOutage()
         self._pool: ThreadPoolExecutor | None = None
         self._last_window: PublishingWindow | None = None
 

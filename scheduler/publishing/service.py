@@ -158,21 +158,29 @@ class WorkerService:
                 self.last_pass = report
                 self._record(last_pass=report)
                 self._schedule_next()
+                self.runtime.outage.succeeded()
                 if not self._again.is_set():
                     break
-        except Exception:
-            log.exception("publishing pass failed; trying again at the next interval")
+        except Exception as error:
+            self._failed("running a publishing pass", error, "publishing pass failed")
         finally:
             self._pass_lock.release()
         if wrote:
             self._checkpoint()
 
+    def _failed(self, doing: str, error: Exception, message: str) -> None:
+        # The database being away is said once for every job; anything else, each time.
+        if not self.runtime.outage.failed(doing, error):
+            log.error("%s; trying again at the next interval", message, exc_info=error)
+
     def _checkpoint(self) -> None:
         # The burst is out: now is the time to fold the database's log (see SQLite's settings).
         try:
             self.runtime.database.checkpoint()
-        except Exception:
-            log.exception("checkpointing the database failed; SQLite will do it itself later")
+        except Exception as error:
+            self._failed(
+                "checkpointing", error, "checkpointing the database failed (SQLite does it later)"
+            )
 
     def _schedule_next(self) -> None:
         with self.runtime.database.read_session_factory() as session:
@@ -189,8 +197,8 @@ class WorkerService:
         """Resolve the posts of workers that died mid-publish."""
         try:
             recovered = recover_expired(self.runtime)
-        except Exception:
-            log.exception("recovering expired leases failed")
+        except Exception as error:
+            self._failed("recovering expired leases", error, "recovering expired leases failed")
             return
         if recovered:
             log.warning("recovered posts from stopped workers: %s", dict(recovered))
@@ -201,15 +209,19 @@ class WorkerService:
         try:
             keep_leases(self.runtime)
             self._record()
-        except Exception:
-            log.exception("heartbeat failed")
+        except Exception as error:
+            self._failed("recording the heartbeat", error, "heartbeat failed")
+            return
+        # Only work that always writes says the database is back: a read-only database still
+        # answers the reaper's and the notifier's reads.
+        self.runtime.outage.succeeded()
 
     def notify(self) -> None:
         """Make notifications from new audit events and e-mail them (after their commit)."""
         try:
             deliver_notifications(self.runtime.database, self.settings)
-        except Exception:
-            log.exception("notification delivery failed; trying again at the next interval")
+        except Exception as error:
+            self._failed("delivering notifications", error, "notification delivery failed")
 
     def _record(self, **changes: Any) -> None:
         last_pass = changes.pop("last_pass", None)

@@ -15,7 +15,7 @@ PUBLIC_ENDPOINTS: dict[str, str] = {
     "govuk_frontend.asset": "the GOV.UK Frontend stylesheet and script",
     "auth.sign_in": "the sign-in form",
     "health.health": "load balancers and monitoring; counts only, never post text",
-    "metrics.metrics": "Prometheus numbers, no text; straight from loopback only, else 404",
+    "metrics.metrics": "Prometheus numbers, no text; needs the metrics token or a listed address",
     "api.get_openapi_document": "the API's description (OpenAPI 3.1)",
     "api.get_problem_type": "what each kind of problem document means",
     "calendar.feed": "a person's iCalendar feed: the secret in the address is the credential",

@@ -115,3 +115,35 @@ def test_bad_settings_stop_with_one_line_naming_the_setting(
     message = str(raised.value)
     assert expected in message
     assert "\n" not in message
+
+
+def test_metrics_are_off_by_default_and_take_a_token_from_the_environment(tmp_path: Path) -> None:
+    assert not load_settings({"GATEPOST_INSTANCE_PATH": str(tmp_path)}).metrics.enabled
+    env = write_toml(tmp_path, '[metrics]\nallow = ["127.0.0.1", "10.0.0.0/8"]\n')
+    env["GATEPOST_METRICS_TOKEN"] = "t" * 32
+    metrics = load_settings(env).metrics
+    assert metrics.token == "t" * 32
+    assert [str(network) for network in metrics.allow] == ["127.0.0.1/32", "10.0.0.0/8"]
+
+
+@pytest.mark.parametrize(
+    ("body", "env_token", "named"),
+    [
+        ('[metrics]\ntoken = "short"\n', None, "metrics.token (GATEPOST_METRICS_TOKEN): too short"),
+        ("", "x" * 31, "metrics.token (GATEPOST_METRICS_TOKEN): too short (31 characters)"),
+        ("", "has a space " * 4, "metrics.token (GATEPOST_METRICS_TOKEN): has spaces"),
+        ('[metrics]\nallow = ["10.0.0.300"]\n', None, "metrics.allow: '10.0.0.300' is not an IP"),
+        ('[metrics]\nallow = "127.0.0.1"\n', None, "metrics.allow: must be a list of strings"),
+        ('[metrics]\nsecret = "x"\n', None, "metrics.secret: unknown setting"),
+    ],
+)
+def test_bad_metrics_settings_are_refused_naming_the_setting(
+    tmp_path: Path, body: str, env_token: str | None, named: str
+) -> None:
+    env = write_toml(tmp_path, body)
+    if env_token is not None:
+        env["GATEPOST_METRICS_TOKEN"] = env_token
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env)
+    assert str(raised.value).startswith(named)
+    assert "\n" not in str(raised.value)

@@ -78,7 +78,7 @@ def test_export_by_channel_and_date_range_as_json(session: Session, history: His
         channel_id=channel.id, since=NOW + timedelta(days=1), until=NOW + timedelta(days=2)
     )
     assert [e["action"] for e in iter_events(session, day_two)] == ["submit"]
-    assert json.loads("".join(export_chunks(session, AuditFilter(post_id=-1), "json"))) == []
+    assert json.loads("".join(export_chunks(session, AuditFilter(post_id=999_999), "json"))) == []
 
 
 def test_pages_through_many_events(factory: Factory, session: Session) -> None:
@@ -93,6 +93,11 @@ def test_pages_through_many_events(factory: Factory, session: Session) -> None:
 def test_bad_filters_are_refused() -> None:
     with pytest.raises(ValidationFailed, match="end of the date range must be after its start"):
         AuditFilter(since=NOW, until=NOW)
+    for post_id in (0, -1, 2**31, 2**64):
+        with pytest.raises(ValidationFailed, match="Post numbers go from 1 to 2147483647"):
+            AuditFilter(post_id=post_id)
+    with pytest.raises(ValidationFailed, match="Channel ids go from 1 to 2147483647"):
+        AuditFilter(channel_id=2**31)
 
 
 def test_no_code_updates_or_deletes_audit_events() -> None:

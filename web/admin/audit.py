@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-
 from flask import Response as FlaskResponse
 from flask import current_app, render_template, request, stream_with_context
 from flask_login import login_required
 
 from config.settings import Settings
-from scheduler.audit_export import AuditFilter, export_chunks
+from scheduler.audit_export import AuditFilter, day_range, export_chunks
 from scheduler.channels import list_channels
 from scheduler.errors import DomainError
-from scheduler.local_time import at_local
 from web.admin import blueprint
 from web.admin.calendar_forms import ALL_CHANNELS, AuditExportForm, channel_choices
 from web.admin.guard import require_admin
@@ -24,7 +21,7 @@ EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; cha
 
 @blueprint.route("/audit")
 @login_required
-def audit_export() -> str | FlaskResponse:
+def audit_export() -> tuple[str, int] | FlaskResponse:
     """Ask which events to download; with `download` in the query, stream them."""
     require_admin()
     form = AuditExportForm(formdata=request.args if "download" in request.args else None)
@@ -33,16 +30,15 @@ def audit_export() -> str | FlaskResponse:
     )
     if "download" in request.args and form.validate():
         settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+        since, until = day_range(form.since.data, form.until.data, settings.timezone)
         try:
             criteria = AuditFilter(
                 post_id=form.post_id.data,
                 channel_id=int(form.channel.data)
                 if form.channel.data and form.channel.data != ALL_CHANNELS
                 else None,
-                since=_start_of(form.since.data, settings),
-                until=_start_of(form.until.data + timedelta(days=1), settings)
-                if form.until.data
-                else None,
+                since=since,
+                until=until,
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -56,8 +52,5 @@ def audit_export() -> str | FlaskResponse:
                 content_type=EXPORT_TYPES[export_format],
                 headers={"Content-Disposition": f'attachment; filename="audit.{export_format}"'},
             )
-    return render_template("admin/audit.html", form=form)
-
-
-def _start_of(day: date | None, settings: Settings) -> datetime | None:
-    return at_local(day, time(0), settings.timezone) if day else None
+    has_errors = any(field.errors for field in form) or bool(form.form_errors)
+    return render_template("admin/audit.html", form=form), 400 if has_errors else 200

@@ -134,7 +134,7 @@ def post_token(call: ApiCall, body: NewToken) -> Reply:
 
 @routes.delete("/tokens/{token_id}", scope=Scope.WRITE, response=TokenDescription, tag="tokens")
 def delete_token(call: ApiCall, token_id: int) -> TokenDescription:
-    """Revoke an API token at once (revoking it again changes nothing)."""
+    """Revoke an API token and every token minted from it, at once (again changes nothing)."""
     token = get_token(call.session, token_id, by=call.user)
     revoke_token(call.session, token, by=call.user, now=call.now)
     return describe_token(token, call.now)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import click
 
-from config import Settings
-from scheduler.audit_export import EXPORT_FORMATS, AuditFilter, write_export
+from scheduler.audit_export import EXPORT_FORMATS, AuditFilter, day_range, write_export
 from scheduler.channels import get_channel
 from scheduler.clearance import get_post
 from scheduler.errors import ValidationFailed
-from scheduler.local_time import Fold, to_utc
 from web.cli.context import CliContext, pass_cli, reports_errors
 
 
@@ -22,16 +21,16 @@ def audit() -> None:
     """Read the append-only audit trail."""
 
 
-def _day_start(settings: Settings, value: str, option: str) -> datetime:
-    """Return the UTC instant at which the local day begins."""
+def _day(value: str | None, option: str) -> date | None:
+    """Return the date typed for the option."""
+    if value is None:
+        return None
     try:
-        day = date.fromisoformat(value.strip())
+        return date.fromisoformat(value.strip())
     except ValueError:
         raise ValidationFailed(
             f"{option}: {value!r} is not a date; write it as YYYY-MM-DD"
         ) from None
-    # Midnight always exists in the UK; where a zone skips it, the day starts at the later instant.
-    return to_utc(datetime.combine(day, time(0, 0)), settings.timezone, fold=Fold.EARLIER)
 
 
 @audit.command("export")
@@ -54,25 +53,18 @@ def export(
 ) -> None:
     """Export audit events as CSV or JSON (to standard output, or --output FILE)."""
     settings = cli.settings
+    first, last = _day(since, "--since"), _day(until, "--until")
+    # The range and the number are checked before anything is looked up or written.
+    since_at, until_at = day_range(first, last, settings.timezone)
+    criteria = AuditFilter(post_id=post_id, since=since_at, until=until_at)
     with cli.unit_of_work() as session:
         if post_id is not None:
             get_post(session, post_id)
-        channel = get_channel(session, handle) if handle else None
-        criteria = AuditFilter(
-            post_id=post_id,
-            channel_id=channel.id if channel else None,
-            since=_day_start(settings, since, "--since") if since else None,
-            until=_next_day(settings, until) if until else None,
-        )
+        if handle:
+            criteria = replace(criteria, channel_id=get_channel(session, handle).id)
         if output is None:
             write_export(session, criteria, export_format, sys.stdout)
             return
         with output.open("w", encoding="utf-8", newline="") as out:
             count = write_export(session, criteria, export_format, out)
     click.echo(f"Wrote {count} audit events to {output}", err=True)
-
-
-def _next_day(settings: Settings, value: str) -> datetime:
-    start = _day_start(settings, value, "--until")
-    day = start.astimezone(settings.timezone).date() + timedelta(days=1)
-    return to_utc(datetime.combine(day, time(0, 0)), settings.timezone, fold=Fold.EARLIER)

@@ -1,4 +1,4 @@
-"""GET /metrics: Prometheus numbers for the publishing queue, from this machine only."""
+"""GET /metrics: Prometheus numbers for the publishing queue, for the configured scraper only."""
 
 from flask import Blueprint
 

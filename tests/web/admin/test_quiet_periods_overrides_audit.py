@@ -232,3 +232,29 @@ def test_a_backwards_date_range_is_refused_and_kept(
     ).get_data(as_text=True)
     assert "The end of the date range must be after its start" in page
     assert 'value="2027"' in page
+
+
+@pytest.mark.parametrize("post_id", ["2147483648", "99999999999999999999"])
+def test_a_post_number_no_post_can_have_is_a_form_error_before_any_download(
+    client: FlaskClient, signed_in_as: SignInAs, post_id: str
+) -> None:
+    signed_in_as(Role.ADMIN)
+    response = client.get(f"/admin/audit?download=1&export_format=csv&post_id={post_id}")
+    assert response.status_code == 400
+    assert "Content-Disposition" not in response.headers
+    page = response.get_data(as_text=True)
+    assert "Post numbers go from 1 to 2147483647" in page
+    assert f'value="{post_id}"' in page
+
+
+def test_dates_at_the_ends_of_the_calendar_download_everything_between(
+    client: FlaskClient, held_post: Post, signed_in_as: SignInAs
+) -> None:
+    signed_in_as(Role.ADMIN)
+    response = client.get(
+        "/admin/audit?download=1&export_format=json&since-day=1&since-month=1&since-year=0001"
+        "&until-day=31&until-month=12&until-year=9999"
+    )
+    assert response.status_code == 200
+    events = json.loads(response.get_data(as_text=True))
+    assert {"create", "submit", "approve"} <= {e["action"] for e in events}

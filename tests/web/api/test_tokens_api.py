@@ -158,3 +158,63 @@ def test_the_api_needs_no_csrf_token_and_sets_no_cookie(api: ApiClient, author_t
     response = api.post("/tokens", token=author_token, json={"scopes": ["read"]})
     assert response.status_code == 201
     assert "Set-Cookie" not in response.headers
+
+
+def test_revoking_a_token_revokes_every_token_minted_from_it_and_audits_each(
+    api: ApiClient,
+    author: User,
+    author_token: str,
+    make_token: Callable[..., str],
+    session: Session,
+) -> None:
+    def mint(raw: str, name: str) -> dict[str, object]:
+        response = api.post("/tokens", token=raw, json={"scopes": ["read", "write"], "name": name})
+        assert response.status_code == 201, response.get_json()
+        made: dict[str, object] = response.get_json()
+        return made
+
+    child = mint(author_token, "child")
+    grandchild = mint(str(child["token"]), "grandchild")
+    great = mint(str(grandchild["token"]), "great-grandchild")
+    sibling = mint(author_token, "sibling")
+    elsewhere = make_token(author, "read,write", name="made at the command line")
+
+    # Revoking in the middle of the chain stops it and what it minted, not what minted it.
+    middle = api.delete(f"/tokens/{grandchild['id']}", token=elsewhere)
+    assert middle.status_code == 200
+    assert_problem(api.get("/me", token=str(great["token"])), 401, "invalid-token")
+    assert api.get("/me", token=str(child["token"])).status_code == 200
+
+    me = api.get("/me", token=author_token).get_json()
+    assert api.delete(f"/tokens/{me['token']['id']}", token=author_token).status_code == 200
+    for minted in (child, sibling):
+        problem = assert_problem(api.get("/me", token=str(minted["token"])), 401, "invalid-token")
+        assert "revoked" in problem["detail"]
+    assert api.get("/me", token=elsewhere).status_code == 200
+    statuses = {
+        item["name"]: item["status"]
+        for item in api.get("/tokens", token=elsewhere).get_json()["items"]
+    }
+    assert statuses == {
+        "": "revoked",
+        "child": "revoked",
+        "grandchild": "revoked",
+        "great-grandchild": "revoked",
+        "sibling": "revoked",
+        "made at the command line": "active",
+    }
+    revocations = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject_user_id == author.id, AuditEvent.action == "api_token_revoked"
+        )
+    ).all()
+    revoked_with = {
+        event.details["name"]: event.details.get("revoked_with") for event in revocations
+    }
+    assert revoked_with == {
+        "grandchild": None,
+        "great-grandchild": grandchild["id"],
+        "": None,
+        "child": me["token"]["id"],
+        "sibling": me["token"]["id"],
+    }

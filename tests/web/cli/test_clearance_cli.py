@@ -279,6 +279,18 @@ def test_a_long_statement_becomes_a_thread(gatepost: Gatepost) -> None:
     assert "oeri. 2/2" in last_welsh
 
 
+def test_audit_export_refuses_a_post_number_no_post_can_have(gatepost: Gatepost) -> None:
+    result = gatepost("audit", "export", "--post", "99999999999999999999", "--format", "csv",
+                      expect=1)  # fmt: skip
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "gatepost: error: Post numbers go from 1 to 2147483647; 99999999999999999999 is none"
+    ]
+    everything = gatepost("audit", "export", "--since", "0001-01-01", "--until", "9999-12-31",
+                          "--format", "json")  # fmt: skip
+    assert json.loads(everything.stdout) == []
+
+
 def test_audit_export_by_post_channel_and_dates(gatepost: Gatepost, tmp_path: Path) -> None:
     people(gatepost)
     bilingual_channels(gatepost)
