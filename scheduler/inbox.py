@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from scheduler.clearance.authorship import authors_of, wrote_current_version
+from scheduler.clearance.counting import has_approved
 from scheduler.clearance.units import clearance_unit
 from scheduler.models import AccessRole, ChannelAccess, Post, PostState, User
 from scheduler.models.post import state_literal
@@ -23,18 +25,10 @@ class InboxPage:
 
 def _waits_for(unit: list[Post], user: User) -> bool:
     for member in unit:
-        if member.author_id == user.id or member.state is not PostState.IN_REVIEW:
+        if user.id in authors_of(member) or member.state is not PostState.IN_REVIEW:
             return False
-    # Once this person has approved the current version, the rest is for someone else.
-    return not all(
-        any(
-            approval.approver_id == user.id
-            and approval.content_version == member.content_version
-            and approval.voided_at is None
-            for approval in member.approvals
-        )
-        for member in unit
-    )
+    # Once this person's approval counts for every post, the rest is for someone else.
+    return not all(has_approved(member, user) for member in unit)
 
 
 def waiting_for(
@@ -48,14 +42,27 @@ def waiting_for(
     query = (
         select(Post)
         # A literal, for the partial index `ix_posts_in_review_submitted`.
-        .where(Post.state == state_literal(PostState.IN_REVIEW), Post.author_id != user.id)
+        .where(
+            Post.state == state_literal(PostState.IN_REVIEW),
+            ~wrote_current_version(
+                user.id,
+                post_id=Post.id,
+                author_id=Post.author_id,
+                content_version=Post.content_version,
+            ),
+        )
         .options(
             # What the page shows of each post, loaded a batch at a time rather than per post.
             joinedload(Post.channel),
             joinedload(Post.author),
             joinedload(Post.release),
             selectinload(Post.approvals),
-            selectinload(Post.twin).options(joinedload(Post.channel), selectinload(Post.approvals)),
+            selectinload(Post.co_authors),
+            selectinload(Post.twin).options(
+                joinedload(Post.channel),
+                selectinload(Post.approvals),
+                selectinload(Post.co_authors),
+            ),
         )
         .order_by(Post.submitted_at, Post.id)
     )

@@ -21,19 +21,16 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
     ChangeSet,
-    check_expected_version,
     conflict_on_stale_write,
-    resolve_now,
     void_approvals,
     write_revision,
 )
 from scheduler.clearance.drafting import send_back_to_draft
-from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.results import ClearanceResult
-from scheduler.clearance.transitions import Action, rows_for
-from scheduler.clearance.units import active_unit
+from scheduler.clearance.transitions import Action
 from scheduler.errors import ValidationFailed
 from scheduler.models import MediaAttachment, Post, PostState, User
 from scheduler.platforms import MediaItem
@@ -169,10 +166,17 @@ def attach_image(
     actor_label: str = "",
 ) -> MediaAttachment:
     """Check, store and attach an image; people shown must have agreed, and it needs alt text."""
-    now = resolve_now(now)
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    enforce(rows_for(post.state, Action.EDIT), _context(session, post, unit, by, now, settings))
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.EDIT,
+        by=by,
+        settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
+        audit_action="image_attached",
+    )
     alt_text = alt_text.strip()
     if not alt_text:
         raise ValidationFailed(
@@ -217,10 +221,7 @@ def attach_image(
             session,
             post,
             unit,
-            by=by,
-            now=now,
-            actor_label=actor_label,
-            action="image_attached",
+            changes,
             reason="An image was attached",
             image=path.name,
             shows_people=shows_people,
@@ -244,21 +245,25 @@ def remove_image(
 ) -> ClearanceResult:
     """Take an image off its post; the post goes back to draft."""
     # The file stays in the media folder: it is what earlier versions were cleared with.
-    now = resolve_now(now)
     post = session.get(Post, attachment.post_id)
     assert post is not None  # the foreign key guarantees it
-    check_expected_version(post, expected_version)
-    unit = active_unit(post)
-    enforce(rows_for(post.state, Action.EDIT), _context(session, post, unit, by, now, settings))
+    unit, now, changes = begin_action(
+        session,
+        post,
+        Action.EDIT,
+        by=by,
+        settings=settings,
+        now=now,
+        expected_version=expected_version,
+        actor_label=actor_label,
+        audit_action="image_removed",
+    )
     post.media.remove(attachment)
     changed = _content_changed(
         session,
         post,
         unit,
-        by=by,
-        now=now,
-        actor_label=actor_label,
-        action="image_removed",
+        changes,
         reason="An image was removed",
         image=attachment.stored_name,
     )
@@ -267,33 +272,16 @@ def remove_image(
     )
 
 
-def _context(
-    session: Session, post: Post, unit: list[Post], by: User, now: datetime, settings: Settings
-) -> GuardContext:
-    return GuardContext(
-        session=session,
-        action=Action.EDIT,
-        post=post,
-        unit=unit,
-        by=by,
-        now=now,
-        settings=settings,
-    )
-
-
 def _content_changed(
     session: Session,
     post: Post,
     unit: list[Post],
+    changes: ChangeSet,
     *,
-    by: User,
-    now: datetime,
-    actor_label: str,
-    action: str,
     reason: str,
     **details: Any,
 ) -> tuple[Post, ...]:
-    changes = ChangeSet(session, action=action, by=by, now=now, actor_label=actor_label)
+    now, by = changes.now, changes.by
     post.content_version += 1
     void_approvals(post, now=now, reason=reason.lower())
     post.due_at = None

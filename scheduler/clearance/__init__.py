@@ -1,5 +1,6 @@
 """The clearance workflow: posts, twins and threads from draft to scheduled, and recovery."""
 
+from scheduler.clearance.counting import approval_count, approvals_met
 from scheduler.clearance.drafting import KEEP, Keep, add_twin, create_post, edit_post
 from scheduler.clearance.queries import get_post, get_thread, list_posts, post_history
 from scheduler.clearance.recovery import resolve_unknown, retry
@@ -15,7 +16,7 @@ from scheduler.clearance.thread_split import (
 )
 from scheduler.clearance.threads import add_to_thread, create_thread, reorder_thread
 from scheduler.clearance.transitions import TRANSITIONS, Action, Actor, Transition
-from scheduler.clearance.units import approval_count, approvals_met, clearance_unit
+from scheduler.clearance.units import clearance_unit
 
 __all__ = [
     "KEEP",

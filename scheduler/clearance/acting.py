@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.authorship import Contribution
 from scheduler.clearance.changes import ChangeSet, check_expected_version, resolve_now
+from scheduler.clearance.counting import approvals_met
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.transitions import Action, rows_for
 from scheduler.clearance.units import active_unit
@@ -49,7 +51,22 @@ def begin_action(
         comment=comment,
     )
     enforce(rows_for(post.state, action), context)
+    contribution = None
+    if action is Action.EDIT:
+        # Every change of content is an edit: whoever makes it becomes an author of the unit.
+        contribution = Contribution.start(
+            post,
+            moving,
+            by=by,
+            cleared=all(approvals_met(member) for member in moving),
+            now=now,
+        )
     changes = ChangeSet(
-        session, action=audit_action or action.value, by=by, now=now, actor_label=actor_label
+        session,
+        action=audit_action or action.value,
+        by=by,
+        now=now,
+        actor_label=actor_label,
+        contribution=contribution,
     )
     return moving, now, changes

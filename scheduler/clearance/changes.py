@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from scheduler import audit
+from scheduler.clearance.authorship import Contribution, Touched
 from scheduler.errors import Conflict
 from scheduler.models import Post, PostRevision, PostState, User, utcnow
 
@@ -107,12 +108,15 @@ class ChangeSet:
         by: User | None,
         now: datetime,
         actor_label: str = "",
+        contribution: Contribution | None = None,
     ) -> None:
         self.session = session
         self.action = action
         self.by = by
         self.now = now
         self.actor_label = actor_label
+        #: Set for a change of content: finishing records who wrote the unit's new versions.
+        self.contribution = contribution
         self._pending: dict[int, _Pending] = {}
 
     def change(
@@ -163,6 +167,14 @@ class ChangeSet:
             post.updated_at = self.now
             flag_modified(post, "updated_at")
         flush_or_conflict(self.session)
+        if self.contribution is not None:
+            self.contribution.record(
+                self.session,
+                [
+                    Touched(p.post, p.action, tuple(p.details.get("changed", ())))
+                    for p in self._pending.values()
+                ],
+            )
         for pending in self._pending.values():
             audit.record(
                 self.session,

@@ -9,13 +9,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.authorship import contribution_of
+from scheduler.clearance.counting import approvals_met, has_approved
 from scheduler.clearance.send_times import require_after_embargo, require_future
 from scheduler.clearance.text_rules import require_valid_text
 from scheduler.clearance.transitions import Action, Transition, guards_of, refusal_message
-from scheduler.clearance.units import approvals_met
 from scheduler.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.local_time import describe
-from scheduler.models import AccessRole, Channel, Post, PostState, User
+from scheduler.models import AccessRole, Channel, Post, PostAuthor, PostState, User
 from scheduler.permissions import has_channel_access
 from scheduler.visibility import TextAccess
 
@@ -99,13 +100,54 @@ def author_or_approver_access(context: GuardContext) -> None:
 
 
 def not_own_post(context: GuardContext) -> None:
-    """Nobody clears a post they wrote (separation of duties)."""
+    """Nobody clears what they wrote or changed since it was last cleared (separation of duties)."""
     for member in context.unit:
         if member.author_id == context.by.id:
             what = _describe(member, context.post)
             raise PermissionDenied(
                 f"You wrote {what}; someone else must clear it (nobody clears their own post)"
             )
+    found = [
+        (member, row)
+        for member in context.unit
+        if (row := contribution_of(member, context.by.id)) is not None
+    ]
+    if found:
+        # Name the post the person changed themselves, where it is one of these.
+        by_id = {member.id: member for member in context.unit}
+        _, row = next(((m, r) for m, r in found if r.source_post_id == m.id), found[0])
+        changed = by_id.get(row.source_post_id or 0)
+        raise PermissionDenied(
+            f"You {_deed(row, changed, context.post)} since it was last approved; someone who "
+            "did not write it must clear it"
+        )
+
+
+_FIELD_WORDS = {"text": "text", "send_at": "send time", "channel": "channel", "release": "release"}
+_DEEDS = {
+    "twin_added": "added a twin to {what}",
+    "create": "wrote {what}",
+    "thread_changed": "changed the thread of {what}",
+    "thread_reordered": "reordered the thread of {what}",
+    "image_attached": "attached an image to {what}",
+    "image_removed": "removed an image from {what}",
+}
+
+
+def _deed(row: PostAuthor, changed: Post | None, relative_to: Post) -> str:
+    """Say what the person did that makes them an author ("changed this post's text")."""
+    what = _describe(changed, relative_to) if changed is not None else "a post cleared with it"
+    if row.action != "edit":
+        return _DEEDS.get(row.action, "changed {what}").format(what=what)
+    fields = [_FIELD_WORDS.get(name, name) for name in row.changed.split(",") if name]
+    if not fields:
+        return f"changed {what}"
+    listed = (
+        " and ".join(fields) if len(fields) < 3 else ", ".join(fields[:-1]) + f" and {fields[-1]}"
+    )
+    if what == "this post":
+        return f"changed this post's {listed}"
+    return f"changed the {listed} of {what}"
 
 
 def text_readable(context: GuardContext) -> None:
@@ -175,15 +217,10 @@ def twin_present(context: GuardContext) -> None:
 def not_already_approved(context: GuardContext) -> None:
     """Each approval comes from a different person."""
     for member in context.unit:
-        for approval in member.approvals:
-            if (
-                approval.approver_id == context.by.id
-                and approval.content_version == member.content_version
-                and approval.voided_at is None
-            ):
-                raise PermissionDenied(
-                    "You have already approved this version; it needs a different approver"
-                )
+        if has_approved(member, context.by):
+            raise PermissionDenied(
+                "You have already approved this version; it needs a different approver"
+            )
 
 
 def comment_given(context: GuardContext) -> None:

@@ -51,6 +51,8 @@ def list_posts(
             joinedload(Post.author),
             joinedload(Post.release),
             selectinload(Post.approvals),
+            # Who wrote each post's current version: whose approvals count.
+            selectinload(Post.co_authors),
         )
         .order_by(Post.id.desc())
         .limit(max(1, min(limit, 500)))

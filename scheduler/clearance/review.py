@@ -12,10 +12,10 @@ from scheduler.clearance.changes import (
     conflict_on_stale_write,
     void_approvals,
 )
+from scheduler.clearance.counting import approval_count, approvals_met
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import set_due, usable
 from scheduler.clearance.transitions import Action, row_for
-from scheduler.clearance.units import approval_count, approvals_met
 from scheduler.local_time import describe
 from scheduler.models import Approval, Post, PostState, User
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from scheduler.models import Approval, Post, PostState, Thread
+# Which approvals count lives in counting.py; re-exported for the pages that import it from here.
+from scheduler.clearance.counting import live_approvals as live_approvals
+from scheduler.models import Post, PostState, Thread
 
 #: States a post is finished with: it no longer moves with the rest of its unit.
 FINISHED = frozenset({PostState.PUBLISHED, PostState.REMOVED, PostState.WITHDRAWN})
@@ -40,27 +42,6 @@ def active_unit(post: Post) -> list[Post]:
         for member in clearance_unit(post)
         if member.id == post.id or member.state not in FINISHED
     ]
-
-
-def live_approvals(post: Post) -> list[Approval]:
-    """Return the approvals that count: of the current version, not voided, not by the author."""
-    return [
-        approval
-        for approval in post.approvals
-        if approval.content_version == post.content_version
-        and approval.voided_at is None
-        and approval.approver_id != post.author_id
-    ]
-
-
-def approval_count(post: Post) -> int:
-    """Return how many distinct people have cleared the post's current version."""
-    return len({approval.approver_id for approval in live_approvals(post)})
-
-
-def approvals_met(post: Post) -> bool:
-    """Return whether enough distinct approvers cleared the current version for its channel."""
-    return approval_count(post) >= post.channel.approvals_required
 
 
 def link_twins(session: Session, first: Post, second: Post) -> None:

@@ -10,6 +10,7 @@ from scheduler.models.notification import Notification, NotificationCursor
 from scheduler.models.post import (
     Approval,
     Post,
+    PostAuthor,
     PostRevision,
     PostState,
     PublishOverride,
@@ -34,6 +35,7 @@ __all__ = [
     "Notification",
     "NotificationCursor",
     "Post",
+    "PostAuthor",
     "PostRevision",
     "PostState",
     "PublishOverride",

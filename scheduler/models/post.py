@@ -211,6 +211,12 @@ class Post(Base):
     approvals: Mapped[list[Approval]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="Approval.id"
     )
+    # Everyone besides `author` who counts as an author of a content version (all versions).
+    co_authors: Mapped[list[PostAuthor]] = relationship(
+        foreign_keys="PostAuthor.post_id",
+        cascade="all, delete-orphan",
+        order_by="(PostAuthor.content_version, PostAuthor.user_id)",
+    )
     media: Mapped[list[MediaAttachment]] = relationship(
         cascade="all, delete-orphan",
         order_by="(MediaAttachment.position, MediaAttachment.id)",
@@ -257,6 +263,30 @@ class Approval(Base):
 
     post: Mapped[Post] = relationship(back_populates="approvals")
     approver: Mapped[User] = relationship()
+
+
+class PostAuthor(Base):
+    """Someone besides the post's author who wrote part of one of its content versions.
+
+    They changed its text, time, channel, images or twin, or a post clearing with it, since it
+    was last cleared (or carried that into this version), so their approval of the version never
+    counts. Written only by scheduler/clearance/authorship.py.
+    """
+
+    __tablename__ = "post_authors"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_version: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    #: The audit action of what they did ("edit", "twin_added", "image_attached", ...).
+    action: Mapped[str] = mapped_column(String(40))
+    #: For an edit, the fields changed, comma-separated ("text,send_at").
+    changed: Mapped[str] = mapped_column(String(100), default="")
+    #: The post they changed: this one, or another post that clears with it.
+    source_post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PostRevision(Base):

@@ -11,7 +11,8 @@ from typing import cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from scheduler.models import Approval, PublishOverride, QuietPeriod
+from scheduler.clearance.counting import approvals, approver_counts
+from scheduler.models import PublishOverride, QuietPeriod
 from scheduler.publishing.rows import (
     POST_COLUMNS,
     ChannelFacts,
@@ -26,7 +27,6 @@ from scheduler.publishing.rows import (
 )
 from scheduler.publishing.window import QuietSpan
 
-approvals = cast(Table, Approval.__table__)
 overrides = cast(Table, PublishOverride.__table__)
 quiet_periods = cast(Table, QuietPeriod.__table__)
 
@@ -37,7 +37,8 @@ class Facts:
 
     channels: dict[int, ChannelFacts]
     releases: dict[int, ReleaseFacts]
-    #: post id -> distinct approvers of its current content version, its author not counted
+    #: post id -> distinct approvers that count for its current content version (none of its
+    #: authors; see scheduler/clearance/counting.py)
     approvals: dict[int, int]
     #: post id -> when the newest valid override for its current content version was granted
     overrides: dict[int, datetime]
@@ -99,17 +100,8 @@ def load_quiet_periods(session: Session, now: datetime) -> tuple[QuietSpan, ...]
 
 
 def _approvals(session: Session, ids: list[int]) -> dict[int, int]:
-    query = (
-        select(approvals.c.post_id, func.count(approvals.c.approver_id.distinct()))
-        .join(posts, posts.c.id == approvals.c.post_id)
-        .where(
-            ids_in(session, approvals.c.post_id, ids),
-            approvals.c.content_version == posts.c.content_version,
-            approvals.c.voided_at.is_(None),
-            approvals.c.approver_id != posts.c.author_id,
-        )
-        .group_by(approvals.c.post_id)
-    )
+    # Which approvals count is clearance's definition, in its SQL form, for the whole batch.
+    query = approver_counts(ids_in(session, approvals.c.post_id, ids))
     return {post_id: count for post_id, count in session.execute(query)}
 
 

@@ -8,13 +8,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from alembic.script import ScriptDirectory
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from scheduler import audit, schema
 from scheduler.database import Database, DatabaseUnavailable
-from scheduler.models import AuditEvent, User
+from scheduler.models import AuditEvent, Channel, Post, PostAuthor, PostRevision, Role, User
 from tests.support.databases import query_file_alone
 
 COUNT_BURST = "SELECT count(*) FROM burst"
@@ -34,6 +35,64 @@ def test_migrations_downgrade_to_empty_and_upgrade_again(
     assert schema.current_revision(db.engine) is None
     schema.upgrade(db.engine)
     assert schema.differences(db.engine) == []
+    db.dispose()
+
+
+def test_the_post_authors_migration_counts_everyone_who_wrote_an_existing_post(
+    backend: str, make_database_url: Callable[[str], str]
+) -> None:
+    # Posts written before revision 0005: whoever made one of a post's versions, or wrote a
+    # post clearing with it, becomes an author of its current version.
+    script = ScriptDirectory.from_config(schema.alembic_config())
+    before = script.get_revision("0005_post_authors").down_revision
+    assert isinstance(before, str)
+    db = Database(make_database_url(backend))
+    schema.upgrade(db.engine, before)
+    at = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)
+    with Session(db.engine) as session:
+        author, editor, translator, approver = (
+            User(email=f"{name}@example.gov.uk", name=name, password_hash="x", role=Role.AUTHOR)
+            for name in ("author", "editor", "translator", "approver")
+        )
+        english = Channel(platform="mock", handle="stats", language="en")
+        welsh = Channel(platform="mock", handle="ystadegau", language="cy")
+        session.add_all([author, editor, translator, approver, english, welsh])
+        session.flush()
+        post = Post(channel=english, author=author, text="v2", content_version=2)
+        twin = Post(channel=welsh, author=translator, text="Testun")
+        session.add_all([post, twin])
+        session.flush()
+        post.twin_id, twin.twin_id = twin.id, post.id
+        for number, by in ((1, author), (2, editor)):
+            session.add(
+                PostRevision(
+                    post_id=post.id,
+                    content_version=number,
+                    text=f"v{number}",
+                    channel_id=english.id,
+                    edited_by_id=by.id,
+                    created_at=at,
+                )
+            )
+        session.commit()
+        ids = {user.email.split("@")[0]: user.id for user in (author, editor, translator)}
+        post_id, twin_id = post.id, twin.id
+
+    schema.upgrade(db.engine)
+
+    with Session(db.engine) as session:
+        rows = session.execute(
+            select(PostAuthor.post_id, PostAuthor.content_version, PostAuthor.user_id)
+        ).all()
+    assert sorted(rows) == sorted(
+        [
+            (post_id, 2, ids["editor"]),
+            (post_id, 2, ids["translator"]),
+            (twin_id, 1, ids["author"]),
+            (twin_id, 1, ids["editor"]),
+        ]
+    )
+    schema.downgrade(db.engine, before)
     db.dispose()
 
 

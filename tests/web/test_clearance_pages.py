@@ -431,6 +431,43 @@ def test_an_author_edits_a_post_through_compose(
     assert post.state is PostState.IN_REVIEW
 
 
+def test_an_approver_who_rewrote_a_post_through_compose_cannot_approve_it(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    channel = factory.channel()
+    post = factory.post(channel, factory.author(channel), text="The author's words")
+    lead = approver_for(factory, channel)
+    factory.grant(lead, [channel], "author")
+    sign_in_fully(lead)
+    page = client.get(f"/compose/{post.id}").get_data(as_text=True)
+    saved = client.post(
+        f"/compose/{post.id}",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "channel": str(channel.id),
+            "text": "The lead's words",
+            "release": "",
+            "expected_version": post.version,
+            "intent": "submit",
+        },
+    )
+    assert saved.status_code == 302
+    factory.session.expire_all()
+    assert post.state is PostState.IN_REVIEW
+
+    shown = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert f"/posts/{post.id}/approve" not in shown
+    forged = act(client, post, "approve")
+    assert forged.status_code == 403
+    assert (
+        "You changed this post&#39;s text since it was last approved; someone who did not write "
+        "it must clear it" in forged.get_data(as_text=True)
+    )
+    factory.session.expire_all()
+    assert post.state is PostState.IN_REVIEW
+    assert "The lead" not in client.get("/inbox").get_data(as_text=True)
+
+
 def test_someone_else_cannot_edit_a_post_on_a_channel_they_cannot_write_on(
     client: FlaskClient, factory: Factory, sign_in_fully: SignIn
 ) -> None:

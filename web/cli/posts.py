@@ -30,7 +30,7 @@ from scheduler.clearance import (
     unschedule,
     withdraw,
 )
-from scheduler.clearance.units import live_approvals
+from scheduler.clearance.counting import live_approvals
 from scheduler.errors import ValidationFailed
 from scheduler.models import PostState, User
 from scheduler.releases import get_release

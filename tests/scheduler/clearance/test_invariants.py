@@ -6,6 +6,8 @@ After every action:
 After every step:
 - nothing is approved, scheduled or beyond without enough valid approvals of its current
   version, none by its author; a twin the channel requires exists and is cleared too;
+- whoever created, edited or added a twin to any post of a unit since the post was last cleared
+  (read from the audit trail) is one of its authors, and no live approval is by one of them;
 - twins always agree: linked both ways, same release, same send time while unfinished, and the
   same state throughout clearance (after the worker has them, each post's outcome on the
   platform is its own); the same holds for the posts of a thread;
@@ -51,7 +53,9 @@ from scheduler.clearance import (
     unschedule,
     withdraw,
 )
-from scheduler.clearance.units import approvals_met, clearance_unit
+from scheduler.clearance.authorship import authors_of
+from scheduler.clearance.counting import approvals_met
+from scheduler.clearance.units import clearance_unit
 from scheduler.database import Database
 from scheduler.errors import DomainError
 from scheduler.models import (
@@ -90,6 +94,9 @@ ACTIONS = (
     "edit_too_long",
     "add_twin",
 )
+
+#: Audit actions that write a post's content (the actor becomes an author of its unit).
+CONTENT_ACTIONS = {"create", "edit", "twin_added"}
 
 people = st.sampled_from(PEOPLE)
 picks = st.integers(min_value=0, max_value=10_000)
@@ -451,6 +458,7 @@ def build_machine(database: Database, app_settings: Settings) -> type[RuleBasedS
                 self.session.scalars(
                     select(Post).options(
                         selectinload(Post.approvals),
+                        selectinload(Post.co_authors),
                         selectinload(Post.channel),
                         selectinload(Post.twin),
                         selectinload(Post.thread).selectinload(Thread.posts),
@@ -471,6 +479,7 @@ def build_machine(database: Database, app_settings: Settings) -> type[RuleBasedS
                 chains.setdefault(event.post_id, []).append(event)
             for post in posts:
                 self.approvals_are_valid(post)
+                self.everyone_who_changed_it_is_an_author(post, chains)
                 self.twins_and_threads_agree(post)
                 self.not_before_the_embargo(post, release)
                 self.audit_chains(post, chains[post.id])
@@ -484,6 +493,31 @@ def build_machine(database: Database, app_settings: Settings) -> type[RuleBasedS
                 if post.channel.requires_twin:
                     assert post.twin is not None
                     assert approvals_met(post.twin)
+
+        def everyone_who_changed_it_is_an_author(
+            self, post: Post, chains: dict[int, list[AuditEvent]]
+        ) -> None:
+            if post.state in FINISHED:
+                return
+            cleared = [
+                event.id
+                for event in chains[post.id]
+                if event.action == "approve" and event.to_state in ("approved", "scheduled")
+            ]
+            since = cleared[-1] if cleared else 0
+            writers = {
+                event.actor_id
+                for member in clearance_unit(post)
+                for event in chains[member.id]
+                if event.id > since and event.action in CONTENT_ACTIONS
+            }
+            authors = authors_of(post)
+            assert writers <= authors, f"post {post.id}: {writers - authors} changed it unrecorded"
+            for approval in post.approvals:
+                if approval.voided_at is None and approval.content_version == post.content_version:
+                    assert approval.approver_id not in authors, (
+                        f"post {post.id} has a live approval by one of its authors"
+                    )
 
         def twins_and_threads_agree(self, post: Post) -> None:
             partners: list[Post] = []

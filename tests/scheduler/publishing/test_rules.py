@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.models import Approval, PostState, QuietPeriod
+from scheduler.clearance import edit_post, submit
+from scheduler.models import AccessRole, Approval, Post, PostState, QuietPeriod, User
 from tests.scheduler.publishing.conftest import Worker
+from tests.support.factories import Factory
 from tests.support.publishing_factories import PublishingFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -415,6 +417,62 @@ def test_voided_approvals_do_not_count(
     worker.run_at(utc("2026-03-12 10:00"))
     assert post.state is PostState.SCHEDULED
     assert post.hold_reason is not None
+    assert "0 of the 1 approval" in post.hold_reason
+    assert worker.published_keys() == []
+
+
+def _drifted_approval(session: Session, post: Post, by: User, due: datetime) -> None:
+    """Record an approval and schedule the post as clearance did before editors counted."""
+    post.approvals.append(Approval(approver_id=by.id, content_version=post.content_version))
+    post.state = PostState.SCHEDULED
+    post.due_at = due
+    session.flush()
+
+
+def test_a_post_approved_only_by_someone_who_rewrote_it_is_held(
+    worker: Worker, session: Session
+) -> None:
+    due = utc("2026-03-12 10:00")
+    people = Factory(session, worker.settings, now=utc("2026-03-11 10:00"))
+    channel = people.channel()
+    author = people.author(channel)
+    lead = people.grant(people.approver(channel), [channel], AccessRole.AUTHOR)
+    post = people.post(channel, author, send_at=due)
+    edit_post(session, post, by=lead, settings=worker.settings, text="Rewritten", now=people.now)
+    submit(session, post, by=author, settings=worker.settings, now=people.now)
+    _drifted_approval(session, post, lead, due)
+
+    worker.run_at(due)
+
+    assert post.state is PostState.SCHEDULED
+    assert post.hold_reason is not None
+    assert post.hold_reason.startswith("Not cleared: its current text has 0 of the 1 approval")
+    assert worker.published_keys() == []
+
+
+def test_twins_approved_by_whoever_rewrote_one_of_them_are_held(
+    worker: Worker, session: Session
+) -> None:
+    due = utc("2026-03-12 10:00")
+    people = Factory(session, worker.settings, now=utc("2026-03-11 10:00"))
+    english, welsh = people.twin_channels()
+    author = people.author(english, welsh)
+    lead = people.grant(people.approver(english, welsh), [english, welsh], AccessRole.AUTHOR)
+    post = people.post(english, author, send_at=due, twin_text="Diweithdra 4.2%")
+    assert post.twin is not None
+    twin = post.twin
+    edit_post(
+        session, twin, by=lead, settings=worker.settings, text="Diweithdra 4.1%", now=people.now
+    )
+    submit(session, post, by=author, settings=worker.settings, now=people.now)
+    for member in (post, twin):
+        _drifted_approval(session, member, lead, due)
+
+    worker.run_at(due)
+
+    assert (post.state, twin.state) == (PostState.SCHEDULED, PostState.SCHEDULED)
+    assert post.hold_reason is not None
+    assert twin.hold_reason is not None
     assert "0 of the 1 approval" in post.hold_reason
     assert worker.published_keys() == []
 

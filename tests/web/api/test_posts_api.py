@@ -15,7 +15,7 @@ from scheduler.models import AccessRole, EmbargoViewing, Post, PostState
 from tests.support.factories import NOW, Factory
 from tests.support.query_count import counting_queries
 from tests.web.api.conftest import ApiClient, assert_problem
-from tests.web.api.workflow_fixtures import Team
+from tests.web.api.workflow_fixtures import Team, token
 
 SEND_AT = (NOW + timedelta(days=1)).isoformat()
 
@@ -173,8 +173,6 @@ def test_an_approved_post_without_a_time_is_scheduled_by_an_approver(
 def test_nobody_approves_their_own_post(
     api: ApiClient, team: Team, factory: Factory, session: Session
 ) -> None:
-    from tests.web.api.workflow_fixtures import token
-
     factory.grant(team.approver, [team.english], AccessRole.AUTHOR)
     own = token(session, team.approver, "read,write,approve")
     response = api.post(
@@ -183,6 +181,33 @@ def test_nobody_approves_their_own_post(
     post_id = response.get_json()["id"]
     act(api, own, post_id, "submit")
     assert_problem(act(api, own, post_id, "approve"), 403, "forbidden")
+
+
+def test_an_approver_who_rewrote_a_post_cannot_approve_it(
+    api: ApiClient, team: Team, factory: Factory
+) -> None:
+    factory.grant(team.approver, [team.english], AccessRole.AUTHOR)
+    post = create(api, team, send_at=SEND_AT)
+    edited = api.request(
+        "PATCH",
+        f"/posts/{post['id']}",
+        token=team.approver_token,
+        json={"version": post["version"], "text": "Unemployment fell to 3.9%, my words"},
+    )
+    assert edited.status_code == 200
+    assert act(api, team.approver_token, post["id"], "submit").status_code == 200
+
+    refused = assert_problem(act(api, team.approver_token, post["id"], "approve"), 403, "forbidden")
+
+    assert refused["detail"] == (
+        "You changed this post's text since it was last approved; someone who did not write it "
+        "must clear it"
+    )
+    shown = api.get(f"/posts/{post['id']}", token=team.author_token).get_json()
+    assert shown["state"] == "in_review"
+    second = token(factory.session, team.second_approver, "read,write,approve")
+    cleared = act(api, second, post["id"], "approve")
+    assert cleared.get_json()["state"] == "scheduled"
 
 
 def test_editing_needs_the_current_version(api: ApiClient, team: Team) -> None:
@@ -434,12 +459,15 @@ def test_listing_posts_makes_the_same_number_of_queries_for_few_posts_or_many(
 
     def add_posts(count: int) -> None:
         for number in range(count):
-            factory.post(
+            post = factory.post(
                 team.english if number % 2 else team.welsh,
                 team.author,
                 release=release if number % 3 else None,
                 text=f"Listed post {number}",
             )
+            if number % 3 == 0:
+                # Cleared: counting its approvals asks who wrote it.
+                factory.move(post, PostState.APPROVED, approvers=[team.second_approver])
 
     def queries() -> int:
         with counting_queries(database.engine) as counter:

@@ -224,6 +224,32 @@ def test_a_bilingual_post_is_cleared_from_the_command_line(gatepost: Gatepost) -
     )
 
 
+def test_an_officer_who_rewrote_a_post_cannot_approve_it(gatepost: Gatepost) -> None:
+    people(gatepost)
+    gatepost("channels", "create", "--platform", "mock", "--handle", "Main", "--language", "en")
+    for email, role in (
+        ("author@example.gov.uk", "author"),
+        ("officer@example.gov.uk", "author"),
+        ("officer@example.gov.uk", "approver"),
+        ("second@example.gov.uk", "approver"),
+    ):
+        gatepost("access", "grant", "--user", email, "--channel", "Main", "--role", role)
+    gatepost("posts", "create", "--as", "author@example.gov.uk", "--channel", "Main",
+             "--text", "Unemployment fell", "--send-at", "2030-06-03 10:00")  # fmt: skip
+    officer = ("--as", "officer@example.gov.uk")
+    gatepost("posts", "edit", "1", *officer, "--text", "Unemployment fell sharply")
+    gatepost("posts", "submit", "1", *officer)
+
+    refused = gatepost("posts", "approve", "1", *officer, expect=1)
+
+    assert refused.stderr == (
+        "gatepost: error: You changed this post's text since it was last approved; someone who "
+        "did not write it must clear it\n"
+    )
+    cleared = gatepost("posts", "approve", "1", "--as", "second@example.gov.uk")
+    assert cleared.stdout.startswith("Approved and scheduled for Mon 3 Jun 2030 10:00 BST.")
+
+
 def test_embargoed_text_is_hidden_from_others_and_reads_are_recorded(gatepost: Gatepost) -> None:
     people(gatepost)
     gatepost("channels", "create", "--platform", "mock", "--handle", "Main", "--language", "en")

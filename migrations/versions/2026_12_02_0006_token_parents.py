@@ -1,7 +1,7 @@
 """API tokens remember the token that minted them
 
-Revision ID: 0009_token_parents
-Revises: 0004_partial_state_first
+Revision ID: 0006_token_parents
+Revises: 0005_post_authors
 Create Date: 2026-12-02 16:45:00.000000
 
 A token created through the API by another token kept working after that token was revoked.
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_token_parents"
-down_revision: str | None = "0004_partial_state_first"
+revision: str = "0006_token_parents"
+down_revision: str | None = "0005_post_authors"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
