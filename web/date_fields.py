@@ -3,6 +3,7 @@
 Each box is posted as NAME-day, NAME-month, NAME-year (or NAME-hour, NAME-minute); what was typed
 is kept on error so nothing has to be typed twice. The fields give local, naive values: turning a
 local date and time into a UTC instant (refusing or resolving clock changes) is the caller's job.
+Every date typed into any form is refused outside the accepted horizon (scheduler.time_horizon).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from typing import Any
 from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
+
+from scheduler.models import utcnow
+from scheduler.time_horizon import OutOfHorizon, require_day_within
 
 _MONTHS = {
     name: number
@@ -134,10 +138,15 @@ class DateInputField(_PartsField):
             self.error_parts = {"year"}
             raise ValueError("Year must include 4 numbers")
         try:
-            return date(year, month, day)
+            typed = date(year, month, day)
         except ValueError:
             self.error_parts = set(self.parts)
             raise ValueError(self._not_real_message()) from None
+        try:
+            return require_day_within(typed, now=utcnow(), what=self.label.text)
+        except OutOfHorizon as outside:
+            self.error_parts = {"year"}
+            raise ValueError(outside.message) from None
 
     def _not_real_message(self) -> str:
         return f"{self.label.text} must be a real date"

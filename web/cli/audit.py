@@ -14,6 +14,8 @@ from scheduler.channels import get_channel
 from scheduler.clearance import get_post
 from scheduler.errors import ValidationFailed
 from scheduler.local_time import Fold, to_utc
+from scheduler.models import utcnow
+from scheduler.time_horizon import require_day_within
 from web.cli.context import CliContext, pass_cli, reports_errors
 
 
@@ -30,6 +32,7 @@ def _day_start(settings: Settings, value: str, option: str) -> datetime:
         raise ValidationFailed(
             f"{option}: {value!r} is not a date; write it as YYYY-MM-DD"
         ) from None
+    require_day_within(day, now=utcnow(), what=option)
     # Midnight always exists in the UK; where a zone skips it, the day starts at the later instant.
     return to_utc(datetime.combine(day, time(0, 0)), settings.timezone, fold=Fold.EARLIER)
 

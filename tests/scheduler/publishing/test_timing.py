@@ -310,3 +310,20 @@ def test_root_cause_drops_the_posts_waited_on(reason: str, root: str) -> None:
     composed = waiting_reason("Waits for the post before it in its thread (#20)", "is held", reason)
     assert_flat(composed)
     assert composed.endswith(root)
+
+
+def test_an_embargo_stored_at_the_end_of_year_9999_holds_the_post_without_breaking_the_pass(
+    factory: PublishingFactory, worker: Worker
+) -> None:
+    # Only a row stored before the horizon rule (scheduler.time_horizon) can hold such a time.
+    release = factory.release(datetime(9999, 12, 31, 23, 0, tzinfo=UTC))
+    far = factory.post(factory.channel(), send_at=utc("2026-03-12 10:00"), release=release)
+    near = factory.post(factory.channel(), send_at=utc("2026-03-12 10:00"))
+
+    report = worker.run_at(utc("2026-03-12 10:00"))
+
+    assert report.published == 1
+    assert near.state is PostState.PUBLISHED
+    assert far.state is PostState.SCHEDULED
+    assert far.hold_reason is not None
+    assert "beyond the dates Gatepost can handle" in far.hold_reason
