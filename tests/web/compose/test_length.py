@@ -68,3 +68,18 @@ def test_a_channel_the_person_may_not_post_on_is_refused_with_a_message(
 
     assert response.status_code == 403
     assert "may not post on that channel" in response.get_json()["message"]
+
+
+def test_the_counter_names_a_byte_order_mark_it_refuses(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn
+) -> None:
+    channel = factory.channel()
+    sign_in_fully(factory.author(channel))
+
+    counted = measure(client, channel=channel.id, text="Figures\ufeff out today").get_json()
+
+    assert counted["valid"] is False
+    assert counted["problems"] == [
+        "The post contains a character X does not accept: U+FEFF (zero width no-break space); "
+        "remove it"
+    ]
