@@ -229,8 +229,12 @@ def length() -> Response | tuple[Response, int]:
         try:
             channel = twin_channel_of(channel)
         except DomainError as error:
-            # Typed before choosing a channel with a twin: say so where the count would be.
-            return jsonify(message=error.message), 422
+            # Typed before choosing a channel with a twin: nothing to count, but nothing wrong
+            # with asking either; the answer says so, to be shown where the count would be.
+            return jsonify(
+                length=None, limit=None, remaining=None, valid=False,
+                problems=[error.message], message=error.message,
+            )  # fmt: skip
     check = measure(channel, text, settings())
     return jsonify(
         length=check.length,

@@ -52,10 +52,16 @@ def test_a_twin_on_a_channel_without_one_is_explained_not_forbidden(
 
     response = measure(client, channel=channel.id, text="Helo", twin=True)
 
-    assert response.status_code == 422
-    assert response.get_json()["message"] == (
-        f"@{channel.handle} has no twin channel, so a post on it cannot have a twin"
-    )
+    message = f"@{channel.handle} has no twin channel, so a post on it cannot have a twin"
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "length": None,
+        "limit": None,
+        "remaining": None,
+        "valid": False,
+        "problems": [message],
+        "message": message,
+    }
 
 
 def test_a_channel_the_person_may_not_post_on_is_refused_with_a_message(

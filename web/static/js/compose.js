@@ -27,7 +27,7 @@ if (form) {
       credentials: "same-origin",
     });
     const check = await response.json().catch(() => ({}));
-    if (!response.ok) {
+    if (!response.ok || check.message) {
       // Say why there is no count (e.g. a twin on a channel without one), rather than go blank.
       output.textContent =
         check.message ||
