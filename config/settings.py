@@ -7,13 +7,17 @@ import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+
+from scheduler.errors import ValidationFailed
+from scheduler.local_time import to_utc
+from scheduler.time_horizon import require_local_within
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 UK_NATIONS = {
@@ -491,9 +495,13 @@ class _Reader:
             raise SettingsError(
                 f"{self._prefix}{key}: must be a date and time such as 2027-04-01T00:00"
             )
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=zone)
-        return value.astimezone(ZoneInfo("UTC"))
+        # The rules every other way in follows: within the horizon (checked before converting,
+        # which could overflow), and a local time the clocks skip or repeat is not guessed.
+        try:
+            require_local_within(value, now=datetime.now(UTC), what="The time")
+            return to_utc(value, zone)
+        except ValidationFailed as refused:
+            raise SettingsError(f"{self._prefix}{key}: {refused.message}") from None
 
     def table(self, key: str) -> _Reader:
         value = self._take(key)

@@ -13,7 +13,7 @@ from config import Settings
 from scheduler.channels import find_channel
 from scheduler.clearance import check_text, create_thread
 from scheduler.clearance.changes import resolve_now
-from scheduler.clearance.drafting import check_new_send_time, require_author_access
+from scheduler.clearance.drafting import check_new_send_time, clean_text, require_author_access
 from scheduler.clearance.threads import MAX_THREAD_POSTS
 from scheduler.errors import ValidationFailed
 from scheduler.import_files import (
@@ -25,6 +25,7 @@ from scheduler.import_files import (
 )
 from scheduler.models import Channel, Release, Thread, User
 from scheduler.storable_text import is_storable
+from scheduler.time_horizon import require_within
 
 T = TypeVar("T")
 
@@ -96,6 +97,8 @@ def check_thread_import(
             )
         )
     try:
+        if source.send_at is not None:
+            require_within(source.send_at, now=now, what="The send time", field="send_at")
         check_new_send_time(source.send_at, source.release, now=now, settings=settings)
     except ValidationFailed as error:
         problems.append(ImportProblem(None, error.field or "send_at", error.message))
@@ -208,11 +211,12 @@ def thread_import_from(
 def _text_problems(
     channel: Channel, number: int, text: str, column: str, settings: Settings
 ) -> list[ImportProblem]:
-    if not text.strip():
+    text = clean_text(text)  # measured as it will be saved
+    if not text:
         return [
             ImportProblem(number, column, "The text is empty; write the post or remove the row")
         ]
-    check = check_text(channel, text.strip(), settings)
+    check = check_text(channel, text, settings)
     return [
         ImportProblem(number, column, f"Text for @{channel.handle}: {problem}")
         for problem in check.problems

@@ -16,6 +16,7 @@ from scheduler.errors import NotFound, PermissionDenied
 from scheduler.models import Post, User, utcnow
 from scheduler.post_access import visible_to
 from scheduler.queue import excerpt
+from scheduler.time_horizon import shiftable
 from scheduler.visibility import is_embargoed
 
 #: How far back the feed reaches; everything ahead is included.
@@ -114,6 +115,8 @@ def build_feed(
     for post in posts:
         start = post.published_at or post.send_at
         assert start is not None
+        if not shiftable(start):
+            continue  # stored before the horizon rule: no calendar can hold its end
         summary, description = _summary(post, now=now)
         event = Event()
         event.add("uid", f"post-{post.id}@gatepost")

@@ -29,7 +29,13 @@ from config import Settings
 from scheduler.local_time import at_local
 from scheduler.models import Channel, Post, PostState, QuietPeriod, Release, User
 from scheduler.post_access import visible_to
-from scheduler.publishing.window import PublishingWindow
+from scheduler.publishing.facts import load_overrides, load_window
+from scheduler.publishing.timing import judge_timing
+from scheduler.publishing.window import (
+    PublishingWindow,
+    WindowNeverOpens,
+    configured_quiet_periods,
+)
 from scheduler.visibility import under_embargo
 
 #: States whose posts have a slot: a send time, or the moment they went out.
@@ -54,6 +60,8 @@ class CalendarPost:
     at: datetime
     embargoed_until: datetime | None
     excerpt_source: str | None  # the text, only when not embargoed
+    #: when a post still to go may go, where that is later than its slot (the worker's rule)
+    goes_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,9 @@ UNSLOTTED_STATES = tuple(state for state in PostState if state not in SLOTTED_ST
 #: When a post has its slot: when it went out, or else when it is to go.
 SLOT = func.coalesce(Post.published_at, Post.send_at)
 
-CalendarRow = tuple[int, PostState, str, str, datetime | None, datetime | None]
+CalendarRow = tuple[int, PostState, str, str, datetime | None, datetime | None, int]
+#: States whose posts are still to go: the calendar says when the rules will let them.
+TO_GO_STATES = (PostState.APPROVED, PostState.SCHEDULED)
 
 
 def _slotted_between(reader: User, start: Any, end: Any) -> ColumnElement[bool]:
@@ -162,7 +172,15 @@ def _day_statements(
 
 def _listed(chosen: ColumnElement[bool]) -> Executable:
     return (
-        select(Post.id, Post.state, Post.text, Channel.handle, Release.embargo_at, SLOT)
+        select(
+            Post.id,
+            Post.state,
+            Post.text,
+            Channel.handle,
+            Release.embargo_at,
+            SLOT,
+            Post.channel_id,
+        )
         .join(Channel, Channel.id == Post.channel_id)
         .outerjoin(Release, Release.id == Post.release_id)
         .where(chosen)
@@ -284,8 +302,8 @@ def _posts_by_day(
     }
     counts = [int(by_day.get(number, 0)) for number in range(len(days))]
     rows: list[CalendarRow] = [
-        (post_id, state, text, handle, embargo_at, slot)
-        for post_id, state, text, handle, embargo_at, slot in session.execute(
+        (post_id, state, text, handle, embargo_at, slot, channel_id)
+        for post_id, state, text, handle, embargo_at, slot, channel_id in session.execute(
             listed_statement, bounds
         )
     ]
@@ -307,20 +325,18 @@ def calendar_days(
     With `per_day`, each day lists only its first posts (by slot) and counts the rest.
     """
     zone = settings.timezone
-    window = PublishingWindow(settings)
-    hours = settings.office_hours
+    window = load_window(session, settings, now=now)
     days: list[CalendarDay] = []
     current = first
     while current <= last:
-        holiday = window.holiday_name(current)
-        open_day = current.weekday() in hours.weekdays and holiday is None
+        hours = window.hours_on(current)
         days.append(
             CalendarDay(
                 day=current,
                 starts_at=at_local(current, time(0), zone),
                 ends_at=at_local(current + timedelta(days=1), time(0), zone),
-                office_hours=f"{hours.start:%H:%M} to {hours.end:%H:%M}" if open_day else None,
-                holiday=holiday,
+                office_hours=f"{hours[0]:%H:%M} to {hours[1]:%H:%M}" if hours else None,
+                holiday=window.holiday_name(current),
             )
         )
         current += timedelta(days=1)
@@ -334,12 +350,17 @@ def calendar_days(
         return days[index] if 0 <= index < len(days) else None
 
     listed, counts = _posts_by_day(session, reader, days, per_day)
-    for post_id, state, text, handle, embargo_at, slot in listed:
+    to_go = [row[0] for row in listed if row[1] in TO_GO_STATES]
+    overrides = load_overrides(session, to_go) if to_go else {}
+    for post_id, state, text, handle, embargo_at, slot, channel_id in listed:
         target = day_of(slot) if slot is not None else None
         if target is None or slot is None:
             continue
         # No embargoed text in the calendar for anyone: those on the list open the post.
         embargoed = embargo_at if under_embargo(embargo_at, now=now) else None
+        goes_at = None
+        if state in TO_GO_STATES:
+            goes_at = _goes_at(window, slot, channel_id, embargo_at, overrides.get(post_id))
         target.posts.append(
             CalendarPost(
                 post_id=post_id,
@@ -348,6 +369,7 @@ def calendar_days(
                 at=slot,
                 embargoed_until=embargoed,
                 excerpt_source=None if embargoed else text,
+                goes_at=goes_at,
             )
         )
     for day, count in zip(days, counts, strict=True):
@@ -363,6 +385,13 @@ def calendar_days(
         if target is not None:
             target.embargoes.append(CalendarEmbargo(release.id, release.title, release.embargo_at))
 
+    for span in configured_quiet_periods(settings):
+        if span.starts_at < end and span.ends_at > start:
+            for day in days:
+                if span.starts_at < day.ends_at and span.ends_at > day.starts_at:
+                    day.quiet_periods.append(
+                        CalendarQuietPeriod(span.name, span.starts_at, span.ends_at, None)
+                    )
     periods = session.execute(
         select(QuietPeriod, Channel.handle)
         .outerjoin(Channel, Channel.id == QuietPeriod.channel_id)
@@ -380,6 +409,28 @@ def calendar_days(
                     CalendarQuietPeriod(period.name, period.starts_at, period.ends_at, handle)
                 )
     return days
+
+
+def _goes_at(
+    window: PublishingWindow,
+    slot: datetime,
+    channel_id: int,
+    embargo_at: datetime | None,
+    override_from: datetime | None,
+) -> datetime | None:
+    """Return when a post due at its slot may go, if later than the slot (None: at its slot)."""
+    try:
+        timing = judge_timing(
+            window,
+            at=slot,
+            send_at=slot,
+            channel_id=channel_id,
+            embargo=embargo_at,
+            override_from=override_from,
+        )
+    except WindowNeverOpens:
+        return None
+    return None if timing.goes_now else timing.may_go_at
 
 
 def week_start(day: date) -> date:

@@ -115,20 +115,24 @@ def to_utc(
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
-def parse_local(
-    text: str, zone: ZoneInfo, *, fold: Fold | str | None = None, field: str | None = None
-) -> datetime:
-    """Parse "2026-03-29 09:30" as local time (or an ISO 8601 instant with offset) into UTC."""
+def read_local(text: str, *, field: str | None = None) -> datetime:
+    """Read "2026-03-29 09:30" (naive, local) or an ISO 8601 instant with offset, unconverted."""
     cleaned = text.strip()
     try:
-        parsed = datetime.fromisoformat(cleaned)
+        return datetime.fromisoformat(cleaned)
     except ValueError:
         raise ValidationFailed(
             f"{cleaned!r} is not a date and time; write it like 2026-03-12 09:30 "
             "(local time) or 2026-03-12T09:30:00+00:00",
             field=field,
         ) from None
-    return to_utc(parsed, zone, fold=fold, field=field)
+
+
+def parse_local(
+    text: str, zone: ZoneInfo, *, fold: Fold | str | None = None, field: str | None = None
+) -> datetime:
+    """Parse "2026-03-29 09:30" as local time (or an ISO 8601 instant with offset) into UTC."""
+    return to_utc(read_local(text, field=field), zone, fold=fold, field=field)
 
 
 def first_instant_at_or_after(local: datetime, zone: ZoneInfo) -> datetime:

@@ -3,6 +3,7 @@
 Each box is posted as NAME-day, NAME-month, NAME-year (or NAME-hour, NAME-minute); what was typed
 is kept on error so nothing has to be typed twice. The fields give local, naive values: turning a
 local date and time into a UTC instant (refusing or resolving clock changes) is the caller's job.
+Every date typed into any form is refused outside the accepted horizon (scheduler.time_horizon).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from typing import Any
 from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
+
+from scheduler.models import utcnow
+from scheduler.time_horizon import OutOfHorizon, require_day_within
 
 _MONTHS = {
     name: number
@@ -119,6 +123,12 @@ class DateInputField(_PartsField):
     parts = ("day", "month", "year")
     part_labels = {"day": "a day", "month": "a month", "year": "a year"}
 
+    def __init__(self, *args: Any, within_horizon: bool = True, **kwargs: Any) -> None:
+        # Dates that plan something (send, embargo, quiet period) must lie within the horizon;
+        # a date that searches history (the audit trail's range) may be any real date.
+        super().__init__(*args, **kwargs)
+        self.within_horizon = within_horizon
+
     def _values_of(self, data: Any) -> dict[str, str]:
         if isinstance(data, date):
             return {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
@@ -134,10 +144,17 @@ class DateInputField(_PartsField):
             self.error_parts = {"year"}
             raise ValueError("Year must include 4 numbers")
         try:
-            return date(year, month, day)
+            typed = date(year, month, day)
         except ValueError:
             self.error_parts = set(self.parts)
             raise ValueError(self._not_real_message()) from None
+        if not self.within_horizon:
+            return typed
+        try:
+            return require_day_within(typed, now=utcnow(), what=self.label.text)
+        except OutOfHorizon as outside:
+            self.error_parts = {"year"}
+            raise ValueError(outside.message) from None
 
     def _not_real_message(self) -> str:
         return f"{self.label.text} must be a real date"

@@ -25,7 +25,7 @@ from scheduler.platforms.base import (
     TextCheck,
     TransientError,
 )
-from scheduler.platforms.mock_faults import FaultConfigError, MockFaults, parse_faults
+from scheduler.platforms.mock_faults import FaultConfigError, MockFaults, ordinal, parse_faults
 from scheduler.platforms.mock_ledger import MockLedger, RateLimited, UnknownPost
 from scheduler.platforms.x_text import measure, surely_valid
 
@@ -138,11 +138,8 @@ class MockPlatform(Platform):
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
         if faults.fail_every_nth and number % faults.fail_every_nth == 0:
-            self._fail(
-                faults,
-                request,
-                f"call {number} on {request.channel} (every {faults.fail_every_nth}th fails)",
-            )
+            every = ordinal(faults.fail_every_nth)
+            self._fail(faults, request, f"call {number} on {request.channel} (every {every} fails)")
         if faults.matches(request.text):
             self._fail(faults, request, f"the text matches {faults.fail_matching!r}")
         if not surely_valid(request.text):

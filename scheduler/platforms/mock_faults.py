@@ -18,6 +18,14 @@ FAULT_KEYS = (
 )
 
 
+def ordinal(number: int) -> str:
+    """Return the number as an English ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    if 11 <= number % 100 <= 13:
+        return f"{number}th"
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 class FaultConfigError(ValueError):
     """A fault setting is wrong; the message names the key and says what to write instead."""
 

@@ -31,10 +31,27 @@ def measure(text: str) -> TextCheck:
             f"{over} over the limit of {MAX_WEIGHTED_LENGTH}"
         )
     elif not parsed.valid:
-        problems.append("The post contains characters X does not accept (such as U+FFFE)")
+        problems.append(_refused_characters(text))
     return TextCheck(
         length=parsed.weightedLength, limit=MAX_WEIGHTED_LENGTH, problems=tuple(problems)
     )
+
+
+def _refused_characters(text: str) -> str:
+    """Say which characters X refuses are in the text, by code point and name."""
+    found = sorted(set(invalid_chars.findall(text)))
+    if not found:
+        return "The post contains characters X does not accept; remove them"
+    named = ", ".join(_code_point(character) for character in found)
+    if len(found) == 1:
+        return f"The post contains a character X does not accept: {named}; remove it"
+    return f"The post contains characters X does not accept: {named}; remove them"
+
+
+def _code_point(character: str) -> str:
+    name = unicodedata.name(character, "")
+    shown = f"U+{ord(character):04X}"
+    return f"{shown} ({name.lower()})" if name else f"{shown} (a noncharacter)"
 
 
 def surely_valid(text: str) -> bool:

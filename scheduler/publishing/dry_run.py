@@ -21,7 +21,7 @@ from scheduler.publishing.eligibility import Decision, RuleContext, Verdict, jud
 from scheduler.publishing.facts import load_channels, load_facts
 from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.rows import ChannelFacts, posts
-from scheduler.publishing.window import PublishingWindow, QuietSpan
+from scheduler.publishing.window import PublishingWindow, configured_quiet_periods
 
 #: The most already-held posts a dry run lists.
 WAITING_LIMIT = 200
@@ -75,7 +75,7 @@ def preview(database: Database, settings: Settings, *, now: datetime) -> Preview
     result = Preview(now=now)
     platforms = PlatformSet(settings, FixedClock(now))
     base_window = PublishingWindow(settings)
-    configured = tuple(QuietSpan(q.name, q.starts_at, q.ends_at) for q in settings.quiet_periods)
+    configured = configured_quiet_periods(settings)
     channel_cache: dict[int, ChannelFacts] = {}
     decided: dict[int, Decision] = {}
     with database.read_session_factory() as session:

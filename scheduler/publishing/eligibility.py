@@ -9,6 +9,7 @@ period after it first could is not sent: it is held as missed for a person.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from scheduler.local_time import describe
 from scheduler.models import PostState
 from scheduler.publishing.facts import Facts
 from scheduler.publishing.rows import ChannelFacts, PostRow
+from scheduler.publishing.timing import first_allowed, judge_timing
 from scheduler.publishing.window import PublishingWindow, WindowNeverOpens
 
 # How soon to look again when waiting on something another worker is doing right now.
@@ -77,8 +79,41 @@ def _state_text(state: PostState) -> str:
     }.get(state, state.value)
 
 
-def _may_go(instant: datetime, context: RuleContext) -> str:
-    return f"; it may go at {describe(instant, context.window.zone)}"
+#: A reason composed by `waiting_reason`: the post waited on (by id), what it is doing, and
+#: perhaps its root cause after ": ".
+_WAITING = re.compile(
+    r"(?:Waits for .*?\(#(?P<thread>\d+)\)|Held with its twin #(?P<twin>\d+)), "
+    r"which (?P<doing>(?:is|was|did) .+?)(?:: (?P<cause>.*)|$)",
+    re.DOTALL,
+)
+#: How a reason says what the post it waits on is doing, by that post's verdict.
+_VERDICT_TEXT = {Verdict.HOLD: "is held", Verdict.MISSED: "was missed", Verdict.PUBLISH: "is due"}
+
+
+def root_cause(reason: str) -> str:
+    """Return what holds a post at bottom, said on its own, without the posts waited on between.
+
+    "Waits for … (#12), which is held: After office hours …" gives "After office hours …";
+    "Waits for … (#11), which was missed" gives "#11 was missed".
+    """
+    while (waiting := _WAITING.fullmatch(reason)) is not None:
+        if waiting["cause"] is None:
+            return f"#{waiting['thread'] or waiting['twin']} {waiting['doing']}"
+        reason = waiting["cause"]
+    return reason
+
+
+def waiting_reason(waits_on: str, doing: str, cause: str | None = None) -> str:
+    """Return why a post waits on another: that post once, what it is doing, its root cause once.
+
+    `waits_on` names the post by id, e.g. "Waits for the post before it in its thread (#12)" or
+    "Held with its twin #12"; `doing` is e.g. "is held" or "did not go out". The cause of a post
+    that itself waits is reduced to its root, so reasons never nest ("Waits for #12, which is
+    held: Waits for #11, ...").
+    """
+    if not cause:
+        return f"{waits_on}, which {doing}"
+    return f"{waits_on}, which {doing}: {root_cause(cause)}"
 
 
 def _hold(post: PostRow, reason: str, until: datetime | None) -> Decision:
@@ -188,20 +223,9 @@ def _twin_rule(
     where = f" on {partner_channel.handle}" if partner_channel else ""
     return _hold(
         post,
-        f"Waits for its twin #{partner.id}{where}, which is {_state_text(partner.state)}; "
-        "twins go out together",
+        f"Its twin #{partner.id}{where} is {_state_text(partner.state)}; twins go out together",
         None,
     )
-
-
-def _allowed_from(
-    start: datetime, channel: ChannelFacts, granted: datetime | None, window: PublishingWindow
-) -> datetime:
-    """Return the first instant from `start` when the window (or an override) lets it go."""
-    opens = window.next_open(start, channel.id)
-    if granted is None:
-        return opens
-    return min(opens, max(start, granted))
 
 
 def _time_rule(
@@ -212,25 +236,27 @@ def _time_rule(
     release = facts.releases.get(post.release_id) if post.release_id else None
     embargo = release.embargo_at if release else None
     send = post.send_at or post.due_at or now
-    base = max(send, embargo) if embargo else send
     granted = facts.overrides.get(post.id)
-    if base > now:
-        allowed = base if granted is not None else window.next_open(base, channel.id)
-        if release is not None and embargo is not None and embargo > now:
-            why = f"Embargoed until {describe(embargo, window.zone)} (release “{release.title}”)"
-        else:
-            why = f"Not due until {describe(send, window.zone)}"
-        return _hold(post, why + _may_go(allowed, context), allowed)
-    if granted is None:
-        block = window.block_at(now, channel.id)
-        if block is not None:
-            allowed = window.next_open(block.until, channel.id)
-            return _hold(post, block.reason + _may_go(allowed, context), allowed)
+    timing = judge_timing(
+        window,
+        at=now,
+        send_at=send,
+        channel_id=channel.id,
+        embargo=embargo,
+        release_title=release.title if release else None,
+        override_from=granted,
+    )
+    if timing.reason is not None:
+        return _hold(post, timing.reason, timing.may_go_at)
     if post.first_allowed_at is not None:
         return post.first_allowed_at
     # Not recorded yet: work it out from the rules, from when it was last due.
+    base = max(send, embargo) if embargo else send
     start = max(base, post.due_at) if post.due_at else base
-    return min(_allowed_from(start, channel, granted, window), now)
+    allowed = first_allowed(
+        window, start, channel_id=channel.id, not_before=base, override_from=granted
+    )
+    return min(allowed, now)
 
 
 def _thread_rule(
@@ -249,7 +275,7 @@ def _thread_rule(
     if not earlier:
         return ready
     before = earlier[-1]
-    label = f"the post before it in its thread (#{before.id})"
+    waits_on = f"Waits for the post before it in its thread (#{before.id})"
     if before.state is PostState.PUBLISHED:
         ready.reply_to = before.external_id
         return ready
@@ -258,27 +284,24 @@ def _thread_rule(
         if decided.verdict is Verdict.PUBLISH:
             ready.reply_after = before.id
             return ready
-        return _hold(
-            post,
-            f"Waits for {label}, which is {decided.verdict.value}: {decided.reason}",
-            decided.until if decided.verdict is Verdict.HOLD else None,
-        )
+        if decided.verdict is Verdict.MISSED:
+            # Its own reason says when it could have gone and what to do; no need to repeat it.
+            return _hold(post, waiting_reason(waits_on, "was missed"), None)
+        return _hold(post, waiting_reason(waits_on, "is held", decided.reason), decided.until)
     if before.state is PostState.PUBLISHING:
         if before.lease_owner == context.owner and before.id in context.in_pass:
             ready.reply_after = before.id
             return ready
-        return _hold(post, f"Waits for {label}, which is being published", context.now + SHORT_WAIT)
+        return _hold(post, waiting_reason(waits_on, "is being published"), context.now + SHORT_WAIT)
     if before.state is PostState.SCHEDULED:
         if before.due_at is None:
-            return _hold(post, f"Waits for {label}, which is held: {before.hold_reason}", None)
+            return _hold(post, waiting_reason(waits_on, "is held", before.hold_reason), None)
         until = max(before.due_at, context.now + SHORT_WAIT)
-        detail = (
-            f"held: {before.hold_reason}"
-            if before.hold_reason
-            else f"due at {describe(before.due_at, context.window.zone)}"
-        )
-        return _hold(post, f"Waits for {label}, which is {detail}", until)
-    return _hold(post, f"Waits for {label}, which is {_state_text(before.state)}", None)
+        if before.hold_reason:
+            return _hold(post, waiting_reason(waits_on, "is held", before.hold_reason), until)
+        due = f"is due at {describe(before.due_at, context.window.zone)}"
+        return _hold(post, waiting_reason(waits_on, due), until)
+    return _hold(post, waiting_reason(waits_on, f"is {_state_text(before.state)}"), None)
 
 
 def _pair_twins(decisions: dict[int, Decision], facts: Facts) -> None:
@@ -297,8 +320,11 @@ def _pair_twins(decisions: dict[int, Decision], facts: Facts) -> None:
             until = blocker.until if blocker.verdict is Verdict.HOLD else None
             decisions[ready.post.id] = _hold(
                 ready.post,
-                f"Held with its twin #{blocker.post.id}, which is {blocker.verdict.value}: "
-                f"{blocker.reason}",
+                waiting_reason(
+                    f"Held with its twin #{blocker.post.id}",
+                    _VERDICT_TEXT[blocker.verdict],
+                    None if blocker.verdict is Verdict.MISSED else blocker.reason,
+                ),
                 until,
             )
         elif (

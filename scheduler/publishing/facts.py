@@ -11,6 +11,7 @@ from typing import cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from config import Settings
 from scheduler.clearance.counting import approvals, approver_counts
 from scheduler.models import PublishOverride, QuietPeriod
 from scheduler.publishing.rows import (
@@ -25,7 +26,7 @@ from scheduler.publishing.rows import (
     posts,
     releases,
 )
-from scheduler.publishing.window import QuietSpan
+from scheduler.publishing.window import PublishingWindow, QuietSpan, configured_quiet_periods
 
 overrides = cast(Table, PublishOverride.__table__)
 quiet_periods = cast(Table, QuietPeriod.__table__)
@@ -85,6 +86,14 @@ def load_channels(
     return {key: cache[key] for key in wanted if key in cache}
 
 
+def load_window(session: Session, settings: Settings, *, now: datetime) -> PublishingWindow:
+    """Return the publishing window as it stands: with the configured and admins' quiet periods."""
+    admins = load_quiet_periods(session, now)
+    return PublishingWindow(settings).with_quiet_periods(
+        configured_quiet_periods(settings) + admins
+    )
+
+
 def load_quiet_periods(session: Session, now: datetime) -> tuple[QuietSpan, ...]:
     """Return the quiet periods admins added that have not ended or been cancelled."""
     query = select(
@@ -105,7 +114,8 @@ def _approvals(session: Session, ids: list[int]) -> dict[int, int]:
     return {post_id: count for post_id, count in session.execute(query)}
 
 
-def _overrides(session: Session, ids: list[int]) -> dict[int, datetime]:
+def load_overrides(session: Session, ids: list[int]) -> dict[int, datetime]:
+    """Return when the newest valid override of each post's current text was granted."""
     query = (
         select(overrides.c.post_id, func.max(overrides.c.granted_at))
         .join(posts, posts.c.id == overrides.c.post_id)
@@ -189,7 +199,7 @@ def load_facts(
         ),
         releases=_releases(session, {row.release_id for row in batch if row.release_id}),
         approvals=_approvals(session, approval_ids) if approval_ids else {},
-        overrides=_overrides(session, batch_ids) if batch_ids else {},
+        overrides=load_overrides(session, batch_ids) if batch_ids else {},
         partner_of=partner_of,
         others=others,
         threads=dict(threads),

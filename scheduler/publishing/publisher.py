@@ -21,7 +21,7 @@ from scheduler.platforms import (
     TransientError,
 )
 from scheduler.publishing.backoff import retry_delay
-from scheduler.publishing.eligibility import SHORT_WAIT
+from scheduler.publishing.eligibility import SHORT_WAIT, waiting_reason
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.pacing import Pacer
 from scheduler.publishing.plan import Job, Unit
@@ -82,8 +82,11 @@ class Publisher:
             # The first was refused or could not go: both hold, neither goes alone.
             return self._held(
                 job,
-                f"Held with its twin #{first.job.post.id}, which did not go out: "
-                f"{first.reason or first.error}",
+                waiting_reason(
+                    f"Held with its twin #{first.job.post.id}",
+                    "did not go out",
+                    first.reason or first.error,
+                ),
                 first.due_at if first.kind in _WAITING else None,
             )
         second = self._attempt(job, seen, immediate_retries=TWIN_IMMEDIATE_RETRIES)
@@ -143,8 +146,11 @@ class Publisher:
                     until = before.due_at
                 return self._held(
                     job,
-                    f"Waits for the post before it in its thread (#{job.reply_after}), "
-                    f"which did not go out: {why}",
+                    waiting_reason(
+                        f"Waits for the post before it in its thread (#{job.reply_after})",
+                        "did not go out",
+                        why,
+                    ),
                     until,
                 )
             reply_to = before.external_id

@@ -16,7 +16,7 @@ from scheduler.publishing.pacing import Pacer
 from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.publisher import Publisher
 from scheduler.publishing.rows import ChannelFacts
-from scheduler.publishing.window import PublishingWindow, QuietSpan
+from scheduler.publishing.window import PublishingWindow, QuietSpan, configured_quiet_periods
 
 
 class WorkerRuntime:
@@ -39,10 +39,7 @@ class WorkerRuntime:
         self.pacer = Pacer()
         self.publisher = Publisher(settings, self.clock, self.platforms, self.pacer, rng)
         self.window = PublishingWindow(settings)
-        self.configured_quiet = tuple(
-            QuietSpan(period.name, period.starts_at, period.ends_at)
-            for period in settings.quiet_periods
-        )
+        self.configured_quiet = configured_quiet_periods(settings)
         self.channel_cache: dict[int, ChannelFacts] = {}
         self.in_flight = InFlight()
         self.outage = DatabaseOutage()

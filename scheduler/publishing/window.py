@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 import holidays
@@ -41,6 +41,14 @@ class QuietSpan:
         return self.starts_at <= instant < self.ends_at and (
             self.channel_id is None or self.channel_id == channel_id
         )
+
+
+def configured_quiet_periods(settings: Settings) -> tuple[QuietSpan, ...]:
+    """Return the quiet periods of the settings file, which every window adds to the admins'."""
+    return tuple(
+        QuietSpan(period.name, period.starts_at, period.ends_at)
+        for period in settings.quiet_periods
+    )
 
 
 def quiet_reason(name: str) -> str:
@@ -100,6 +108,12 @@ class PublishingWindow:
         """Return the bank holiday's name on that local day, or None."""
         name = self._calendar.get(day)
         return str(name) if name else None
+
+    def hours_on(self, day: date) -> tuple[time, time] | None:
+        """Return the office hours of the local day, or None when it is closed all day."""
+        if self.holiday_name(day) or day.weekday() not in self.hours.weekdays:
+            return None
+        return self.hours.start, self.hours.end
 
     def block_at(self, instant: datetime, channel_id: int | None = None) -> Block | None:
         """Return what closes publishing at the instant, or None when it is open."""
@@ -163,11 +177,18 @@ class PublishingWindow:
 
     def _next_open(self, instant: datetime, channel_id: int | None) -> datetime:
         candidate = instant
-        for _ in range(MAX_STEPS):
-            block = self.block_at(candidate, channel_id)
-            if block is None:
-                return candidate
-            candidate = max(block.until, candidate + timedelta(microseconds=1))
+        try:
+            for _ in range(MAX_STEPS):
+                block = self.block_at(candidate, channel_id)
+                if block is None:
+                    return candidate
+                candidate = max(block.until, candidate + timedelta(microseconds=1))
+        except OverflowError:
+            # Only a time stored before the horizon rule (scheduler.time_horizon) gets here.
+            raise WindowNeverOpens(
+                f"The publishing window cannot be worked out after {instant.isoformat()}: "
+                "it is beyond the dates Gatepost can handle; choose an earlier time"
+            ) from None
         raise WindowNeverOpens(
             f"The publishing window does not open within {MAX_STEPS} closed spans after "
             f"{describe(instant, self.zone)}; check office hours and quiet periods"

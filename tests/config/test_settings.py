@@ -99,6 +99,21 @@ ends = "2027-05-07T00:00"
             '[[quiet_periods]]\nstarts = "2027-01-02T00:00"\nends = "2027-01-01T00:00"\n',
             "quiet_periods[0]: ends must be after starts",
         ),
+        (
+            {},
+            '[[quiet_periods]]\nstarts = "2027-01-02T00:00"\nends = "9999-12-31T23:00"\n',
+            "quiet_periods[0].ends: The time must be between ",
+        ),
+        (
+            {},
+            "[[quiet_periods]]\nstarts = 0001-01-01T00:00:00+14:00\nends = 2027-01-01T00:00:00Z\n",
+            "quiet_periods[0].starts: The time must be between ",
+        ),
+        (
+            {},
+            '[[quiet_periods]]\nstarts = "2027-03-28T01:30"\nends = "2027-04-01T00:00"\n',
+            "quiet_periods[0].starts: 28 Mar 2027 01:30 does not exist in Europe/London",
+        ),
     ],
 )
 def test_bad_settings_stop_with_one_line_naming_the_setting(

@@ -62,8 +62,8 @@ class AuditExportForm(StorableForm):
         validators=[Optional(), NumberRange(min=1, message="Enter a post number, like 42")],
     )
     channel = SelectField("Channel", default=ALL_CHANNELS)
-    since = DateInputField("From (inclusive)", validators=[Optional()])
-    until = DateInputField("To (inclusive)", validators=[Optional()])
+    since = DateInputField("From (inclusive)", validators=[Optional()], within_horizon=False)
+    until = DateInputField("To (inclusive)", validators=[Optional()], within_horizon=False)
 
 
 def channel_choices(channels: list[tuple[int, str]]) -> list[SelectChoice]:

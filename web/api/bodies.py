@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import request
@@ -13,6 +14,7 @@ from pydantic_core import ErrorDetails
 
 from scheduler.storable_text import is_storable, unstorable_message
 from web.api.problems import ApiProblem, FieldError
+from web.api.schemas import NOW_CONTEXT
 
 #: Far above any Gatepost request (a thread of posts is a few kB), far below the upload limit.
 MAX_BODY_BYTES = 1024 * 1024
@@ -31,17 +33,23 @@ class TextBody:
 
 
 def read_body(
-    model: type[M] | None, *, optional: bool = False, also_accepted: Sequence[str] = ()
+    model: type[M] | None,
+    *,
+    optional: bool = False,
+    also_accepted: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> tuple[Any, M | None]:
     """Return the parsed JSON payload and the body validated against the model.
 
     An endpoint without a body model accepts an empty body (or `{}`) and returns (None, None);
-    with `optional`, an empty body is read as `{}`.
+    with `optional`, an empty body is read as `{}`. Instants are checked against the horizon
+    around `now` (the request's clock).
     """
+    context = {NOW_CONTEXT: now}
     payload = _parse_json(also_accepted)
     if optional and payload is _NO_BODY and model is not None:
         payload = {}
-        return payload, model.model_validate(payload)
+        return payload, model.model_validate(payload, context=context)
     if model is None:
         if payload is _NO_BODY or payload == {}:
             return None, None
@@ -67,14 +75,14 @@ def read_body(
         )
     _refuse_unstorable_text(payload, ())
     try:
-        body = model.model_validate_json(request.get_data(cache=True))
+        body = model.model_validate_json(request.get_data(cache=True), context=context)
     except ValidationError as error:
         raise invalid_input(error, model) from None
     return payload, body
 
 
-def read_query(model: type[M]) -> M:
-    """Return the query string validated against the model."""
+def read_query(model: type[M], *, now: datetime | None = None) -> M:
+    """Return the query string validated against the model (instants within the horizon)."""
     repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
     if repeated:
         raise ApiProblem(
@@ -88,7 +96,7 @@ def read_query(model: type[M]) -> M:
             message = unstorable_message(shown)
             raise ApiProblem("invalid-input", message, errors=[FieldError(shown, message)])
     try:
-        return model.model_validate(request.args.to_dict(flat=True))
+        return model.model_validate(request.args.to_dict(flat=True), context={NOW_CONTEXT: now})
     except ValidationError as error:
         raise invalid_input(error, model, in_query=True) from None
 
@@ -237,6 +245,8 @@ def _message(details: ErrorDetails, model: type[BaseModel], *, in_query: bool) -
             known = ", ".join(model.model_fields)
             message += f"; the {what}s are {known}" if known else f"; this takes no {what}s"
         return message
+    if kind == "out_of_horizon":
+        return f"{_field_name(location)} {details['msg']}"
     if kind == "timezone_aware":
         return f"Include an offset, e.g. {EXAMPLE_INSTANT}"
     if kind.startswith("datetime_"):

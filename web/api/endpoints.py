@@ -346,11 +346,12 @@ def _serve(endpoint: Endpoint, path_values: dict[str, Any]) -> Response:
                 endpoint.body,
                 optional=endpoint.body_optional,
                 also_accepted=sorted(endpoint.text_media_types),
+                now=now,
             )
             if body is not None:
                 inputs["body"] = body
     if endpoint.query is not None:
-        inputs["query"] = read_query(endpoint.query)
+        inputs["query"] = read_query(endpoint.query, now=now)
     elif request.args:
         raise ApiProblem(
             "invalid-input",

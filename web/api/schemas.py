@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
-#: An instant given as ISO 8601 with an offset; a time without one is refused.
+from scheduler.models import utcnow
+from scheduler.time_horizon import Horizon
+
+#: The validation context key holding the request's instant (bodies.read_body passes it).
+NOW_CONTEXT = "now"
+
+
+def _within_horizon(instant: datetime, info: ValidationInfo) -> datetime:
+    """Refuse an instant outside the accepted horizon (scheduler.time_horizon) with the range."""
+    context = info.context if isinstance(info.context, dict) else {}
+    horizon = Horizon.around(context.get(NOW_CONTEXT) or utcnow())
+    if not horizon.contains(instant):
+        raise PydanticCustomError(
+            "out_of_horizon", "must be between {span}", {"span": horizon.describe()}
+        )
+    return instant
+
+
+#: An instant given as ISO 8601 with an offset, within a year back and five years ahead; a time
+#: without an offset is refused.
 Instant = Annotated[
     AwareDatetime,
+    AfterValidator(_within_horizon),
     Field(
-        description="ISO 8601 date and time with an offset, e.g. 2027-03-12T09:30:00+00:00",
+        description="ISO 8601 date and time with an offset, e.g. 2027-03-12T09:30:00+00:00, "
+        "from a year ago to five years ahead",
         examples=["2027-03-12T09:30:00+00:00"],
     ),
 ]

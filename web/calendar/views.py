@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from scheduler.calendar_view import calendar_days, month_grid, week_start
 from scheduler.queue import excerpt
+from scheduler.time_horizon import OutOfHorizon, require_day_within
 from web.calendar import blueprint
 from web.extensions import db
 
@@ -38,9 +39,14 @@ def index() -> str:
     shown = today
     if request.args.get("date"):
         try:
-            shown = date.fromisoformat(request.args["date"])
+            asked = date.fromisoformat(request.args["date"])
         except ValueError:
             errors["date"] = "The date must be a real date, like 2027-03-31"
+        else:
+            try:
+                shown = require_day_within(asked, now=now, what="The date")
+            except OutOfHorizon as outside:
+                errors["date"] = outside.message
     if view == "week":
         first = week_start(shown)
         last = first + timedelta(days=6)

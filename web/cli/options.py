@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler.accounts import get_user_by_email
 from scheduler.errors import ValidationFailed
-from scheduler.local_time import AmbiguousLocalTime, Fold, describe, parse_local
-from scheduler.models import User
+from scheduler.local_time import AmbiguousLocalTime, Fold, describe, read_local, to_utc
+from scheduler.models import User, utcnow
+from scheduler.time_horizon import OutOfHorizon, require_local_within
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,9 +54,15 @@ def required_person(session: Session, email: str) -> User:
 
 
 def local_instant(settings: Settings, text: str, fold: str | None, *, option: str) -> datetime:
-    """Parse a local time from the command line into UTC, saying which option was wrong."""
+    """Parse a local time from the command line into UTC, saying which option was wrong.
+
+    A time outside the accepted horizon (a year back to five years ahead) is refused with it.
+    """
     try:
-        return parse_local(text, settings.timezone, fold=Fold(fold) if fold else None)
+        typed = require_local_within(read_local(text), now=utcnow(), what=option)
+        return to_utc(typed, settings.timezone, fold=Fold(fold) if fold else None)
+    except OutOfHorizon:
+        raise
     except AmbiguousLocalTime as error:
         raise ValidationFailed(
             f"{option}: {error.message}; add --fold earlier or --fold later"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import click
 from sqlalchemy import select
 
 from scheduler.accounts import get_user_by_email
 from scheduler.clock import SystemClock
 from scheduler.errors import NotFound
-from scheduler.local_time import FOLDS, Fold, describe, parse_local
+from scheduler.local_time import FOLDS, describe
 from scheduler.models import Channel
 from scheduler.quiet_periods import (
     add_quiet_period,
@@ -19,6 +17,7 @@ from scheduler.quiet_periods import (
     list_quiet_periods,
 )
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
+from web.cli.options import local_instant
 
 
 @click.group("quiet-periods")
@@ -51,10 +50,8 @@ def add(
     actor_email: str,
 ) -> None:
     """Add a quiet period, in local time."""
-    zone = cli.settings.timezone
-    which = cast("Fold | None", fold)
-    starts_at = parse_local(starts, zone, fold=which, field="starts")
-    ends_at = parse_local(ends, zone, fold=which, field="ends")
+    starts_at = local_instant(cli.settings, starts, fold, option="--starts")
+    ends_at = local_instant(cli.settings, ends, fold, option="--ends")
     with cli.unit_of_work() as session:
         by = get_user_by_email(session, actor_email)
         channel = None
@@ -73,7 +70,8 @@ def add(
         )
         click.echo(
             f"Added quiet period {period.id} “{period.name}”: "
-            f"{describe(starts_at, zone)} to {describe(ends_at, zone)}"
+            f"{describe(starts_at, cli.settings.timezone)} to "
+            f"{describe(ends_at, cli.settings.timezone)}"
             + (f" on {channel.handle}" if channel else " on every channel")
         )
 

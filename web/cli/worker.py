@@ -18,6 +18,7 @@ from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.service import WorkerService, run_once
 from scheduler.publishing.status import queue_counts, worker_statuses
+from scheduler.time_horizon import shiftable
 from web.cli.context import CliContext, echo_table, fail, reports_errors
 from web.cli.logging_setup import configure_logging
 
@@ -36,6 +37,10 @@ def parse_instant(text: str) -> datetime:
             f"--now: {text!r} has no offset; add one so it names one instant, e.g. "
             f"{text.strip()}+00:00 (GMT) or {text.strip()}+01:00 (BST)"
         )
+    # A rehearsal may act at any instant, earlier or later than the horizon people schedule in
+    # (tests rehearse fixed dates), but not one whose days the window cannot step through.
+    if not shiftable(instant):
+        fail(f"--now: {text.strip()!r} is outside the years Gatepost can rehearse (2 to 9998)")
     return instant.astimezone(UTC)
 
 

@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler.clearance import check_text
+from scheduler.clearance.drafting import clean_text
 from scheduler.local_time import describe
 from scheduler.models import Channel, Release
 from scheduler.platforms import TextCheck
-from scheduler.publishing.facts import load_quiet_periods
-from scheduler.publishing.window import PublishingWindow
+from scheduler.publishing.facts import load_window
+from scheduler.publishing.timing import Timing, judge_timing
+from scheduler.publishing.window import WindowNeverOpens
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,13 @@ class Preview:
 
     texts: list[PreviewText]
     notes: list[str]
+    #: when it would go once cleared, as the worker will judge it (None: no send time)
+    timing: Timing | None = None
+
+
+def measure(channel: Channel, text: str, settings: Settings) -> TextCheck:
+    """Measure a text as it will be saved (without the blank space around it) and published."""
+    return check_text(channel, clean_text(text), settings)
 
 
 def build_preview(
@@ -45,10 +54,10 @@ def build_preview(
     now: datetime,
 ) -> Preview:
     """Measure the texts and say what the embargo and publishing window mean for the send time."""
-    texts = [PreviewText(channel, text, check_text(channel, text, settings))]
+    texts = [PreviewText(channel, text, measure(channel, text, settings))]
     if twin_text and channel.twin is not None:
         texts.append(
-            PreviewText(channel.twin, twin_text, check_text(channel.twin, twin_text, settings))
+            PreviewText(channel.twin, twin_text, measure(channel.twin, twin_text, settings))
         )
     notes: list[str] = []
     zone = settings.timezone
@@ -60,14 +69,23 @@ def build_preview(
         )
     if send_at is None:
         notes.append("No send time yet: an approver can set one when clearing it.")
+        return Preview(texts=texts, notes=notes)
+    # The worker's own judgement, as a pass at the send time would make it.
+    window = load_window(session, settings, now=now)
+    try:
+        timing = judge_timing(
+            window,
+            at=send_at,
+            send_at=send_at,
+            channel_id=channel.id,
+            embargo=release.embargo_at if release is not None else None,
+            release_title=release.title if release is not None else None,
+        )
+    except WindowNeverOpens as never:
+        notes.append(f"At {describe(send_at, zone)} it would be held: {never}.")
+        return Preview(texts=texts, notes=notes)
+    if timing.reason is None:
+        notes.append(f"Goes out at {describe(send_at, zone)}, once cleared.")
     else:
-        window = PublishingWindow(settings).with_quiet_periods(load_quiet_periods(session, now))
-        block = window.block_at(send_at, channel.id)
-        if block is not None:
-            notes.append(
-                f"At {describe(send_at, zone)} publishing is closed ({block.reason}); it would be "
-                f"held until {describe(block.until, zone)}."
-            )
-        else:
-            notes.append(f"Goes out at {describe(send_at, zone)}, once cleared.")
-    return Preview(texts=texts, notes=notes)
+        notes.append(f"At {describe(send_at, zone)} it would be held: {timing.reason}.")
+    return Preview(texts=texts, notes=notes, timing=timing)

@@ -7,7 +7,8 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
-from scheduler.clearance import check_text, get_post
+from scheduler.clearance import get_post
+from scheduler.clearance.drafting import twin_channel_of
 from scheduler.compose_choices import authorable_channels, visible_releases
 from scheduler.errors import DomainError, PermissionDenied
 from scheduler.media import attach_image
@@ -16,7 +17,7 @@ from scheduler.permissions import has_channel_access, may_write_posts
 from scheduler.post_actions import require_readable
 from web.compose import blueprint
 from web.compose.forms import ComposeForm
-from web.compose.preview import Preview, build_preview
+from web.compose.preview import Preview, build_preview, measure
 from web.current import settings, signed_in_user
 from web.extensions import db
 from web.form_errors import add_domain_error
@@ -220,7 +221,7 @@ def edit(post_id: int) -> Page:
 
 @blueprint.post("/length")
 @login_required
-def length() -> Response:
+def length() -> Response | tuple[Response, int]:
     """Measure a text by the chosen channel's platform rules (for the live counter)."""
     user = signed_in_user()
     payload = request.get_json(silent=True) or {}
@@ -230,11 +231,19 @@ def length() -> Response:
         (item for item in authorable_channels(db.session, user) if str(item.id) == channel_id),
         None,
     )
-    if channel is not None and payload.get("twin"):
-        channel = channel.twin
     if channel is None:
-        raise PermissionDenied("You may not post on that channel")
-    check = check_text(channel, text, settings())
+        return jsonify(message="You may not post on that channel; choose another"), 403
+    if payload.get("twin"):
+        try:
+            channel = twin_channel_of(channel)
+        except DomainError as error:
+            # Typed before choosing a channel with a twin: nothing to count, but nothing wrong
+            # with asking either; the answer says so, to be shown where the count would be.
+            return jsonify(
+                length=None, limit=None, remaining=None, valid=False,
+                problems=[error.message], message=error.message,
+            )  # fmt: skip
+    check = measure(channel, text, settings())
     return jsonify(
         length=check.length,
         limit=check.limit,

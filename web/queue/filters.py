@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from scheduler.models import PostState
+from scheduler.models import PostState, utcnow
 from scheduler.queue import QueueFilter
+from scheduler.time_horizon import OutOfHorizon, require_day_within
 
 
 @dataclass
@@ -28,10 +29,12 @@ def _day(text: str, label: str, errors: dict[str, str], key: str) -> date | None
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return require_day_within(date.fromisoformat(text), now=utcnow(), what=label)
     except ValueError:
         errors[key] = f"{label} must be a real date, like 2027-03-31"
-        return None
+    except OutOfHorizon as outside:
+        errors[key] = outside.message
+    return None
 
 
 def parse_filters(args: Mapping[str, str]) -> ParsedFilters:

@@ -131,10 +131,29 @@ def test_every_nth_call_fails_transiently(tmp_path: Path, clock: FixedClock) -> 
     platform = MockPlatform(mock_settings(tmp_path, fail_every_nth=3), clock)
     platform.publish(request("k1"))
     platform.publish(request("k2"))
-    with pytest.raises(TransientError, match="every 3th fails"):
+    with pytest.raises(TransientError, match="every 3rd fails"):
         platform.publish(request("k3"))
     platform.publish(request("k3"))
     assert len(read_ledger(tmp_path / "ledger.jsonl")) == 3
+
+
+@pytest.mark.parametrize(
+    ("every", "said"),
+    [
+        (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+        (13, "13th"), (21, "21st"), (22, "22nd"), (23, "23rd"), (101, "101st"), (111, "111th"),
+        (112, "112th"),
+    ],
+)  # fmt: skip
+def test_the_failing_call_is_named_with_a_proper_ordinal(
+    tmp_path: Path, clock: FixedClock, every: int, said: str
+) -> None:
+    platform = MockPlatform(mock_settings(tmp_path, fail_every_nth=every), clock)
+    for number in range(1, every):
+        platform.publish(request(f"k{number}"))
+    with pytest.raises(TransientError) as failed:
+        platform.publish(request("last"))
+    assert f"(every {said} fails)" in str(failed.value)
 
 
 def test_matching_text_fails_by_substring_or_regex(tmp_path: Path, clock: FixedClock) -> None:

@@ -199,7 +199,13 @@ def test_publish_now_on_a_missed_thread_sends_the_whole_thread(
     # The first is missed; the rest wait for it rather than going without it.
     assert [p.state for p in posts] == [PostState.MISSED, PostState.SCHEDULED, PostState.SCHEDULED]
     assert posts[1].hold_reason is not None
-    assert posts[1].hold_reason.endswith("which is missed: " + (posts[0].hold_reason or ""))
+    assert posts[1].hold_reason == (
+        f"Waits for the post before it in its thread (#{posts[0].id}), which was missed"
+    )
+    assert posts[2].hold_reason == (
+        f"Waits for the post before it in its thread (#{posts[1].id}), which is held: "
+        f"#{posts[0].id} was missed"
+    )
     publish_now(
         session, posts[0], by=factory.admin, settings=settings, now=thursday + timedelta(hours=2)
     )

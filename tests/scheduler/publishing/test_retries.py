@@ -43,7 +43,7 @@ def test_a_transient_error_is_retried_with_backoff_then_fails_after_the_last_try
     assert post.due_at is not None
     assert AT + timedelta(seconds=15) <= post.due_at <= AT + timedelta(seconds=30)
     assert post.last_error == (
-        "Mock platform is temporarily failing: call 1 on @channel4 (every 1th fails)"
+        "Mock platform is temporarily failing: call 1 on @channel4 (every 1st fails)"
     )
     assert post.hold_reason is not None
     assert post.hold_reason.startswith("The platform failed (try 1 of 3): Mock platform is")
@@ -59,7 +59,7 @@ def test_a_transient_error_is_retried_with_backoff_then_fails_after_the_last_try
     assert post.attempts == 3
     assert post.last_error == (
         "Gave up after 3 tries: Mock platform is temporarily failing: call 3 on @channel4 "
-        "(every 1th fails)"
+        "(every 1st fails)"
     )
     assert worker.actions(post) == [
         "claim",
@@ -81,7 +81,7 @@ def test_a_permanent_error_fails_at_once_keeping_the_platforms_message(
     assert post.state is PostState.FAILED
     assert post.attempts == 1
     assert post.last_error == (
-        f"Mock platform refused the post: call 1 on {channel.handle} (every 1th fails)"
+        f"Mock platform refused the post: call 1 on {channel.handle} (every 1st fails)"
     )
 
 

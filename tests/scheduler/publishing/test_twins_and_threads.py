@@ -129,8 +129,7 @@ def test_a_twin_not_yet_cleared_holds_its_pair(factory: PublishingFactory, worke
     worker.run_at(AT)
     assert first.state is PostState.SCHEDULED
     assert first.hold_reason == (
-        f"Waits for its twin #{second.id} on {welsh.handle}, which is in review; "
-        "twins go out together"
+        f"Its twin #{second.id} on {welsh.handle} is in review; twins go out together"
     )
     assert worker.published_keys() == []
 
@@ -147,7 +146,7 @@ def test_a_twin_lacking_approval_holds_both(
     assert second.hold_reason is not None
     assert second.hold_reason.startswith("Not cleared")
     assert (
-        first.hold_reason == f"Held with its twin #{second.id}, which is hold: {second.hold_reason}"
+        first.hold_reason == f"Held with its twin #{second.id}, which is held: {second.hold_reason}"
     )
     assert worker.published_keys() == []
 

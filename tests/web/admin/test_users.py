@@ -94,6 +94,23 @@ def test_an_admin_adds_a_person(
     assert person.name == "Nia Jones"
 
 
+def test_an_address_with_markup_in_it_is_refused(
+    client: FlaskClient, session: Session, signed_in_as: SignInAs, post_form: PostForm
+) -> None:
+    signed_in_as(Role.ADMIN)
+    response = post_form(
+        "/admin/users/new",
+        {
+            "name": "X",
+            "email": "x<script>@ex.gov.uk",
+            "password": TEST_PASSWORD,
+            "role": "author",
+        },
+    )
+    assert "is not an e-mail address" in response.get_data(as_text=True)
+    assert session.scalar(select(User).where(User.email.contains("script"))) is None
+
+
 def test_adding_a_person_keeps_what_was_typed_on_error(
     client: FlaskClient, signed_in_as: SignInAs, post_form: PostForm
 ) -> None:

@@ -74,6 +74,17 @@ def test_duplicate_user_and_weak_password_are_refused(cli_env: dict[str, str]) -
     assert "at least 10 characters" in err
 
 
+def test_a_user_with_markup_in_their_address_is_refused(cli_env: dict[str, str]) -> None:
+    run(cli_env, "db", "upgrade")
+    code, _, err = run(
+        cli_env, "users", "create", "--email", "x<script>@ex.gov.uk", "--role", "author",
+        "--password", "long enough password",
+    )  # fmt: skip
+    assert code == 1
+    assert err.startswith("gatepost: error: 'x<script>@ex.gov.uk' is not an e-mail address: ")
+    assert "x<script>" not in run(cli_env, "users", "list")[1]
+
+
 def test_unknown_role_lists_the_choices(cli_env: dict[str, str]) -> None:
     code, _, err = run(
         cli_env,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
+from config import Settings, load_settings
+from scheduler.calendar_view import calendar_days
 from scheduler.database import Database
 from scheduler.models import PostState, Role, User
 from tests.support.factories import Factory
@@ -136,3 +139,49 @@ def test_the_query_count_does_not_grow_with_the_posts(
     add_posts(45)
 
     assert queries() == few
+
+
+def test_a_post_due_outside_the_window_shows_when_the_worker_will_send_it(
+    client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
+) -> None:
+    channel = factory.channel("ons")
+    author, approver = factory.author(channel), factory.approver(channel)
+    friday_evening = factory.post(
+        channel, author, text="Late", send_at=datetime(2027, 3, 12, 18, 0, tzinfo=UTC)
+    )
+    factory.move(friday_evening, PostState.SCHEDULED, approvers=[approver])
+    in_hours = factory.post(
+        channel, author, text="On time", send_at=datetime(2027, 3, 11, 10, 0, tzinfo=UTC)
+    )
+    factory.move(in_hours, PostState.SCHEDULED, approvers=[approver])
+    signed_in(author)
+
+    html = fetch(client, "/calendar?view=week&date=2027-03-12").get_data(as_text=True)
+
+    assert html.count("Held until") == 1
+    assert "Held until Mon 15 Mar 09:00 GMT" in html
+
+
+def test_the_calendar_shows_the_quiet_periods_of_the_settings_file(
+    session: Session, settings: Settings, database: Database, factory: Factory
+) -> None:
+    configured = load_settings(
+        {},
+        overrides={
+            "instance_path": str(settings.instance_path),
+            "database_url": database.url,
+            "secret_key": "test-secret-key-that-is-long-enough",
+            "quiet_periods": [
+                {"name": "Pre-election", "starts": "2027-04-01T00:00", "ends": "2027-05-07T00:00"}
+            ],
+        },
+    )
+    [day] = calendar_days(
+        session,
+        reader=factory.user(Role.ADMIN),
+        settings=configured,
+        first=date(2027, 4, 6),
+        last=date(2027, 4, 6),
+        now=datetime(2027, 3, 10, tzinfo=UTC),
+    )
+    assert [period.name for period in day.quiet_periods] == ["Pre-election"]
