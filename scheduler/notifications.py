@@ -10,11 +10,11 @@ notification cannot lose one (the watermark only moves in the same transaction a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import Select, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -50,6 +50,19 @@ class Trigger:
     approvers: bool
     #: The wording ends with who acted ("... was edited by Ann Smith").
     names_actor: bool = False
+    #: Other wordings, chosen by the event's comment when it is one of these reasons.
+    by_reason: Mapping[str, str] = field(default_factory=dict)
+
+    def wording_for(self, comment: str | None) -> str:
+        """Return the words for an event: its reason's own, else the trigger's."""
+        return self.by_reason.get(comment or "", self.wording)
+
+
+#: Why a release's post that was never scheduled is not going at its embargo: the comment of its
+#: held-at-embargo alert, for the audit trail, and the key of the notification's words.
+NOT_CLEARED = "Not cleared when its release's embargo passed"
+NO_SEND_TIME = "Approved, with no send time, when its release's embargo passed"
+NOT_SCHEDULED = "Approved but not scheduled when its release's embargo passed"
 
 
 A = Action
@@ -72,7 +85,15 @@ TRIGGERS: dict[tuple[str, str | None], Trigger] = {
         "left_behind", "was left behind: its twin went out without it", True, True
     ),
     (A.ALERT_HELD_AT_EMBARGO, None): Trigger(
-        "held_at_embargo", "is still held after its release's embargo passed", True, True
+        "held_at_embargo",
+        "is still held after its release's embargo passed",
+        True,
+        True,
+        by_reason={
+            NOT_CLEARED: "is not cleared at its release's embargo",
+            NO_SEND_TIME: "is approved but has no send time",
+            NOT_SCHEDULED: "is approved but not scheduled",
+        },
     ),
 }
 
@@ -104,22 +125,61 @@ def _cursor(session: Session) -> NotificationCursor:
 NOTIFIER_LABEL = "notifications"
 #: Where a hold by the claim's rules starts from (the table's scheduled -> scheduled hold).
 HELD_BY_RULE = PostState.SCHEDULED
+#: A release's posts in these states were never put on the queue: at the embargo they stay.
+NEVER_SCHEDULED = (PostState.DRAFT, PostState.IN_REVIEW, PostState.APPROVED)
 
 
 def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
-    """Record an alert for each post still held after its release's embargo; return how many.
+    """Record an alert for each post not going out after its release's embargo; return how many.
 
-    Runs with the notifications, not in the worker's pass, so it costs the hot path nothing. A
-    post counts once the worker has held it by a rule since the embargo (its row changed after
-    it, and its latest event is that hold), so a hold from before the embargo that the next
-    pass clears is not news, and neither is a retry or pacing. Once per post and release: the
-    alert itself, in the trail, is the record that people were told.
+    Runs with the notifications, not in the worker's pass, so it costs the hot path nothing.
+    Once per post and release, whatever holds it: the alert itself, in the trail, is the record
+    that people were told. Each post alerts for itself (a twin or thread post held for another
+    that is not cleared alerts as held; that other one alerts as not cleared).
     """
+    alerts = sorted(
+        [*_held_by_rule(session, now=now), *_never_scheduled(session, now=now)],
+        key=lambda alert: alert[0].id,
+    )
+    for post, reason in alerts:
+        record(
+            session,
+            A.ALERT_HELD_AT_EMBARGO.value,
+            actor_label=NOTIFIER_LABEL,
+            post=post,
+            comment=reason,
+            at=now,
+        )
+    session.flush()
+    return len(alerts)
+
+
+def _not_yet_alerted(now: datetime) -> Select[Post]:
+    """Select the posts of releases whose embargo passed lately that have not alerted for it."""
     already = exists().where(
         AuditEvent.post_id == Post.id,
         AuditEvent.action == A.ALERT_HELD_AT_EMBARGO.value,
         AuditEvent.release_id == Post.release_id,
     )
+    return (
+        select(Post)
+        .join(Release, Release.id == Post.release_id)
+        .where(
+            Release.embargo_at <= now,
+            Release.embargo_at > now - STALE_AFTER,
+            ~already,
+        )
+        .order_by(Post.id)
+    )
+
+
+def _held_by_rule(session: Session, *, now: datetime) -> list[tuple[Post, str]]:
+    """Return the scheduled posts the worker has held by a rule since the embargo, and why.
+
+    A post counts once the worker has held it by a rule since the embargo (its row changed after
+    it, and its latest event is that hold), so a hold from before the embargo that the next
+    pass clears is not news, and neither is a retry or pacing.
+    """
     # Held by a rule at the claim: not waiting out a retry or the channel's rate limit (those
     # are `mark_retry`, and go by themselves), nor held in a lane for a twin or thread post that
     # did not go (its own event says why, and notifies when it matters).
@@ -138,30 +198,36 @@ def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
         event.from_state == HELD_BY_RULE.value,
     )
     held = session.scalars(
-        select(Post)
-        .join(Release, Release.id == Post.release_id)
-        .where(
-            Release.embargo_at <= now,
-            Release.embargo_at > now - STALE_AFTER,
+        _not_yet_alerted(now).where(
             Post.state == PostState.SCHEDULED,
             Post.hold_reason.is_not(None),
             Post.updated_at >= Release.embargo_at,
             held_by_rule,
-            ~already,
         )
-        .order_by(Post.id)
     ).all()
-    for post in held:
-        record(
-            session,
-            A.ALERT_HELD_AT_EMBARGO.value,
-            actor_label=NOTIFIER_LABEL,
-            post=post,
-            comment=post.hold_reason or "",
-            at=now,
+    return [(post, post.hold_reason or "") for post in held]
+
+
+def _never_scheduled(session: Session, *, now: datetime) -> list[tuple[Post, str]]:
+    """Return the posts there at the embargo that were never scheduled, and why they wait.
+
+    Withdrawn, published, removed and in-flight posts are not among them, nor failed, unknown
+    or missed ones (their own alerts went); nor a post written after the embargo, whose author
+    knows it is late.
+    """
+    waiting = session.scalars(
+        _not_yet_alerted(now).where(
+            Post.state.in_(NEVER_SCHEDULED),
+            Post.created_at < Release.embargo_at,
         )
-    session.flush()
-    return len(held)
+    ).all()
+    return [(post, _why_not_scheduled(post)) for post in waiting]
+
+
+def _why_not_scheduled(post: Post) -> str:
+    if post.state is not PostState.APPROVED:
+        return NOT_CLEARED
+    return NO_SEND_TIME if post.send_at is None else NOT_SCHEDULED
 
 
 def _approvers(session: Session, channel_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -252,7 +318,7 @@ def notify_from_audit(
             recipients.append(post.author_id)
         if trigger.approvers:
             recipients.extend(approvers.get(post.channel_id, []))
-        message = f"Post {post.id} on @{post.channel.handle} {trigger.wording}"
+        message = f"Post {post.id} on @{post.channel.handle} {trigger.wording_for(event.comment)}"
         if trigger.names_actor:
             message += f" {actors.get(event.actor_id or 0) or event.actor_label or 'someone'}"
         for user_id in dict.fromkeys(recipients):

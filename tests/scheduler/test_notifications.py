@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import logging
+import mailbox
 import threading
 import time
-from datetime import timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from scheduler.audit import record
-from scheduler.clearance import edit_post, request_changes
+from scheduler.clearance import create_post, edit_post, request_changes, unschedule
+from scheduler.clearance.threads import create_thread
 from scheduler.database import Database
-from scheduler.models import AccessRole, Notification, NotificationCursor, Post, PostState, User
+from scheduler.models import (
+    AccessRole,
+    Channel,
+    Notification,
+    NotificationCursor,
+    Post,
+    PostState,
+    Release,
+    User,
+)
 from scheduler.notification_delivery import deliver_notifications
 from scheduler.notifications import (
     list_notifications,
@@ -214,3 +227,183 @@ def test_reading_marks_one_or_all(session: Session, factory: Factory) -> None:
     assert mark_read(session, author, notification_id=newest[1].id, now=NOW) == 0
     assert mark_read(session, approver, now=NOW) == 2
     assert unread_count(session, approver) == 0
+
+
+@pytest.fixture
+def shared_database(database: Database, session_factory: sessionmaker[Session]) -> Database:
+    """Return the database whose units of work join the test's rolled-back transaction."""
+    return database.with_session_factory(session_factory)
+
+
+@dataclass
+class ReleaseDay:
+    """A release with posts on @ons: its author, the channel's approvers, one approver elsewhere."""
+
+    factory: Factory
+    channel: Channel
+    release: Release
+    author: User
+    approvers: list[User]
+    elsewhere: User
+
+    @property
+    def told(self) -> set[str]:
+        """Return who should hear about a post of the release: its author and the approvers."""
+        return {self.author.email, *(approver.email for approver in self.approvers)}
+
+    def post(self, state: PostState, *, send_at: datetime | None = None) -> Post:
+        """Add a post of the release through the clearance operations and take it to the state."""
+        post = self.factory.post(self.channel, self.author, send_at=send_at, release=self.release)
+        return self.factory.move(post, state, approvers=self.approvers[:1])
+
+
+@pytest.fixture
+def release_day(factory: Factory) -> ReleaseDay:
+    channel, other = factory.channel("ons"), factory.channel("dhsc")
+    author = factory.author(channel)
+    approvers = [factory.approver(channel), factory.approver(channel)]
+    elsewhere = factory.approver(other)
+    release = factory.release(access=[author, *approvers, elsewhere])
+    return ReleaseDay(factory, channel, release, author, approvers, elsewhere)
+
+
+def mailbox_of(settings: Settings) -> list[mailbox.mboxMessage]:
+    """Return every e-mail in the mailbox file, oldest first."""
+    if not settings.mailbox_path.exists():
+        return []
+    box = mailbox.mbox(str(settings.mailbox_path))
+    try:
+        return list(box)
+    finally:
+        box.close()
+
+
+def send_notifications(database: Database, settings: Settings, at: datetime) -> dict[str, set[str]]:
+    """Run what `gatepost notifications send` runs, at the instant; return who got which subject."""
+    before = len(mailbox_of(settings))
+    deliver_notifications(database, settings, now=at)
+    found: dict[str, set[str]] = defaultdict(set)
+    for message in mailbox_of(settings)[before:]:
+        body = message.get_payload(decode=True)
+        assert isinstance(body, bytes)
+        assert b"Post number" not in body  # never the post's text
+        found[message["Subject"]].add(message["To"])
+    return dict(found)
+
+
+def test_a_post_still_in_review_at_its_embargo_e_mails_its_author_and_approvers_once(
+    settings: Settings, shared_database: Database, release_day: ReleaseDay
+) -> None:
+    post = release_day.post(PostState.IN_REVIEW)
+    embargo = release_day.release.embargo_at
+    send_notifications(shared_database, settings, NOW)  # "waiting for your clearance"
+
+    mails = send_notifications(shared_database, settings, embargo + timedelta(minutes=1))
+
+    assert mails == {
+        f"Gatepost: Post {post.id} on @ons is not cleared at its release's embargo": (
+            release_day.told
+        )
+    }
+    assert send_notifications(shared_database, settings, embargo + timedelta(minutes=3)) == {}
+
+
+def test_an_approved_post_without_a_send_time_at_its_embargo_e_mails_once(
+    session: Session, settings: Settings, shared_database: Database, release_day: ReleaseDay
+) -> None:
+    embargo = release_day.release.embargo_at
+    post = release_day.post(PostState.APPROVED)
+    draft = release_day.post(PostState.DRAFT)
+    taken_off = release_day.post(PostState.SCHEDULED, send_at=embargo)
+    unschedule(session, taken_off, by=release_day.approvers[0], settings=settings, now=NOW)
+    send_notifications(shared_database, settings, NOW)
+
+    mails = send_notifications(shared_database, settings, embargo + timedelta(minutes=1))
+
+    assert mails == {
+        f"Gatepost: Post {post.id} on @ons is approved but has no send time": release_day.told,
+        f"Gatepost: Post {taken_off.id} on @ons is approved but not scheduled": release_day.told,
+        f"Gatepost: Post {draft.id} on @ons is not cleared at its release's embargo": (
+            release_day.told
+        ),
+    }
+    kinds = session.scalars(
+        select(Notification.kind).where(
+            Notification.post_id == post.id, Notification.created_at > NOW
+        )
+    )
+    assert set(kinds) == {"held_at_embargo"}
+    assert send_notifications(shared_database, settings, embargo + timedelta(minutes=3)) == {}
+
+
+def test_withdrawn_published_and_removed_posts_of_a_release_alert_nobody(
+    session: Session, settings: Settings, shared_database: Database, release_day: ReleaseDay
+) -> None:
+    embargo = release_day.release.embargo_at
+    release_day.post(PostState.WITHDRAWN)
+    release_day.post(PostState.PUBLISHED, send_at=embargo)
+    release_day.post(PostState.REMOVED, send_at=embargo)
+    waiting = release_day.post(PostState.IN_REVIEW)
+    # Nor is a draft written after the embargo news to anyone: its author knows it is late.
+    create_post(
+        session, channel=release_day.channel, text="Post number late", by=release_day.author,
+        settings=settings, release=release_day.release, now=embargo + timedelta(seconds=30),
+    )  # fmt: skip
+    send_notifications(shared_database, settings, NOW)
+
+    mails = send_notifications(shared_database, settings, embargo + timedelta(minutes=1))
+
+    assert set(mails) == {
+        f"Gatepost: Post {waiting.id} on @ons is not cleared at its release's embargo"
+    }
+
+
+def test_a_post_alerts_only_once_its_release_embargo_has_passed_and_not_long_after(
+    factory: Factory, settings: Settings, shared_database: Database, release_day: ReleaseDay
+) -> None:
+    people = [release_day.author, *release_day.approvers]
+    soon = factory.release(embargo_at=NOW + timedelta(hours=1), access=people)
+    later = factory.release(embargo_at=NOW + timedelta(days=4), access=people)
+    early, late = (
+        factory.move(
+            factory.post(release_day.channel, release_day.author, release=release),
+            PostState.IN_REVIEW,
+        )
+        for release in (soon, later)
+    )
+    send_notifications(shared_database, settings, NOW)
+
+    assert (
+        send_notifications(shared_database, settings, soon.embargo_at - timedelta(seconds=1)) == {}
+    )
+    # The first run after both embargoes: the earlier one passed too long ago to be news.
+    assert set(send_notifications(shared_database, settings, later.embargo_at)) == {
+        f"Gatepost: Post {late.id} on @ons is not cleared at its release's embargo"
+    }
+    assert early.state is PostState.IN_REVIEW
+
+
+def test_each_post_of_a_twinned_thread_not_cleared_alerts_for_itself_once(
+    factory: Factory, settings: Settings, shared_database: Database
+) -> None:
+    english, welsh = factory.twin_channels()
+    author = factory.author(english, welsh)
+    approver = factory.approver(english, welsh)
+    release = factory.release(access=[author, approver])
+    thread = create_thread(
+        factory.session, channel=english, texts=["Post number one", "Post number two"],
+        twin_texts=["Post number un", "Post number dau"], by=author, settings=settings,
+        release=release, now=NOW,
+    )  # fmt: skip
+    posts = [*thread.posts, *(thread.twin_thread.posts if thread.twin_thread else [])]
+    factory.move(thread.posts[0], PostState.IN_REVIEW)
+    send_notifications(shared_database, settings, NOW)
+
+    mails = send_notifications(shared_database, settings, release.embargo_at + timedelta(minutes=1))
+
+    assert len(posts) == 4
+    assert mails == {
+        f"Gatepost: Post {post.id} on @{post.channel.handle} is not cleared at its release's "
+        "embargo": {author.email, approver.email}
+        for post in posts
+    }

@@ -183,7 +183,7 @@ def test_a_twin_left_behind_e_mails_its_author_and_approvers(
     assert all(str(first.id) not in mail.subject for mail in mails)
 
 
-def test_a_post_still_held_when_its_embargo_passes_e_mails_once(
+def test_a_post_still_held_or_not_cleared_when_its_embargo_passes_e_mails_once(
     factory: PublishingFactory, worker: Worker, session: Session
 ) -> None:
     english, welsh = factory.channel("ons"), factory.channel("ons_cy", language="cy")
@@ -191,14 +191,17 @@ def test_a_post_still_held_when_its_embargo_passes_e_mails_once(
     session.flush()
     team = team_for(factory, english, welsh)
     release = factory.release(AT)
-    held, _ = factory.twins(
+    held, unready = factory.twins(
         english, welsh, send_at=AT, release=release, welsh_state=PostState.IN_REVIEW
     )
     # Held before the embargo for a reason of its own: not yet news.
     early = factory.post(english, send_at=AT - timedelta(minutes=30), release=release)
-    # Not held: one still in review (never claimed), one paced to its channel's rate limit.
+    # Still in review, never claimed: not cleared at the embargo, which it alerts for itself.
     plain = factory.post(factory.channel("hmrc"), send_at=AT, release=release)
     plain.state = PostState.IN_REVIEW
+    for written_before_the_embargo in (unready, plain):  # the factory stamps the wall clock
+        written_before_the_embargo.created_at = AT - timedelta(days=1)
+    # Not held: one paced to its channel's rate limit.
     paced = factory.channel("paced", platform_options={"rate_limit_per_minute": 1})
     for _ in range(2):
         factory.post(paced, send_at=AT, release=release)
@@ -224,7 +227,15 @@ def test_a_post_still_held_when_its_embargo_passes_e_mails_once(
 
     subject = f"Gatepost: Post {held.id} on @ons is still held after its release's embargo passed"
     assert told(mails, subject) == team.emails_for(held)
-    assert len(mails) == len(team.emails_for(held))
+    # The twin that holds it back alerts for itself, and so does the post nobody cleared (its
+    # channel has no approvers: only its author hears).
+    not_cleared = "is not cleared at its release's embargo"
+    subject = f"Gatepost: Post {unready.id} on @ons_cy {not_cleared}"
+    assert told(mails, subject) == team.emails_for(unready)
+    assert told(mails, f"Gatepost: Post {plain.id} on @hmrc {not_cleared}") == {
+        factory.author.email
+    }
+    assert len(mails) == len(team.emails_for(held)) * 2 + 1
     # Still held a pass later, for the same or another reason: people were told already.
     worker.run_at(AT + timedelta(minutes=5))
     assert len(send_mail(worker, AT + timedelta(minutes=6))) == len(mails)
