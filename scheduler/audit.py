@@ -3,11 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from scheduler.models import AuditEvent, Post, User, utcnow
+
+if TYPE_CHECKING:
+    from scheduler.clearance.transitions import Action
+
+# A post's events are named by the transition table's vocabulary (DESIGN.md, invariant 3), so
+# people's operations write them with `record_post`, which takes an `Action`; the worker writes
+# the same names in bulk SQL (scheduler/publishing/vocabulary.py). Other events (people, tokens,
+# access lists, channels, releases) change no post's state and are named freely with `record`.
+
+
+def record_post(
+    session: Session,
+    action: Action,
+    post: Post,
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+    from_state: str | None = None,
+    to_state: str | None = None,
+    comment: str = "",
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one audit event about a post, named by the transition table's vocabulary."""
+    return record(
+        session,
+        action.value,
+        actor=actor,
+        actor_label=actor_label,
+        post=post,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        details=details,
+        at=at,
+    )
 
 
 def record(

@@ -175,7 +175,7 @@ def attach_image(
         now=now,
         expected_version=expected_version,
         actor_label=actor_label,
-        audit_action="image_attached",
+        audit_action=Action.IMAGE_ATTACHED,
     )
     alt_text = alt_text.strip()
     if not alt_text:
@@ -256,7 +256,7 @@ def remove_image(
         now=now,
         expected_version=expected_version,
         actor_label=actor_label,
-        audit_action="image_removed",
+        audit_action=Action.IMAGE_REMOVED,
     )
     post.media.remove(attachment)
     changed = _content_changed(

@@ -12,6 +12,7 @@ from config import Settings
 from scheduler import audit
 from scheduler.clearance.changes import ChangeSet, conflict_on_stale_write, resolve_now
 from scheduler.clearance.send_times import set_due
+from scheduler.clearance.transitions import Action
 from scheduler.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from scheduler.local_time import describe
 from scheduler.models import Post, PostState, Release, ReleaseAccess, User
@@ -145,7 +146,11 @@ def move_embargo(
             .order_by(Post.id)
         ).all()
         changes = ChangeSet(
-            session, action="send_time_moved_with_embargo", by=by, now=now, actor_label=actor_label
+            session,
+            action=Action.SEND_TIME_MOVED_WITH_EMBARGO,
+            by=by,
+            now=now,
+            actor_label=actor_label,
         )
         for post in posts:
             old_send_at = post.send_at

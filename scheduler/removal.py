@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler.clearance.changes import ChangeSet, check_expected_version, resolve_now
+from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.transitions import Action, Actor, transitions_from
 from scheduler.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
-from scheduler.models import AccessRole, Post, User
-from scheduler.permissions import has_channel_access
+from scheduler.models import Post, PostState, User, utcnow
 from scheduler.platforms.base import PlatformError
 from scheduler.platforms.registry import get_platform
 
@@ -20,9 +20,41 @@ class PlatformRefused(DomainError):
     """The platform did not remove the post; it stays published."""
 
 
-def may_remove(session: Session, post: Post, user: User) -> bool:
-    """Return whether the person may take the post down (approver access or admin)."""
-    return user.active and has_channel_access(session, user, post.channel, AccessRole.APPROVER)
+#: The transition table's one removal row: who may ask, and from and to which state.
+[_REMOVAL] = [
+    row
+    for row in transitions_from(PostState.PUBLISHED, Actor.PERSON)
+    if row.action is Action.REMOVE
+]
+
+
+def may_remove(session: Session, post: Post, user: User, *, settings: Settings) -> bool:
+    """Return whether the post is published and the person may take it down (the row's guards)."""
+    if post.state is not _REMOVAL.source:
+        return False
+    try:
+        _check_may_remove(session, post, user, settings=settings, now=utcnow())
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _check_may_remove(
+    session: Session, post: Post, user: User, *, settings: Settings, now: datetime
+) -> None:
+    if not user.active:
+        raise PermissionDenied("Your account is deactivated; ask an admin")
+    # Only this post comes down: its twin or thread keep their own state.
+    context = GuardContext(
+        session=session,
+        action=Action.REMOVE,
+        post=post,
+        unit=[post],
+        by=user,
+        now=now,
+        settings=settings,
+    )
+    enforce([_REMOVAL], context)
 
 
 def remove_published(
@@ -39,25 +71,14 @@ def remove_published(
     """Delete a published post from its platform and mark it removed, with the reason audited."""
     now = resolve_now(now)
     check_expected_version(post, expected_version)
-    if not may_remove(session, post, by):
-        raise PermissionDenied(
-            f"You need approver access to @{post.channel.handle} to remove its posts"
-        )
+    _check_may_remove(session, post, by, settings=settings, now=now)
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(
             "Give the reason for removing the post; it is kept in the audit trail",
             field="reason",
         )
-    row = next(
-        (
-            row
-            for row in transitions_from(post.state, Actor.SYSTEM)
-            if row.action is Action.MARK_REMOVED
-        ),
-        None,
-    )
-    if row is None or post.external_id is None:
+    if post.state is not _REMOVAL.source or post.external_id is None:
         raise InvalidTransition(
             f"This post is {post.state.value.replace('_', ' ')}; only a published post can be "
             "removed from the platform"
@@ -71,9 +92,9 @@ def remove_published(
             f"The platform did not remove the post ({error.message}); it is still published. "
             "Try again later"
         ) from None
-    changes = ChangeSet(session, action="remove", by=by, now=now, actor_label=actor_label)
+    changes = ChangeSet(session, action=Action.REMOVE, by=by, now=now, actor_label=actor_label)
     post.removed_at = now
-    changes.change(post, to=row.target, comment=reason, external_id=post.external_id)
+    changes.change(post, to=_REMOVAL.target, comment=reason, external_id=post.external_id)
     changes.finish()
     return post
 

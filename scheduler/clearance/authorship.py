@@ -21,15 +21,11 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, exists, or_
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from scheduler.clearance.transitions import Action
 from scheduler.models import Post, PostAuthor, User
 
 #: A post's column in a query: a mapped attribute (Post.id) or a table's column (posts.c.id).
 _Column = QueryableAttribute[int] | ColumnElement[int]
-
-#: Audit action of a post sent back to draft because another post of its unit changed.
-RETURNED_TO_DRAFT = "returned_to_draft"
-#: Audit action of a post written by the change (a twin, a post added to a thread).
-CREATED = "create"
 
 
 def authors_of(post: Post) -> frozenset[int]:
@@ -79,7 +75,7 @@ class Touched:
     """One post a change set changed: how (its audit action) and, for an edit, which fields."""
 
     post: Post
-    action: str
+    action: Action
     changed: tuple[str, ...] = ()
 
 
@@ -117,7 +113,9 @@ class Contribution:
         members: dict[int, Post] = {member.id: member for member in self.unit}
         for item in touched:
             members.setdefault(item.post.id, item.post)
-        direct = {item.post.id: item for item in touched if item.action != RETURNED_TO_DRAFT}
+        direct = {
+            item.post.id: item for item in touched if item.action is not Action.RETURNED_TO_DRAFT
+        }
         if not direct:
             return
         primary = direct.get(self.post.id) or next(iter(direct.values()))
@@ -152,14 +150,16 @@ class Contribution:
         for user_id in wanted - {member.author_id}:
             if user_id == self.by.id:
                 # The latest of the person's changes is the one to name.
-                self._write(member, user_id, deed.action, ",".join(deed.changed), deed.post.id)
+                self._write(
+                    member, user_id, deed.action.value, ",".join(deed.changed), deed.post.id
+                )
             elif user_id in current:
                 continue
             elif user_id in carried:
                 row = carried[user_id]
                 self._write(member, user_id, row.action, row.changed, row.source_post_id)
             else:
-                self._write(member, user_id, CREATED, "", originals[user_id].id)
+                self._write(member, user_id, Action.CREATE.value, "", originals[user_id].id)
 
     def _write(
         self, member: Post, user_id: int, action: str, changed: str, source_post_id: int | None

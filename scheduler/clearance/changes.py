@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from scheduler import audit
 from scheduler.clearance.authorship import Contribution, Touched
+from scheduler.clearance.transitions import Action
 from scheduler.errors import Conflict
 from scheduler.models import Post, PostRevision, PostState, User, utcnow
 
@@ -90,7 +91,7 @@ def void_approvals(post: Post, *, now: datetime, reason: str) -> int:
 @dataclass
 class _Pending:
     post: Post
-    action: str
+    action: Action
     from_state: PostState | None
     to_state: PostState
     comment: str
@@ -104,7 +105,7 @@ class ChangeSet:
         self,
         session: Session,
         *,
-        action: str,
+        action: Action,
         by: User | None,
         now: datetime,
         actor_label: str = "",
@@ -124,7 +125,7 @@ class ChangeSet:
         post: Post,
         *,
         to: PostState | None = None,
-        action: str | None = None,
+        action: Action | None = None,
         comment: str = "",
         created: bool = False,
         **details: Any,
@@ -176,12 +177,12 @@ class ChangeSet:
                 ],
             )
         for pending in self._pending.values():
-            audit.record(
+            audit.record_post(
                 self.session,
                 pending.action,
+                pending.post,
                 actor=self.by,
                 actor_label=self.actor_label,
-                post=pending.post,
                 from_state=pending.from_state.value if pending.from_state else None,
                 to_state=pending.to_state.value,
                 comment=pending.comment,

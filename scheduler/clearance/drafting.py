@@ -130,7 +130,7 @@ def create_post(
         require_valid_text(twin_channel, twin_text, settings, field="twin_text")
     check_new_send_time(send_at, release, now=now, settings=settings)
 
-    changes = ChangeSet(session, action="create", by=by, now=now, actor_label=actor_label)
+    changes = ChangeSet(session, action=Action.CREATE, by=by, now=now, actor_label=actor_label)
     post = new_post(
         session, channel=channel, text=text, by=by, now=now, send_at=send_at, release=release
     )
@@ -259,7 +259,7 @@ def send_back_to_draft(changes: ChangeSet, unit: list[Post], cause: Post, *, rea
         void_approvals(member, now=changes.now, reason=reason)
         set_due(member, None)
         member.hold_reason = None
-        changes.change(member, to=PostState.DRAFT, action="returned_to_draft", comment=reason)
+        changes.change(member, to=PostState.DRAFT, action=Action.RETURNED_TO_DRAFT, comment=reason)
 
 
 def _edit_message(post: Post, changed: tuple[Post, ...]) -> str:
@@ -297,7 +297,7 @@ def add_twin(
         settings=settings,
         now=now,
         actor_label=actor_label,
-        audit_action="twin_added",
+        audit_action=Action.TWIN_ADDED,
     )
     require_author_access(session, by, [twin_channel])
     text = clean_text(text)
@@ -332,7 +332,7 @@ def add_twin(
         thread=twin_thread,
         position=post.thread_position if twin_thread is not None else None,
     )
-    changes.change(twin, created=True, action="create", to=PostState.DRAFT, twin_of=post.id)
+    changes.change(twin, created=True, action=Action.CREATE, to=PostState.DRAFT, twin_of=post.id)
     void_approvals(post, now=now, reason="twin added")
     set_due(post, None)
     post.hold_reason = None

@@ -13,7 +13,13 @@ from scheduler.clearance.authorship import contribution_of
 from scheduler.clearance.counting import approvals_met, has_approved
 from scheduler.clearance.send_times import require_after_embargo, require_future
 from scheduler.clearance.text_rules import require_valid_text
-from scheduler.clearance.transitions import Action, Transition, guards_of, refusal_message
+from scheduler.clearance.transitions import (
+    Action,
+    Transition,
+    guards_of,
+    known_action,
+    refusal_message,
+)
 from scheduler.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.local_time import describe
 from scheduler.models import AccessRole, Channel, Post, PostAuthor, PostState, User
@@ -124,21 +130,23 @@ def not_own_post(context: GuardContext) -> None:
 
 
 _FIELD_WORDS = {"text": "text", "send_at": "send time", "channel": "channel", "release": "release"}
-_DEEDS = {
-    "twin_added": "added a twin to {what}",
-    "create": "wrote {what}",
-    "thread_changed": "changed the thread of {what}",
-    "thread_reordered": "reordered the thread of {what}",
-    "image_attached": "attached an image to {what}",
-    "image_removed": "removed an image from {what}",
+#: What each kind of edit (and creating a post of the unit) did, by its audit action.
+_DEEDS: dict[Action, str] = {
+    Action.TWIN_ADDED: "added a twin to {what}",
+    Action.CREATE: "wrote {what}",
+    Action.THREAD_REORDERED: "reordered the thread of {what}",
+    Action.IMAGE_ATTACHED: "attached an image to {what}",
+    Action.IMAGE_REMOVED: "removed an image from {what}",
 }
 
 
 def _deed(row: PostAuthor, changed: Post | None, relative_to: Post) -> str:
     """Say what the person did that makes them an author ("changed this post's text")."""
     what = _describe(changed, relative_to) if changed is not None else "a post cleared with it"
-    if row.action != "edit":
-        return _DEEDS.get(row.action, "changed {what}").format(what=what)
+    deed = known_action(row.action)
+    if deed is not Action.EDIT:
+        phrase = _DEEDS.get(deed, "changed {what}") if deed is not None else "changed {what}"
+        return phrase.format(what=what)
     fields = [_FIELD_WORDS.get(name, name) for name in row.changed.split(",") if name]
     if not fields:
         return f"changed {what}"

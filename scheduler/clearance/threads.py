@@ -79,7 +79,7 @@ def create_thread(
             _check_numbered(twin_channel, text, number, settings, "twin_texts")
     check_new_send_time(send_at, release, now=now, settings=settings)
 
-    changes = ChangeSet(session, action="create", by=by, now=now, actor_label=actor_label)
+    changes = ChangeSet(session, action=Action.CREATE, by=by, now=now, actor_label=actor_label)
     thread = _new_thread(session, channel=channel, release=release, title=title, by=by, now=now)
     posts = [
         new_post(
@@ -140,7 +140,7 @@ def add_to_thread(
     anchor, unit, now, changes = _begin_thread_change(
         session,
         thread,
-        "thread_changed",
+        Action.THREAD_REORDERED,
         by=by,
         settings=settings,
         now=now,
@@ -182,7 +182,7 @@ def add_to_thread(
         thread=thread,
         position=position,
     )
-    changes.change(post, created=True, action="create", to=PostState.DRAFT, thread=thread.id)
+    changes.change(post, created=True, action=Action.CREATE, to=PostState.DRAFT, thread=thread.id)
     if twin_thread is not None and twin_text is not None:
         twin_order: list[Post | None] = [member.twin for member in members]
         twin_order.insert(position - 1, None)
@@ -200,7 +200,7 @@ def add_to_thread(
         )
         link_twins(session, post, twin)
         changes.change(
-            twin, created=True, action="create", to=PostState.DRAFT, thread=twin_thread.id
+            twin, created=True, action=Action.CREATE, to=PostState.DRAFT, thread=twin_thread.id
         )
     changed = _finish_thread_change(session, thread, changes, unit, anchor)
     return ClearanceResult(
@@ -233,7 +233,7 @@ def reorder_thread(
     anchor, unit, now, changes = _begin_thread_change(
         session,
         thread,
-        "thread_reordered",
+        Action.THREAD_REORDERED,
         by=by,
         settings=settings,
         now=now,
@@ -292,7 +292,7 @@ def _forget_order(session: Session, thread: Thread) -> None:
 def _begin_thread_change(
     session: Session,
     thread: Thread,
-    audit_action: str,
+    audit_action: Action,
     *,
     by: User,
     settings: Settings,
@@ -362,7 +362,7 @@ def _renumber(
     session.flush()
     for post, number in moves:
         post.thread_position = number
-        changes.change(post, action="thread_reordered", position=number)
+        changes.change(post, action=Action.THREAD_REORDERED, position=number)
     session.flush()
 
 

@@ -19,7 +19,18 @@ from scheduler.models import PostState
 class Action(StrEnum):
     """Everything that can happen to a post (names appear in the audit trail)."""
 
+    # Creating a post: a new one, the twin written for a post, a post added to a thread.
+    CREATE = "create"
+    # Kinds of edit: each is audited by its own name and realises the EDIT rows of the table.
+    # EDIT itself changes the text, send time, channel or release.
     EDIT = "edit"
+    TWIN_ADDED = "twin_added"
+    IMAGE_ATTACHED = "image_attached"
+    IMAGE_REMOVED = "image_removed"
+    THREAD_REORDERED = "thread_reordered"
+    # The effect of an edit on the rest of its clearance unit: the posts cleared with the
+    # changed one go back to draft with it (by the same EDIT rows) and lose their approvals.
+    RETURNED_TO_DRAFT = "returned_to_draft"
     SUBMIT = "submit"
     APPROVE = "approve"
     REQUEST_CHANGES = "request_changes"
@@ -30,6 +41,13 @@ class Action(StrEnum):
     RETRY = "retry"
     CONFIRM_PUBLISHED = "confirm_published"
     CONFIRM_NOT_PUBLISHED = "confirm_not_published"
+    # Removal: an approver or admin has a published post deleted from its platform.
+    REMOVE = "remove"
+    # People's changes that leave the state as it is. A release's embargo moved later takes
+    # the send times due before it along (the text is unchanged, so approvals stand); an
+    # admin's override lets one content version go outside the publishing window.
+    SEND_TIME_MOVED_WITH_EMBARGO = "send_time_moved_with_embargo"
+    OVERRIDE_GRANTED = "override_granted"
     # The worker's own actions.
     CLAIM = "claim"
     MARK_PUBLISHED = "mark_published"
@@ -38,7 +56,6 @@ class Action(StrEnum):
     MARK_UNKNOWN = "mark_unknown"
     MARK_MISSED = "mark_missed"
     MARK_HELD = "mark_held"
-    MARK_REMOVED = "mark_removed"
     # Alerts: audit events that change no state but that people must hear about.
     ALERT_TWIN_LEFT_BEHIND = "alert_twin_left_behind"
     ALERT_HELD_AT_EMBARGO = "alert_held_at_embargo"
@@ -55,7 +72,8 @@ class Actor(StrEnum):
 class Transition:
     """One row of the state machine."""
 
-    source: PostState
+    #: None for creation, the one row that starts a post rather than moving it.
+    source: PostState | None
     action: Action
     target: PostState
     actor: Actor = Actor.PERSON
@@ -87,11 +105,21 @@ CONFIRMING = ("approver_access",)
 REQUEUEING = ("approver_access", "approvals_valid")
 CLAIMING = ("due", "approvals_valid", "embargo_passed", "in_window_or_override", "twin_ready")
 LEASED = ("lease_held",)
+REMOVING = ("approver_access",)
 
 # fmt: off
 TRANSITIONS: tuple[Transition, ...] = (
-    # Any edit of text, time, channel, release, images, twin or thread order sends the post,
-    # and everything cleared with it, back to draft and voids the approvals.
+    # Every post starts as a draft, checked by the operation that writes it (author access,
+    # valid text, a send time ahead and not before the embargo). A twin or a thread post
+    # written for an existing unit is created so, and the unit then takes the EDIT rows.
+    T(None,         A.CREATE,                S.DRAFT,      P, (),
+      "a new post, a twin, or a post added to a thread"),
+    # Any edit sends the post, and everything cleared with it, back to draft and voids the
+    # approvals. The rows are realised by the kinds of edit, each audited by its own name:
+    # EDIT (text, send time, channel, release: scheduler/clearance/drafting.py:edit_post),
+    # TWIN_ADDED (drafting.py:add_twin), IMAGE_ATTACHED and IMAGE_REMOVED (scheduler/media.py),
+    # THREAD_REORDERED (a post added to or moved in a thread: scheduler/clearance/threads.py).
+    # The rest of the unit goes back to draft by the same rows, audited RETURNED_TO_DRAFT.
     T(S.DRAFT,      A.EDIT,                  S.DRAFT,      P, EDITING),
     T(S.IN_REVIEW,  A.EDIT,                  S.DRAFT,      P, EDITING),
     T(S.APPROVED,   A.EDIT,                  S.DRAFT,      P, EDITING),
@@ -126,6 +154,10 @@ TRANSITIONS: tuple[Transition, ...] = (
       "a person checked the platform and found the post"),
     T(S.UNKNOWN,    A.CONFIRM_NOT_PUBLISHED, S.SCHEDULED,  P, REQUEUEING,
       "a person checked the platform and the post is not there"),
+    # Removal: the request and the deletion are one step (scheduler/removal.py). The post is
+    # marked removed only once the platform has deleted it; if it refuses, nothing changes.
+    T(S.PUBLISHED,  A.REMOVE,                S.REMOVED,    P, REMOVING,
+      "an approver or admin asked, with a reason, and the platform deleted it"),
     # The publishing worker.
     T(S.SCHEDULED,  A.CLAIM,                 S.PUBLISHING, W, CLAIMING),
     T(S.PUBLISHING, A.MARK_PUBLISHED,        S.PUBLISHED,  W, LEASED),
@@ -145,14 +177,20 @@ TRANSITIONS: tuple[Transition, ...] = (
       "the reason changes"),
     T(S.SCHEDULED,  A.MARK_MISSED,           S.MISSED,     W, (),
       "still not published when the missed-post grace period ran out"),
-    T(S.PUBLISHED,  A.MARK_REMOVED,          S.REMOVED,    W, (),
-      "deleted from the platform at an admin's request"),
 )
 # fmt: on
 
 #: Actions that change no state: the worker (or the notification step) records them so that
 #: people hear about something, with from and to states left empty.
 ALERTS: frozenset[Action] = frozenset({A.ALERT_TWIN_LEFT_BEHIND, A.ALERT_HELD_AT_EMBARGO})
+
+#: People's changes that have no row: they leave the post in the state it is in.
+STATE_KEEPING: frozenset[Action] = frozenset({A.SEND_TIME_MOVED_WITH_EMBARGO, A.OVERRIDE_GRANTED})
+
+#: Kinds of edit, each realising the EDIT rows, and their effect on the rest of a unit.
+EDIT_KINDS: frozenset[Action] = frozenset(
+    {A.EDIT, A.TWIN_ADDED, A.IMAGE_ATTACHED, A.IMAGE_REMOVED, A.THREAD_REORDERED}
+)
 
 #: What the worker wrote before it took its names from this table. Audit is append-only, so
 #: old databases keep these; readers map them with `table_action`. "recovered" depends on
@@ -198,6 +236,7 @@ _ACTION_PHRASES = {
     A.RETRY: "retried",
     A.CONFIRM_PUBLISHED: "marked as published",
     A.CONFIRM_NOT_PUBLISHED: "marked as not published",
+    A.REMOVE: "removed from the platform",
 }
 
 # States a post never leaves through a person's action.
@@ -235,6 +274,14 @@ def system_target(source: PostState, action: Action) -> PostState:
             f"from {source.value}; add exactly one target state"
         )
     return targets.pop()
+
+
+def known_action(name: str) -> Action | None:
+    """Return the action an audit or authorship row names, or None if the table has no such name."""
+    try:
+        return Action(name)
+    except ValueError:
+        return None
 
 
 def table_action(action: str, to_state: str | None = None) -> str:

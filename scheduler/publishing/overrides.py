@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from scheduler import audit
+from scheduler.clearance.transitions import Action
 from scheduler.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.models import Post, PostState, PublishOverride, User, utcnow
 
@@ -55,11 +56,11 @@ def grant_override(
         earliest = max(now, post.send_at or now)
         if earliest < post.due_at:
             post.due_at = earliest
-    audit.record(
+    audit.record_post(
         session,
-        "override_granted",
+        Action.OVERRIDE_GRANTED,
+        post,
         actor=by,
-        post=post,
         comment=reason,
         details={"content_version": post.content_version},
         at=now,

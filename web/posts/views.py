@@ -15,7 +15,7 @@ from scheduler.clearance.changes import check_expected_version
 from scheduler.clearance.transitions import Action
 from scheduler.clearance.units import live_approvals
 from scheduler.errors import Conflict, DomainError, NotFound, PermissionDenied
-from scheduler.models import Post, PostState, User, utcnow
+from scheduler.models import Post, User, utcnow
 from scheduler.post_actions import available_actions, may_view_post
 from scheduler.publishing.overrides import OVERRIDABLE, grant_override
 from scheduler.removal import may_remove, remove_published
@@ -91,7 +91,7 @@ def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, i
         actions=actions,
         buttons=BUTTONS,
         may_edit=Action.EDIT in actions,
-        may_remove=post.state is PostState.PUBLISHED and may_remove(db.session, post, user),
+        may_remove=may_remove(db.session, post, user, settings=config),
         may_override=user.is_admin and post.state in OVERRIDABLE,
         form=form,
         page_has_errors=bool(form.errors or form.form_errors),
