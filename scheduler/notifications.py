@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from scheduler.audit import record
+from scheduler.audit import record_post
 from scheduler.clearance.transitions import Action, audit_names, table_action
 from scheduler.models import (
     AccessRole,
@@ -142,11 +142,11 @@ def alert_held_at_embargo(session: Session, *, now: datetime) -> int:
         key=lambda alert: alert[0].id,
     )
     for post, reason in alerts:
-        record(
+        record_post(
             session,
-            A.ALERT_HELD_AT_EMBARGO.value,
+            A.ALERT_HELD_AT_EMBARGO,
+            post,
             actor_label=NOTIFIER_LABEL,
-            post=post,
             comment=reason,
             at=now,
         )
