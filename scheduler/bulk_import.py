@@ -13,7 +13,8 @@ from config import Settings
 from scheduler.channels import find_channel
 from scheduler.clearance import check_text, create_thread
 from scheduler.clearance.changes import resolve_now
-from scheduler.clearance.drafting import check_new_send_time, clean_text, require_author_access
+from scheduler.clearance.drafting import check_new_send_time, require_author_access
+from scheduler.clearance.text_rules import clean_text
 from scheduler.clearance.threads import MAX_THREAD_POSTS
 from scheduler.errors import ValidationFailed
 from scheduler.import_files import (

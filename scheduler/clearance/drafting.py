@@ -20,7 +20,7 @@ from scheduler.clearance.changes import (
 )
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import require_after_embargo, require_future, set_due
-from scheduler.clearance.text_rules import require_valid_text
+from scheduler.clearance.text_rules import clean_text, require_valid_text
 from scheduler.clearance.transitions import Action
 from scheduler.clearance.units import FINISHED, link_twins
 from scheduler.errors import PermissionDenied, ValidationFailed
@@ -44,11 +44,6 @@ def require_author_access(session: Session, user: User, channels: list[Channel])
             raise PermissionDenied(
                 f"You need author access to @{channel.handle}; ask an admin or the channel owner"
             )
-
-
-def clean_text(text: str) -> str:
-    """Return the text without the surrounding blank space a form or shell adds."""
-    return text.strip()
 
 
 def new_post(

@@ -8,6 +8,16 @@ from scheduler.models import Channel
 from scheduler.platforms import TextCheck, registry
 
 
+def clean_text(text: str) -> str:
+    """Return the text without the surrounding blank space a form or shell adds."""
+    return text.strip()
+
+
+def check_saved_text(channel: Channel, text: str, settings: Settings) -> TextCheck:
+    """Measure a text as it will be saved (without the blank space around it) and published."""
+    return check_text(channel, clean_text(text), settings)
+
+
 def check_text(channel: Channel, text: str, settings: Settings) -> TextCheck:
     """Measure the text with the adapter of the channel's platform."""
     try:

@@ -17,7 +17,6 @@ from scheduler.clearance.changes import (
 )
 from scheduler.clearance.drafting import (
     check_new_send_time,
-    clean_text,
     new_post,
     require_author_access,
     send_back_to_draft,
@@ -25,7 +24,7 @@ from scheduler.clearance.drafting import (
 )
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import set_due
-from scheduler.clearance.text_rules import require_valid_text
+from scheduler.clearance.text_rules import clean_text, require_valid_text
 from scheduler.clearance.transitions import Action
 from scheduler.clearance.units import FINISHED, link_twins
 from scheduler.errors import InvalidTransition, ValidationFailed

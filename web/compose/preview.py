@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.clearance import check_text
-from scheduler.clearance.drafting import clean_text
+from scheduler.clearance.text_rules import check_saved_text
 from scheduler.local_time import describe
 from scheduler.models import Channel, Release
 from scheduler.platforms import TextCheck
@@ -37,11 +36,6 @@ class Preview:
     timing: Timing | None = None
 
 
-def measure(channel: Channel, text: str, settings: Settings) -> TextCheck:
-    """Measure a text as it will be saved (without the blank space around it) and published."""
-    return check_text(channel, clean_text(text), settings)
-
-
 def build_preview(
     session: Session,
     *,
@@ -54,10 +48,12 @@ def build_preview(
     now: datetime,
 ) -> Preview:
     """Measure the texts and say what the embargo and publishing window mean for the send time."""
-    texts = [PreviewText(channel, text, measure(channel, text, settings))]
+    texts = [PreviewText(channel, text, check_saved_text(channel, text, settings))]
     if twin_text and channel.twin is not None:
         texts.append(
-            PreviewText(channel.twin, twin_text, measure(channel.twin, twin_text, settings))
+            PreviewText(
+                channel.twin, twin_text, check_saved_text(channel.twin, twin_text, settings)
+            )
         )
     notes: list[str] = []
     zone = settings.timezone

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from scheduler import clearance
 from scheduler.clearance import get_post
 from scheduler.clearance.drafting import twin_channel_of
+from scheduler.clearance.text_rules import check_saved_text
 from scheduler.compose_choices import authorable_channels, visible_releases
 from scheduler.errors import DomainError, PermissionDenied
 from scheduler.media import attach_image
@@ -17,7 +18,7 @@ from scheduler.permissions import has_channel_access, may_write_posts
 from scheduler.post_actions import require_readable
 from web.compose import blueprint
 from web.compose.forms import ComposeForm
-from web.compose.preview import Preview, build_preview, measure
+from web.compose.preview import Preview, build_preview
 from web.current import settings, signed_in_user
 from web.extensions import db
 from web.form_errors import add_domain_error
@@ -243,7 +244,7 @@ def length() -> Response | tuple[Response, int]:
                 length=None, limit=None, remaining=None, valid=False,
                 problems=[error.message], message=error.message,
             )  # fmt: skip
-    check = measure(channel, text, settings())
+    check = check_saved_text(channel, text, settings())
     return jsonify(
         length=check.length,
         limit=check.limit,
