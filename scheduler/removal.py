@@ -10,6 +10,7 @@ from config import Settings
 from scheduler.clearance.changes import ChangeSet, check_expected_version, resolve_now
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.transitions import Action, Actor, transitions_from
+from scheduler.connections import account_of
 from scheduler.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.models import Post, PostState, User, utcnow
 from scheduler.platforms.base import PlatformError
@@ -85,7 +86,7 @@ def remove_published(
         )
     platform = get_platform(post.channel.platform, settings)
     try:
-        platform.delete(post.channel.handle, post.external_id, post.channel.platform_options)
+        platform.delete(account_of(post.channel), post.external_id)
     except PlatformError as error:
         # Nothing is changed: the post is still published and can be removed again later.
         raise PlatformRefused(

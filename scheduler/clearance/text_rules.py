@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from config import Settings
+from scheduler.connections import account_of
 from scheduler.errors import ValidationFailed
 from scheduler.models import Channel
 from scheduler.platforms import TextCheck, registry
@@ -28,7 +29,7 @@ def check_text(channel: Channel, text: str, settings: Settings) -> TextCheck:
             f"cannot be loaded ({error}); reinstall Gatepost or the adapter",
             field="channel",
         ) from None
-    return adapter.validate(text)
+    return adapter.validate(text, account_of(channel))
 
 
 def require_valid_text(

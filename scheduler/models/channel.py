@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.models.base import Base, utcnow
@@ -44,6 +44,15 @@ class Channel(Base):
     platform_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The server's base URL (a Mastodon instance, a Bluesky PDS); None for the public service.
+    instance_url: Mapped[str | None] = mapped_column(String(300))
+    # The platform credentials, encrypted (never stored or shown in the clear).
+    credentials_encrypted: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # Who the credentials signed in as when last checked, e.g. "@stats@mastodon.example".
+    connected_as: Mapped[str | None] = mapped_column(String(200))
+    connection_checked_at: Mapped[datetime | None] = mapped_column()
+    # Why the last check failed, for people; None while the connection works.
+    connection_problem: Mapped[str | None] = mapped_column(Text)
 
     # Twins point at each other; post_update keeps saving the pair free of circular dependency.
     twin: Mapped[Channel | None] = relationship(

@@ -1,6 +1,11 @@
 """Platform adapters: one small interface, found through the `gatepost.platforms` entry points."""
 
 from scheduler.platforms.base import (
+    Account,
+    Connection,
+    Credentials,
+    CredentialsChanged,
+    CredentialsRefused,
     LookupUnsupported,
     MediaItem,
     OutcomeUnknown,
@@ -15,6 +20,11 @@ from scheduler.platforms.base import (
 from scheduler.platforms.registry import available_platforms, get_platform
 
 __all__ = [
+    "Account",
+    "Connection",
+    "Credentials",
+    "CredentialsChanged",
+    "CredentialsRefused",
     "LookupUnsupported",
     "MediaItem",
     "OutcomeUnknown",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,17 +36,62 @@ class MediaItem:
     alt_text: str
 
 
+#: A channel's decrypted credentials, as its adapter reads and refreshes them.
+Credentials = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Account:
+    """A channel's account on its platform: where its server is and how to sign in."""
+
+    handle: str
+    channel_id: int | None = None
+    #: The language posts are tagged with where the platform takes one (`en`, `cy`).
+    language: str = "en"
+    #: The server's base URL; None means the platform's public service (`default_instance`).
+    instance_url: str | None = None
+    #: Decrypted credentials; empty for platforms that need none (the mock).
+    credentials: Credentials = field(default_factory=dict, repr=False)
+    #: The channel's adapter-specific options (e.g. the mock platform's injected faults).
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class PublishRequest:
     """Everything an adapter needs to publish one post."""
 
-    channel: str
+    account: Account
     text: str
     idempotency_key: str
+    #: The platform's id of the post this one replies to (the one before it in its thread).
     reply_to: str | None = None
     media: tuple[MediaItem, ...] = ()
-    #: The channel's adapter-specific options (e.g. the mock platform's injected faults).
-    options: Mapping[str, Any] = field(default_factory=dict)
+    #: When Gatepost first tried to send it: a look-up by content need not search further back.
+    first_tried_at: datetime | None = None
+
+    @property
+    def channel(self) -> str:
+        """Return the channel's handle."""
+        return self.account.handle
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        """Return the channel's adapter-specific options."""
+        return self.account.options
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Who a channel's credentials sign in as, and the credentials to keep (perhaps refreshed)."""
+
+    account_name: str
+    credentials: Credentials = field(repr=False)
+    #: When the access credentials stop working unless refreshed; None if they do not expire.
+    expires_at: datetime | None = None
+
+
+#: Called by an adapter after it refreshed a channel's credentials, to store the new ones.
+CredentialsChanged = Callable[[Account, Credentials], None]
 
 
 @dataclass(frozen=True)
@@ -77,6 +122,10 @@ class PermanentError(PlatformError):
     """Retrying will not help (text refused, account suspended)."""
 
 
+class CredentialsRefused(PermanentError):
+    """The platform refused the channel's credentials: a person must connect the channel again."""
+
+
 class OutcomeUnknown(PlatformError):
     """The request may or may not have been published (the connection dropped after sending)."""
 
@@ -94,10 +143,27 @@ class Platform(ABC):
     rate_limit_per_minute: ClassVar[int | None] = None
     #: Whether lookup() works; without it an interrupted publish needs a person to check.
     supports_lookup: ClassVar[bool] = True
+    #: Whether a channel must be connected (credentials stored) before it can publish.
+    needs_connection: ClassVar[bool] = False
+    #: The public service's base URL, for channels that name no instance; None if there is none.
+    default_instance: ClassVar[str | None] = None
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        credentials_changed: CredentialsChanged | None = None,
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self.credentials_changed = credentials_changed
+
+    def base_url(self, account: Account) -> str:
+        """Return the server the account lives on, without a trailing slash."""
+        url = account.instance_url or self.default_instance
+        if not url:
+            raise PermanentError(f"The channel {account.handle} names no server to publish to")
+        return url.rstrip("/")
 
     def rate_limit_for(self, options: Mapping[str, Any]) -> int | None:
         """Return the most posts a minute one channel with these options may publish."""
@@ -124,21 +190,31 @@ class Platform(ABC):
         return None
 
     @abstractmethod
-    def validate(self, text: str) -> TextCheck:
-        """Measure the text by the platform's own rules."""
+    def validate(self, text: str, account: Account | None = None) -> TextCheck:
+        """Measure the text by the platform's rules (the account's server's, where they vary)."""
 
     @abstractmethod
     def publish(self, request: PublishRequest) -> Published:
         """Publish one post, at most once per idempotency key."""
 
     @abstractmethod
-    def lookup(
-        self, channel: str, idempotency_key: str, options: Mapping[str, Any] | None = None
-    ) -> Published | None:
-        """Return the post published under this key, None if there is none."""
+    def lookup(self, request: PublishRequest) -> Published | None:
+        """Return the post this request published, or None if the platform surely has none.
+
+        Raise LookupUnsupported (or another PlatformError) when the platform cannot tell.
+        """
 
     @abstractmethod
-    def delete(
-        self, channel: str, external_id: str, options: Mapping[str, Any] | None = None
-    ) -> None:
+    def delete(self, account: Account, external_id: str) -> None:
         """Remove a published post from the platform."""
+
+    def connect(self, account: Account, secret: str) -> Connection:
+        """Check a credential a person gave (a token, `handle app-password`); return what to keep.
+
+        Raise CredentialsRefused, saying what to fix, when the platform refuses it.
+        """
+        raise PermanentError(f"The {self.name} platform has nothing to connect")
+
+    def check_connection(self, account: Account) -> Connection:
+        """Ask the platform who the stored credentials sign in as, refreshing them if due."""
+        return Connection(account_name=account.handle, credentials=account.credentials)

@@ -17,6 +17,8 @@ from config import Settings, SettingsError
 from scheduler.clock import Clock
 from scheduler.errors import ValidationFailed
 from scheduler.platforms.base import (
+    Account,
+    CredentialsChanged,
     OutcomeUnknown,
     PermanentError,
     Platform,
@@ -36,8 +38,13 @@ class MockPlatform(Platform):
     name: ClassVar[str] = "mock"
     supports_lookup: ClassVar[bool] = True
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
-        super().__init__(settings, clock)
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        credentials_changed: CredentialsChanged | None = None,
+    ) -> None:
+        super().__init__(settings, clock, credentials_changed)
         try:
             self.faults = parse_faults(settings.mock_faults, "mock.")
         except FaultConfigError as error:
@@ -81,7 +88,7 @@ class MockPlatform(Platform):
         except PermanentError:
             return True
 
-    def validate(self, text: str) -> TextCheck:
+    def validate(self, text: str, account: Account | None = None) -> TextCheck:
         """Measure the text as X does."""
         return measure(text)
 
@@ -148,21 +155,17 @@ class MockPlatform(Platform):
                 raise PermanentError(f"Mock platform refused the post: {check.problems[0]}")
         return self._append(request, faults)
 
-    def lookup(
-        self, channel: str, idempotency_key: str, options: Mapping[str, Any] | None = None
-    ) -> Published | None:
-        """Return the post published under the key on the channel, or None."""
-        entry = self.ledger.find(idempotency_key)
-        if entry is None or entry.channel != channel:
+    def lookup(self, request: PublishRequest) -> Published | None:
+        """Return the post published under the request's key on its channel, or None."""
+        entry = self.ledger.find(request.idempotency_key)
+        if entry is None or entry.channel != request.channel:
             return None
         return Published(external_id=entry.external_id, published_at=entry.published_at)
 
-    def delete(
-        self, channel: str, external_id: str, options: Mapping[str, Any] | None = None
-    ) -> None:
+    def delete(self, account: Account, external_id: str) -> None:
         """Remove a published post (a tombstone line in the ledger)."""
         try:
-            self.ledger.delete(channel, external_id, self.clock.now())
+            self.ledger.delete(account.handle, external_id, self.clock.now())
         except UnknownPost as missing:
             raise PermanentError(str(missing)) from None
 

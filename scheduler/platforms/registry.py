@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 from config import Settings
 from scheduler.clock import Clock
 from scheduler.errors import ValidationFailed
-from scheduler.platforms.base import Platform
+from scheduler.platforms.base import CredentialsChanged, Platform
 
 ENTRY_POINT_GROUP = "gatepost.platforms"
 
@@ -29,6 +29,11 @@ def platform_class(name: str) -> type[Platform]:
     )
 
 
-def get_platform(name: str, settings: Settings, clock: Clock | None = None) -> Platform:
+def get_platform(
+    name: str,
+    settings: Settings,
+    clock: Clock | None = None,
+    credentials_changed: CredentialsChanged | None = None,
+) -> Platform:
     """Return an adapter instance for the named platform."""
-    return platform_class(name)(settings, clock)
+    return platform_class(name)(settings, clock, credentials_changed)

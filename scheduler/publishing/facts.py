@@ -70,6 +70,7 @@ def load_channels(
             channels.c.approvals_required,
             channels.c.active,
             channels.c.platform_options,
+            channels.c.instance_url,
         ).where(channels.c.id.in_(missing))
         for row in session.execute(query):
             cache[row.id] = ChannelFacts(
@@ -82,6 +83,7 @@ def load_channels(
                 approvals_required=row.approvals_required,
                 active=row.active,
                 options=dict(row.platform_options or {}),
+                instance_url=row.instance_url,
             )
     return {key: cache[key] for key in wanted if key in cache}
 

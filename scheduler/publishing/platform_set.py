@@ -6,7 +6,8 @@ import threading
 
 from config import Settings
 from scheduler.clock import Clock
-from scheduler.platforms import Platform, available_platforms, get_platform
+from scheduler.platforms import Account, Platform, available_platforms, get_platform
+from scheduler.publishing.rows import ChannelFacts
 
 
 class PlatformSet:
@@ -50,6 +51,16 @@ class PlatformSet:
         with self._lock:
             self._adapters[name] = adapter
             self._installed = self._installed_names() | {name}
+
+    def account_for(self, channel: ChannelFacts) -> Account:
+        """Return the channel's account as its adapter needs it for a call."""
+        return Account(
+            handle=channel.handle,
+            channel_id=channel.id,
+            language=channel.language,
+            instance_url=channel.instance_url,
+            options=channel.options,
+        )
 
     def sync(self) -> None:
         """Make everything the adapters accepted durable (before it is recorded as published)."""

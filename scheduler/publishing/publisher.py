@@ -7,11 +7,13 @@ import random
 import time
 from collections.abc import MutableMapping
 from datetime import datetime
+from pathlib import Path
 
 from config import Settings
 from scheduler.clock import Clock
 from scheduler.local_time import describe
 from scheduler.platforms import (
+    Account,
     MediaItem,
     OutcomeUnknown,
     PermanentError,
@@ -34,6 +36,25 @@ TWIN_IMMEDIATE_RETRIES = 2
 #: The longest a lane waits for a platform's retry-after before trying a twin again at once.
 TWIN_RETRY_PAUSE_LIMIT = 1.0
 _WAITING = (OutcomeKind.RETRY, OutcomeKind.DEFERRED, OutcomeKind.HELD)
+
+
+def request_for(
+    job: Job, account: Account, reply_to: str | None, media_root: Path
+) -> PublishRequest:
+    """Return the adapter's request for the job's post, replying to the platform id given."""
+    return PublishRequest(
+        account=account,
+        text=job.post.text,
+        idempotency_key=job.post.idempotency_key,
+        reply_to=reply_to,
+        media=tuple(
+            MediaItem(media_root / item.stored_name, item.content_type, item.alt_text)
+            for item in job.media
+        )
+        if job.media
+        else (),
+        first_tried_at=job.first_allowed_at,
+    )
 
 
 class Publisher:
@@ -118,20 +139,7 @@ class Publisher:
         return max(slots) if slots else None
 
     def _request(self, job: Job, reply_to: str | None) -> PublishRequest:
-        media_root = self.media_root
-        return PublishRequest(
-            channel=job.channel.handle,
-            text=job.post.text,
-            idempotency_key=job.post.idempotency_key,
-            reply_to=reply_to,
-            media=tuple(
-                MediaItem(media_root / item.stored_name, item.content_type, item.alt_text)
-                for item in job.media
-            )
-            if job.media
-            else (),
-            options=job.channel.options,
-        )
+        return request_for(job, self.platforms.account_for(job.channel), reply_to, self.media_root)
 
     def _attempt(
         self, job: Job, seen: MutableMapping[int, Outcome], *, immediate_retries: int
@@ -195,9 +203,7 @@ class Publisher:
         if not adapter.supports_lookup:
             return self._unknown(job, message)
         try:
-            found = adapter.lookup(
-                job.channel.handle, job.post.idempotency_key, job.channel.options
-            )
+            found = adapter.lookup(self._request(job, job.reply_to))
         except Exception as error:
             return self._unknown(job, f"{message}; asking the platform failed too: {error}")
         if found is not None:

@@ -23,6 +23,7 @@ from scheduler.publishing.complete import record_committed
 from scheduler.publishing.facts import load_channels
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.plan import Job
+from scheduler.publishing.publisher import request_for
 from scheduler.publishing.rows import (
     POST_COLUMNS,
     PUBLISHING,
@@ -84,7 +85,8 @@ def _resolve(runtime: WorkerRuntime, job: Job, previous_owner: str | None) -> Ou
         adapter = runtime.platforms.get(job.channel.platform)
         if not adapter.supports_lookup:
             raise LookupError(f"the {job.channel.platform} platform cannot look posts up")
-        found = adapter.lookup(job.channel.handle, job.post.idempotency_key, job.channel.options)
+        account = runtime.platforms.account_for(job.channel)
+        found = adapter.lookup(request_for(job, account, job.reply_to, runtime.settings.media_path))
     except Exception as error:
         return Outcome(
             job,

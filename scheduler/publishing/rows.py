@@ -137,6 +137,8 @@ class ChannelFacts:
     approvals_required: int
     active: bool
     options: dict[str, Any] = field(default_factory=dict)
+    #: The server's base URL, or None for the platform's public service.
+    instance_url: str | None = None
 
     @property
     def lane(self) -> int:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -54,12 +54,19 @@ def test_the_post_authors_migration_counts_everyone_who_wrote_an_existing_post(
             User(email=f"{name}@example.gov.uk", name=name, password_hash="x", role=Role.AUTHOR)
             for name in ("author", "editor", "translator", "approver")
         )
-        english = Channel(platform="mock", handle="stats", language="en")
-        welsh = Channel(platform="mock", handle="ystadegau", language="cy")
-        session.add_all([author, editor, translator, approver, english, welsh])
+        session.add_all([author, editor, translator, approver])
+        # The channels table of revision 0004, without the columns later revisions added.
+        english_id, welsh_id = (
+            session.execute(
+                insert(Channel.__table__)
+                .values(platform="mock", handle=handle, language=language)
+                .returning(Channel.__table__.c.id)
+            ).scalar_one()
+            for handle, language in (("stats", "en"), ("ystadegau", "cy"))
+        )
         session.flush()
-        post = Post(channel=english, author=author, text="v2", content_version=2)
-        twin = Post(channel=welsh, author=translator, text="Testun")
+        post = Post(channel_id=english_id, author=author, text="v2", content_version=2)
+        twin = Post(channel_id=welsh_id, author=translator, text="Testun")
         session.add_all([post, twin])
         session.flush()
         post.twin_id, twin.twin_id = twin.id, post.id
@@ -69,7 +76,7 @@ def test_the_post_authors_migration_counts_everyone_who_wrote_an_existing_post(
                     post_id=post.id,
                     content_version=number,
                     text=f"v{number}",
-                    channel_id=english.id,
+                    channel_id=english_id,
                     edited_by_id=by.id,
                     created_at=at,
                 )

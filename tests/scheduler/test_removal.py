@@ -9,7 +9,7 @@ from config import Settings
 from scheduler.clearance import post_history
 from scheduler.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.models import Post, PostState
-from scheduler.platforms.base import PermanentError, PublishRequest
+from scheduler.platforms.base import Account, PermanentError, PublishRequest
 from scheduler.platforms.registry import get_platform
 from scheduler.removal import PlatformRefused, remove_published
 from tests.support.factories import Factory
@@ -33,7 +33,9 @@ def published(factory: Factory) -> tuple[Post, object]:
     factory.move(post, PostState.APPROVED, approvers=[approver])
     platform = get_platform("mock", factory.settings)
     result = platform.publish(
-        PublishRequest(channel=channel.handle, text=post.text, idempotency_key=post.idempotency_key)
+        PublishRequest(
+            account=Account(channel.handle), text=post.text, idempotency_key=post.idempotency_key
+        )
     )
     post.state = PostState.PUBLISHED
     post.external_id = result.external_id
@@ -59,7 +61,7 @@ def test_an_approver_removes_a_published_post_with_one_audit_event(factory: Fact
     assert events[-1].to_state == "removed"
     platform = get_platform("mock", factory.settings)
     with pytest.raises(PermanentError, match="no post"):  # already gone from the platform
-        platform.delete(post.channel.handle, post.external_id)
+        platform.delete(Account(post.channel.handle), post.external_id)
 
 
 def test_removal_needs_a_reason(factory: Factory) -> None:

@@ -16,7 +16,7 @@ from config import Settings
 from scheduler.clearance import edit_post, request_changes
 from scheduler.database import Database
 from scheduler.models import Post, PostState, User, utcnow
-from scheduler.platforms.base import PublishRequest
+from scheduler.platforms.base import Account, PublishRequest
 from scheduler.platforms.registry import get_platform
 from tests.support.factories import Factory
 from tests.support.query_count import counting_queries
@@ -484,7 +484,9 @@ def published_post(factory: Factory) -> tuple[Post, User]:
     post = factory.post(channel, factory.author(channel))
     factory.move(post, PostState.APPROVED, approvers=[approver])
     result = get_platform("mock", factory.settings).publish(
-        PublishRequest(channel=channel.handle, text=post.text, idempotency_key=post.idempotency_key)
+        PublishRequest(
+            account=Account(channel.handle), text=post.text, idempotency_key=post.idempotency_key
+        )
     )
     post.state = PostState.PUBLISHED
     post.external_id = result.external_id

@@ -15,6 +15,7 @@ from config import Settings, SettingsError, load_settings
 from scheduler.clock import FixedClock
 from scheduler.errors import ValidationFailed
 from scheduler.platforms import (
+    Account,
     OutcomeUnknown,
     PermanentError,
     PublishRequest,
@@ -39,8 +40,14 @@ def mock_settings(tmp_path: Path, **mock: Any) -> Settings:
     )
 
 
-def request(key: str, text: str = "Inflation fell to 2.1%", **extra: Any) -> PublishRequest:
-    return PublishRequest(channel="ons", text=text, idempotency_key=key, **extra)
+def request(
+    key: str,
+    text: str = "Inflation fell to 2.1%",
+    options: dict[str, Any] | None = None,
+    **extra: Any,
+) -> PublishRequest:
+    account = Account("ons", options=options or {})
+    return PublishRequest(account=account, text=text, idempotency_key=key, **extra)
 
 
 @pytest.fixture
@@ -75,17 +82,22 @@ def test_publish_appends_one_json_line_and_lookup_finds_it(
     assert first["channel"] == "ons"
     assert datetime.fromisoformat(first["published_at"]) == NOW
     assert lines[1]["reply_to"] == published.external_id
-    assert platform.lookup("ons", "gatepost-2-v1") == reply
-    assert platform.lookup("ons", "gatepost-9-v1") is None
-    assert platform.lookup("other", "gatepost-1-v1") is None
+    assert platform.lookup(request("gatepost-2-v1")) == reply
+    assert platform.lookup(request("gatepost-9-v1")) is None
+    assert (
+        platform.lookup(
+            PublishRequest(account=Account("other"), text="", idempotency_key="gatepost-1-v1")
+        )
+        is None
+    )
 
 
 def test_lookup_sees_what_another_instance_appended(tmp_path: Path, clock: FixedClock) -> None:
     settings = mock_settings(tmp_path)
     first, second = MockPlatform(settings, clock), MockPlatform(settings, clock)
-    assert second.lookup("ons", "gatepost-1-v1") is None
+    assert second.lookup(request("gatepost-1-v1")) is None
     published = first.publish(request("gatepost-1-v1"))
-    assert second.lookup("ons", "gatepost-1-v1") == published
+    assert second.lookup(request("gatepost-1-v1")) == published
 
 
 def test_repeating_a_key_returns_the_first_post_and_is_recorded_as_a_replay(
@@ -102,14 +114,14 @@ def test_delete_appends_a_tombstone_and_a_second_delete_is_refused(
     platform: MockPlatform, tmp_path: Path
 ) -> None:
     published = platform.publish(request("gatepost-1-v1"))
-    platform.delete("ons", published.external_id)
+    platform.delete(Account("ons"), published.external_id)
     lines = read_ledger(tmp_path / "ledger.jsonl")
     assert lines[-1]["event"] == "deleted"
     assert lines[-1]["external_id"] == published.external_id
     with pytest.raises(PermanentError, match="no post"):
-        platform.delete("ons", published.external_id)
+        platform.delete(Account("ons"), published.external_id)
     # It was published, so recovery must still find it.
-    assert platform.lookup("ons", "gatepost-1-v1") == published
+    assert platform.lookup(request("gatepost-1-v1")) == published
     with pytest.raises(PermanentError, match="Cannot reply"):
         platform.publish(request("gatepost-2-v1", reply_to=published.external_id))
 
@@ -174,7 +186,7 @@ def test_unknown_outcome_writes_the_post_then_drops_the_answer(
     platform = MockPlatform(mock_settings(tmp_path, fail_every_nth=1, fail_kind="unknown"), clock)
     with pytest.raises(OutcomeUnknown):
         platform.publish(request("gatepost-5-v2"))
-    found = platform.lookup("ons", "gatepost-5-v2")
+    found = platform.lookup(request("gatepost-5-v2"))
     assert found is not None
     assert [line["idempotency_key"] for line in read_ledger(tmp_path / "ledger.jsonl")] == [
         "gatepost-5-v2"
@@ -203,7 +215,7 @@ def test_rate_limit_answers_transient_error_with_retry_after(
     clock.advance(timedelta(seconds=30))
     platform.publish(request("k3"))
     # Other channels have their own allowance.
-    platform.publish(PublishRequest(channel="cy", text="Helo", idempotency_key="k4"))
+    platform.publish(PublishRequest(account=Account("cy"), text="Helo", idempotency_key="k4"))
 
 
 def test_channel_options_override_the_settings(tmp_path: Path, clock: FixedClock) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from config import load_settings
-from scheduler.platforms.base import PublishRequest
+from scheduler.platforms.base import Account, PublishRequest
 from scheduler.platforms.mock import MockPlatform
 from scheduler.platforms.mock_timeline import build_timeline, read_timeline
 
@@ -47,11 +47,14 @@ def test_the_timeline_reads_what_the_mock_platform_published(tmp_path: Path) -> 
                                             "instance_path": str(tmp_path)})  # fmt: skip
     platform = MockPlatform(settings)
     first = platform.publish(
-        PublishRequest(channel="ONS", text="GDP grew 0.3%", idempotency_key="1:1")
+        PublishRequest(account=Account("ONS"), text="GDP grew 0.3%", idempotency_key="1:1")
     )
     platform.publish(
         PublishRequest(
-            channel="ONS", text="More detail", idempotency_key="2:1", reply_to=first.external_id
+            account=Account("ONS"),
+            text="More detail",
+            idempotency_key="2:1",
+            reply_to=first.external_id,
         )
     )
     platform.sync()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scheduler.models import Post, PostState
-from scheduler.platforms import PublishRequest
+from scheduler.platforms import Account, PublishRequest
 from scheduler.publishing.complete import record_outcomes
 from scheduler.publishing.heartbeat import keep_leases, renew_leases
 from scheduler.publishing.intake import take_batch
@@ -32,7 +32,9 @@ def die_mid_pass(worker: Worker, posts: list[Post], *, sent: list[Post]) -> None
     for post in sent:
         platform.publish(
             PublishRequest(
-                channel=post.channel.handle, text=post.text, idempotency_key=post.idempotency_key
+                account=Account(post.channel.handle),
+                text=post.text,
+                idempotency_key=post.idempotency_key,
             )
         )
     platform.sync()
