@@ -2,6 +2,7 @@
 
 from scheduler.platforms.base import (
     Account,
+    Authorization,
     Connection,
     Credentials,
     CredentialsChanged,
@@ -21,6 +22,7 @@ from scheduler.platforms.registry import available_platforms, get_platform
 
 __all__ = [
     "Account",
+    "Authorization",
     "Connection",
     "Credentials",
     "CredentialsChanged",

@@ -90,6 +90,16 @@ class Connection:
     expires_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Authorization:
+    """The first step of an OAuth sign-in: where to send the person, and what to keep meanwhile."""
+
+    url: str
+    #: What finish_authorization needs back (the PKCE verifier, a registered client's id):
+    #: kept server-side in the person's session, never shown.
+    kept: Mapping[str, str] = field(repr=False)
+
+
 #: Called by an adapter after it refreshed a channel's credentials, to store the new ones.
 CredentialsChanged = Callable[[Account, Credentials], None]
 
@@ -147,6 +157,8 @@ class Platform(ABC):
     needs_connection: ClassVar[bool] = False
     #: The public service's base URL, for channels that name no instance; None if there is none.
     default_instance: ClassVar[str | None] = None
+    #: Whether an admin can connect a channel through the platform's OAuth flow in the web UI.
+    supports_authorization: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -218,3 +230,17 @@ class Platform(ABC):
     def check_connection(self, account: Account) -> Connection:
         """Ask the platform who the stored credentials sign in as, refreshing them if due."""
         return Connection(account_name=account.handle, credentials=account.credentials)
+
+    def start_authorization(self, account: Account, redirect_uri: str, state: str) -> Authorization:
+        """Begin the platform's OAuth flow (with PKCE) for the account; return where to go."""
+        raise PermanentError(
+            f"The {self.name} platform has no sign-in flow; connect it with a token"
+        )
+
+    def finish_authorization(
+        self, account: Account, redirect_uri: str, code: str, kept: Mapping[str, str]
+    ) -> Connection:
+        """Exchange the code the platform sent back for credentials, checked, ready to keep."""
+        raise PermanentError(
+            f"The {self.name} platform has no sign-in flow; connect it with a token"
+        )
