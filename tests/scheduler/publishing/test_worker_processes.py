@@ -15,7 +15,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from scheduler import schema
 from scheduler.database import Database
-from scheduler.models import AuditEvent, Post, PostState
+from scheduler.models import AuditEvent, Post, PostState, WorkerHeartbeat
 from scheduler.platforms.mock_ledger import read_ledger
 from tests.support.processes import free_port, start_gatepost, stop, wait_for_http
 from tests.support.publishing_factories import PublishingFactory, bulk_scheduled_posts
@@ -46,6 +46,10 @@ class Site:
             made = [factory.channel(platform_options=dict(options)) for _ in range(channels)]
             bulk_scheduled_posts(session, factory, made, count, due_at=due_at)
             session.commit()
+
+    def workers_alive(self) -> int:
+        with self.database.read_session_factory() as session:
+            return session.scalar(select(func.count()).select_from(WorkerHeartbeat)) or 0
 
     def states(self) -> Counter[PostState]:
         with self.database.read_session_factory() as session:
@@ -180,10 +184,12 @@ def test_several_workers_drain_thousands_of_posts_with_no_duplicates_and_none_le
     # is about claiming, so give the leases room.
     config = Path(site.env["GATEPOST_CONFIG"])
     config.write_text(config.read_text().replace("lease_seconds = 2", "lease_seconds = 30"))
-    due = datetime.now(UTC) + timedelta(seconds=4)
-    site.seed(count, 100, due_at=due)
     processes = [site.start_worker("--worker-id", f"w{number}") for number in range(workers)]
     try:
+        # Every worker is up before anything is due, however slowly a busy machine starts them,
+        # so the test is about sharing the claims, not about which process started first.
+        wait_until(lambda: site.workers_alive() == workers, 60, "every worker's heartbeat")
+        site.seed(count, 100, due_at=datetime.now(UTC))
         wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 180, "every post published")
     finally:
         outputs = [stop(process) for process in processes]
