@@ -33,7 +33,6 @@ from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.transitions import Action
 from scheduler.errors import ValidationFailed
 from scheduler.models import MediaAttachment, Post, PostState, User
-from scheduler.platforms import MediaItem
 
 #: Decoded format -> (content type, file extension, largest accepted size in bytes).
 ALLOWED_FORMATS = {
@@ -129,23 +128,16 @@ def safe_original_name(filename: str) -> str:
 
 def media_file(settings: Settings, stored_name: str) -> Path:
     """Return where a stored image lives, refusing any name Gatepost did not make."""
-    root = settings.media_path.resolve()
+    return stored_image_path(settings.media_path, stored_name)
+
+
+def stored_image_path(media_root: Path, stored_name: str) -> Path:
+    """Return where a stored image lives under the media folder, refusing any other name."""
+    root = media_root.resolve()
     path = (root / stored_name).resolve()
     if not _STORED_NAME.match(stored_name) or path.parent != root:
         raise ValidationFailed(f"{stored_name!r} is not the name of a stored image")
     return path
-
-
-def media_items(post: Post, settings: Settings) -> tuple[MediaItem, ...]:
-    """Return the post's images as the adapter receives them, in order."""
-    return tuple(
-        MediaItem(
-            path=media_file(settings, attachment.stored_name),
-            content_type=attachment.content_type,
-            alt_text=attachment.alt_text,
-        )
-        for attachment in post.media
-    )
 
 
 @conflict_on_stale_write

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from config import Settings
 from scheduler.clock import Clock
+from scheduler.errors import ValidationFailed
 from scheduler.local_time import describe
+from scheduler.media import stored_image_path
 from scheduler.platforms import (
     Account,
     MediaItem,
@@ -41,14 +43,19 @@ _WAITING = (OutcomeKind.RETRY, OutcomeKind.DEFERRED, OutcomeKind.HELD)
 def request_for(
     job: Job, account: Account, reply_to: str | None, media_root: Path
 ) -> PublishRequest:
-    """Return the adapter's request for the job's post, replying to the platform id given."""
+    """Return the adapter's request for the job's post, replying to the platform id given.
+
+    Raise ValidationFailed if an image's stored name is not one Gatepost made.
+    """
     return PublishRequest(
         account=account,
         text=job.post.text,
         idempotency_key=job.post.idempotency_key,
         reply_to=reply_to,
         media=tuple(
-            MediaItem(media_root / item.stored_name, item.content_type, item.alt_text)
+            MediaItem(
+                stored_image_path(media_root, item.stored_name), item.content_type, item.alt_text
+            )
             for item in job.media
         )
         if job.media
@@ -163,7 +170,10 @@ class Publisher:
                 )
             reply_to = before.external_id
         adapter = self.platforms.get(job.channel.platform)
-        request = self._request(job, reply_to)
+        try:
+            request = self._request(job, reply_to)
+        except ValidationFailed as error:
+            return self._failed(job, f"Its image cannot be sent: {error.message}")
         tries = 0
         while True:
             outcome = self._call(job, adapter, request)
