@@ -279,7 +279,7 @@ def _content_changed(
     post.due_at = None
     post.hold_reason = None
     changes.change(post, to=PostState.DRAFT, content_version=post.content_version, **details)
-    send_back_to_draft(changes, unit, post, reason=f"{reason} to a post cleared with it")
+    send_back_to_draft(changes, unit, reason=f"{reason} to a post cleared with it")
     session.flush()
     write_revision(session, post, by=by, now=now)
     return tuple(changes.finish())

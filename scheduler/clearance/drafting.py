@@ -238,15 +238,15 @@ def edit_post(
             content_version=member.content_version,
             send_at=member.send_at,
         )
-    send_back_to_draft(changes, unit, post, reason="A post cleared with it was edited")
+    send_back_to_draft(changes, unit, reason="A post cleared with it was edited")
     session.flush()
     for member in edited:
         write_revision(session, member, by=by, now=now)
     changed = tuple(changes.finish())
-    return ClearanceResult(post=post, changed=changed, message=_edit_message(post, changed))
+    return ClearanceResult(post=post, changed=changed, message=_edit_message(changed))
 
 
-def send_back_to_draft(changes: ChangeSet, unit: list[Post], cause: Post, *, reason: str) -> None:
+def send_back_to_draft(changes: ChangeSet, unit: list[Post], *, reason: str) -> None:
     """Return every unfinished post of the unit that is past draft to draft, voiding approvals."""
     for member in unit:
         if changes.touched(member) or member.state in FINISHED or member.state is PostState.DRAFT:
@@ -257,7 +257,7 @@ def send_back_to_draft(changes: ChangeSet, unit: list[Post], cause: Post, *, rea
         changes.change(member, to=PostState.DRAFT, action=Action.RETURNED_TO_DRAFT, comment=reason)
 
 
-def _edit_message(post: Post, changed: tuple[Post, ...]) -> str:
+def _edit_message(changed: tuple[Post, ...]) -> str:
     others = len(changed) - 1
     if others <= 0:
         return "Saved. The post is a draft again and must be submitted for clearance."
@@ -332,7 +332,7 @@ def add_twin(
     set_due(post, None)
     post.hold_reason = None
     changes.change(post, to=PostState.DRAFT, twin=twin.id)
-    send_back_to_draft(changes, unit, post, reason="A twin was added to the post")
+    send_back_to_draft(changes, unit, reason="A twin was added to the post")
     link_twins(session, post, twin)
     changed = tuple(changes.finish())
     return ClearanceResult(

@@ -169,7 +169,7 @@ def add_to_thread(
 
     new_order: list[Post | None] = [*members]
     new_order.insert(position - 1, None)
-    _renumber(session, changes, thread, new_order)
+    _renumber(session, changes, new_order)
     post = new_post(
         session,
         channel=thread.channel,
@@ -185,7 +185,7 @@ def add_to_thread(
     if twin_thread is not None and twin_text is not None:
         twin_order: list[Post | None] = [member.twin for member in members]
         twin_order.insert(position - 1, None)
-        _renumber(session, changes, twin_thread, twin_order)
+        _renumber(session, changes, twin_order)
         twin = new_post(
             session,
             channel=twin_thread.channel,
@@ -241,12 +241,12 @@ def reorder_thread(
     new_order: list[Post | None] = [by_id[post_id] for post_id in order]
     if [post.id for post in members] == list(order):
         return ClearanceResult(post=anchor, changed=(), message="The order is unchanged")
-    _renumber(session, changes, thread, new_order)
+    _renumber(session, changes, new_order)
     if thread.twin_thread is not None:
         twin_order: list[Post | None] = [
             post.twin if post is not None else None for post in new_order
         ]
-        _renumber(session, changes, thread.twin_thread, twin_order)
+        _renumber(session, changes, twin_order)
     changed = _finish_thread_change(session, thread, changes, unit, anchor)
     return ClearanceResult(post=anchor, changed=changed, message="Thread reordered.")
 
@@ -344,9 +344,7 @@ def _refuse_if_partly_published(thread: Thread) -> None:
             )
 
 
-def _renumber(
-    session: Session, changes: ChangeSet, thread: Thread, new_order: list[Post | None]
-) -> None:
+def _renumber(session: Session, changes: ChangeSet, new_order: list[Post | None]) -> None:
     """Give the posts their new positions (None marks a slot for a post about to be added)."""
     moves = [
         (post, number)
@@ -373,7 +371,7 @@ def _void_and_return(changes: ChangeSet, unit: list[Post], anchor: Post) -> None
             set_due(member, None)
             member.hold_reason = None
             changes.change(member, to=PostState.DRAFT)
-    send_back_to_draft(changes, unit, anchor, reason="The thread was changed")
+    send_back_to_draft(changes, unit, reason="The thread was changed")
 
 
 def _check_numbered(
