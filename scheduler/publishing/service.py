@@ -2,9 +2,10 @@
 
 APScheduler cannot share a job store between processes and drops a burst's jobs once they are a
 second late, so posts live in the posts table and the jobs here only say when to look: the
-publishing pass (on a short interval), the lease reaper and the heartbeat, declared once in
-`jobs()` with stable ids, in a MemoryJobStore, `coalesce=True`, `misfire_grace_time=None`. After
-each pass a one-off "wake-up" job is set for the exact instant the next post is due.
+publishing pass (on a short interval), the lease reaper, the heartbeat, notifications and
+housekeeping, declared once in `jobs()` with stable ids, in a MemoryJobStore, `coalesce=True`,
+`misfire_grace_time=None`. After each pass a one-off "wake-up" job is set for the exact instant
+the next post is due.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from config import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.database import Database
+from scheduler.idempotency import purge_expired
 from scheduler.notification_delivery import deliver_notifications
 from scheduler.publishing.heartbeat import beat, keep_leases
 from scheduler.publishing.identity import WorkerIdentity
@@ -37,6 +39,8 @@ from scheduler.publishing.warm_up import warm_up
 log = logging.getLogger(__name__)
 #: How often the worker turns new audit events into notifications and e-mails them.
 NOTIFY_EVERY = timedelta(seconds=30)
+#: How often the worker forgets what has outlived its purpose (expired idempotency keys).
+HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 WAKE_UP_JOB = "wake-up"
 #: When a post is due but could not be claimed (another worker has it), look again this soon.
@@ -95,6 +99,7 @@ class WorkerService:
             ),
             JobSpec("heartbeat", self.heartbeat, worker.heartbeat_interval),
             JobSpec("notifications", self.notify, NOTIFY_EVERY),
+            JobSpec("housekeeping", self.housekeep, HOUSEKEEPING_EVERY),
         ]
 
     def start(self) -> None:
@@ -222,6 +227,18 @@ class WorkerService:
             deliver_notifications(self.runtime.database, self.settings)
         except Exception as error:
             self._failed("delivering notifications", error, "notification delivery failed")
+
+    def housekeep(self) -> None:
+        """Delete API idempotency keys past their lifetime (their owners make new ones anyway)."""
+        try:
+            with self.runtime.database.session_factory() as session:
+                forgotten = purge_expired(session, now=self.runtime.clock.now())
+                session.commit()
+        except Exception as error:
+            self._failed("housekeeping", error, "deleting expired idempotency keys failed")
+            return
+        if forgotten:
+            log.info("deleted %d expired idempotency keys", forgotten)
 
     def _record(self, **changes: Any) -> None:
         last_pass = changes.pop("last_pass", None)

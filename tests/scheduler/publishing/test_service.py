@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from config import Settings, load_settings
 from scheduler.database import Database
-from scheduler.models import Post, PostState, WorkerHeartbeat
+from scheduler.idempotency import claim_key, store_response
+from scheduler.models import IdempotencyKey, Post, PostState, Role, WorkerHeartbeat
 from scheduler.platforms.mock_ledger import read_ledger
 from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.service import WorkerService
@@ -52,8 +53,36 @@ def test_the_worker_declares_its_few_jobs_once_with_stable_ids(
         "lease-reaper",
         "heartbeat",
         "notifications",
+        "housekeeping",
     ]
     assert service.jobs()[0].every == timedelta(seconds=60)
+
+
+def test_housekeeping_forgets_idempotency_keys_past_their_lifetime(
+    committed_database: Database, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    with committed_database.session_factory() as session:
+        factory = PublishingFactory(session)
+        # Two people: a key is also forgotten when its own owner makes a new one.
+        for key, age in (("old", timedelta(hours=25)), ("new", timedelta(minutes=5))):
+            claimed = claim_key(
+                session,
+                user=factory.user(Role.AUTHOR),
+                key=key,
+                method="POST",
+                path="/api/v1/posts",
+                request_hash=key,
+                now=now - age,
+            )
+            assert isinstance(claimed, IdempotencyKey)
+            store_response(session, claimed, status=201, body="{}", headers={})
+        session.commit()
+
+    WorkerService(committed_database, service_settings(committed_database, tmp_path)).housekeep()
+
+    with committed_database.read_session_factory() as session:
+        assert session.scalars(select(IdempotencyKey.key)).all() == ["new"]
 
 
 def test_a_post_goes_at_its_due_instant_not_at_the_next_poll(
