@@ -190,13 +190,13 @@ class Publisher:
         except PermanentError as error:
             return self._failed(job, error.message)
         except OutcomeUnknown as error:
-            return self._after_unknown(job, adapter, error.message)
+            return self._after_unknown(job, adapter, request, error.message)
         except PlatformError as error:
             return self._failed(job, error.message)
         except Exception as error:
             # A bug or a dropped connection inside the adapter: it may have sent the post.
             log.exception("adapter %s raised while publishing post %s", adapter.name, job.post.id)
-            return self._after_unknown(job, adapter, f"{type(error).__name__}: {error}")
+            return self._after_unknown(job, adapter, request, f"{type(error).__name__}: {error}")
         return Outcome(
             job,
             OutcomeKind.PUBLISHED,
@@ -207,13 +207,16 @@ class Publisher:
             answered=time.perf_counter(),
         )
 
-    def _after_unknown(self, job: Job, adapter: Platform, message: str) -> Outcome:
+    def _after_unknown(
+        self, job: Job, adapter: Platform, request: PublishRequest, message: str
+    ) -> Outcome:
         """Ask the platform whether it has the post before deciding anything."""
         now = self.clock.now()
         if not adapter.supports_lookup:
             return self._unknown(job, message)
         try:
-            found = adapter.lookup(self._request(job, job.reply_to))
+            # The request as sent: a thread post replies to the id its predecessor just got.
+            found = adapter.lookup(request)
         except Exception as error:
             return self._unknown(job, f"{message}; asking the platform failed too: {error}")
         if found is not None:
