@@ -163,7 +163,10 @@ class Publisher:
                 )
             reply_to = before.external_id
         adapter = self.platforms.get(job.channel.platform)
-        request = self._request(job, reply_to)
+        try:
+            request = self._request(job, reply_to)
+        except PermanentError as error:
+            return self._failed(job, error.message)  # its credentials cannot be read
         tries = 0
         while True:
             outcome = self._call(job, adapter, request)
