@@ -39,9 +39,10 @@ class PlatformState:
     down: bool = False
     #: refresh (rotate the refresh token) on the next publish or check
     refresh_next: bool = False
-    #: the refresh tokens the platform has issued, newest last; only the newest works
-    issued: list[str] = field(default_factory=list)
-    #: the credentials each publish call carried
+    #: the refresh tokens the platform has issued to each account, newest last; only the newest
+    #: works
+    issued: dict[str, list[str]] = field(default_factory=dict)
+    #: the credentials each publish call came with
     published_with: list[dict[str, str]] = field(default_factory=list)
     checks: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,7 +65,7 @@ class ConnectedMock(MockPlatform):
             )
         return Connection(
             account_name=f"@{account.handle}@{self.host(account)}",
-            credentials={"access_token": secret, "refresh_token": self._issue()},
+            credentials={"access_token": secret, "refresh_token": self._issue(account)},
         )
 
     def check_connection(self, account: Account) -> Connection:
@@ -80,9 +81,9 @@ class ConnectedMock(MockPlatform):
     def publish(self, request: PublishRequest) -> Published:
         """Publish as the mock does, once the token works."""
         self._answer()
-        credentials = self._working(request.account)
         with self.state.lock:
-            self.state.published_with.append(dict(credentials))
+            self.state.published_with.append(dict(request.account.credentials))
+        self._working(request.account)
         return super().publish(request)
 
     def delete(self, account: Account, external_id: str) -> None:
@@ -99,10 +100,11 @@ class ConnectedMock(MockPlatform):
         if self.state.down:
             raise TransientError("The server answered 503 Service Unavailable")
 
-    def _issue(self) -> str:
+    def _issue(self, account: Account) -> str:
         with self.state.lock:
-            token = f"refresh-{len(self.state.issued) + 1}"
-            self.state.issued.append(token)
+            issued = self.state.issued.setdefault(account.handle, [])
+            token = f"refresh-{len(issued) + 1}"
+            issued.append(token)
             return token
 
     def _working(self, account: Account) -> dict[str, str]:
@@ -112,11 +114,11 @@ class ConnectedMock(MockPlatform):
             raise CredentialsRefused("No access token: connect the channel")
         if token in self.state.revoked:
             raise CredentialsRefused("The access token was revoked; connect the channel again")
-        if credentials.get("refresh_token") != self.state.issued[-1]:
+        if credentials.get("refresh_token") != self.state.issued[account.handle][-1]:
             raise CredentialsRefused("The refresh token was already used (a lost rotation)")
         if self.state.refresh_next:
             self.state.refresh_next = False
-            credentials["refresh_token"] = self._issue()
+            credentials["refresh_token"] = self._issue(account)
             if self.credentials_changed is not None:
                 self.credentials_changed(account, credentials)
         return credentials
