@@ -94,11 +94,11 @@ def _require_admin(by: User | None, to: str) -> None:
 
 
 def _hidden(message: str, secret: str) -> str:
-    """Return a platform's message without any part of the secret it may have echoed."""
+    """Return a platform's message on one line, without any part of the secret it echoed."""
     for part in {secret, *secret.split()}:
         if len(part) >= 6:
             message = message.replace(part, "[hidden]")
-    return message
+    return " ".join(message.split())
 
 
 def connect_channel(
