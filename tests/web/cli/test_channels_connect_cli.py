@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.support.connected_platform import NAME, PlatformState
@@ -89,9 +91,8 @@ def test_keys_rotate_by_re_encrypting_every_channel(
 ) -> None:
     create(gatepost, "--instance", "https://social.example")
     gatepost("channels", "connect", "--channel", "stats", stdin="good-1\n")
-    old = gatepost.env["GATEPOST_INSTANCE_PATH"] + "/credential_key"
-    with open(old) as handle:
-        old_key = handle.read().strip()
+    key_file = Path(gatepost.env["GATEPOST_INSTANCE_PATH"]) / "credential_key"
+    old_key = key_file.read_text().strip()
     new_key = gatepost("channels", "new-credential-key").stdout.strip()
     gatepost.env["GATEPOST_CREDENTIAL_KEYS"] = f"{new_key},{old_key}"
 
