@@ -45,6 +45,8 @@ class PlatformState:
     #: the credentials each publish call came with
     published_with: list[dict[str, str]] = field(default_factory=list)
     checks: int = 0
+    #: the secrets `connect` was given
+    secrets: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -56,8 +58,11 @@ class ConnectedMock(MockPlatform):
     state: ClassVar[PlatformState] = PlatformState()
 
     def connect(self, account: Account, secret: str) -> Connection:
-        """Accept tokens starting with "good"; say which account they sign in as."""
+        """Accept tokens (or `handle password` lines) starting with "good"; say who they are."""
         self._answer()
+        self.state.secrets.append(secret)
+        if self.connect_with == "handle_and_password":
+            _handle, _, secret = secret.partition(" ")
         if not secret.startswith("good") or secret in self.state.revoked:
             raise CredentialsRefused(
                 "The access token is not valid; create a new one under Preferences > "
