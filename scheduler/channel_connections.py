@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -61,6 +61,51 @@ class CheckResult:
         if self.working is None:
             return f"@{self.handle}: could not check: {self.problem}"
         return f"@{self.handle}: not working: {self.problem}"
+
+
+@dataclass(frozen=True)
+class ConnectionWarning:
+    """A channel that cannot publish until an admin connects it (again)."""
+
+    handle: str
+    platform: str
+    problem: str
+
+
+def connection_warnings(session: Session) -> list[ConnectionWarning]:
+    """Return the channels whose credentials stopped working, and those never connected that
+    have posts scheduled (the platform's own words stay on the admin page)."""
+    warnings = []
+    rows = session.execute(
+        select(
+            Channel.id,
+            Channel.handle,
+            Channel.platform,
+            Channel.connected_as,
+            Channel.connection_problem,
+        )
+        .where(Channel.active.is_(True))
+        .order_by(Channel.handle)
+    )
+    for channel_id, handle, platform, connected_as, problem in rows:
+        if problem is not None:
+            warnings.append(
+                ConnectionWarning(
+                    handle,
+                    platform,
+                    f"@{handle}: the platform refused its credentials; an admin must connect "
+                    "it again",
+                )
+            )
+        elif connected_as is None and platform_needs_connection(platform):
+            waiting = session.scalar(
+                select(Post.id)
+                .where(Post.channel_id == channel_id, Post.state == PostState.SCHEDULED)
+                .limit(1)
+            )
+            if waiting is not None:
+                warnings.append(ConnectionWarning(handle, platform, not_connected_reason(handle)))
+    return warnings
 
 
 def platform_needs_connection(name: str) -> bool:
