@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -34,7 +36,9 @@ ENVIRONMENT_VARIABLES = {
     "GATEPOST_MOCK_LEDGER": "mock_ledger",
     "GATEPOST_INSTANCE_PATH": "instance_path",
     "GATEPOST_METRICS_TOKEN": "metrics.token",
+    "GATEPOST_CREDENTIAL_KEYS": "credentials.keys",
 }
+_FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")
 #: A metrics token shorter than this could be guessed; 32 random characters cannot.
 MIN_METRICS_TOKEN_LENGTH = 32
 
@@ -132,6 +136,9 @@ class Settings:
     session_cookie_secure: bool = False
     base_url: str = ""
     server_timing: bool = False
+    #: Fernet keys that encrypt channels' platform credentials, newest (the one that encrypts)
+    #: first; the others still decrypt, so keys can rotate. Never shown.
+    credential_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def mock_ledger_path(self) -> Path:
@@ -270,6 +277,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
     mail_table.done()
 
     metrics = _metrics_access(reader.table("metrics"))
+    credential_keys = _credential_keys(reader.table("credentials"), instance_path, secret_key)
 
     session_cookie_secure = reader.boolean("session_cookie_secure", False)
     base_url = reader.string("base_url", "")
@@ -294,6 +302,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         session_cookie_secure=session_cookie_secure,
         base_url=base_url,
         server_timing=server_timing,
+        credential_keys=credential_keys,
     )
 
 
@@ -332,6 +341,72 @@ def _instance_secret_key(instance_path: Path) -> str:
         raise SettingsError(
             f"secret_key: not set and {key_file} cannot be written ({error.strerror}); "
             "set GATEPOST_SECRET_KEY or make the instance folder writable"
+        ) from None
+    return key
+
+
+def _credential_keys(table: _Reader, instance_path: Path, secret_key: str) -> tuple[str, ...]:
+    """Return the credential keys, newest first, checked; or the instance's own one."""
+    where = "credentials.keys (GATEPOST_CREDENTIAL_KEYS)"
+    value = table._take("keys")
+    table.done()
+    if value is None or value == "" or value == []:
+        return (_instance_credential_key(instance_path),)
+    if isinstance(value, str):
+        keys = [key.strip() for key in value.split(",")]
+    elif isinstance(value, list) and all(isinstance(key, str) for key in value):
+        keys = [key.strip() for key in value]
+    else:
+        raise SettingsError(
+            f"{where}: must be a list of keys, or one string of keys separated by commas"
+        )
+    for number, key in enumerate(keys, start=1):
+        if not _is_fernet_key(key):
+            # Which key, never the key itself: settings errors are printed and logged.
+            raise SettingsError(
+                f"{where}: key {number} of {len(keys)} is not a Fernet key (32 random bytes in "
+                "URL-safe base64, 44 characters); make one with gatepost channels "
+                "new-credential-key"
+            )
+        if key == secret_key:
+            raise SettingsError(
+                f"{where}: key {number} is the session secret key; use a key of its own, so "
+                "one leaked secret does not open the other"
+            )
+    if len(set(keys)) != len(keys):
+        raise SettingsError(f"{where}: a key is listed twice; list each key once, newest first")
+    return tuple(keys)
+
+
+def _is_fernet_key(key: str) -> bool:
+    # 32 bytes in URL-safe base64 are 43 characters and one "=" of padding.
+    return _FERNET_KEY.fullmatch(key) is not None and len(base64.urlsafe_b64decode(key)) == 32
+
+
+def _instance_credential_key(instance_path: Path) -> str:
+    """Return the instance's own credential key, creating it (owner-readable only) once."""
+    key_file = instance_path / "credential_key"
+    if key_file.exists():
+        key = key_file.read_text().strip()
+        if not _is_fernet_key(key):
+            raise SettingsError(
+                f"credentials.keys: {key_file} does not hold a Fernet key; restore it from a "
+                "backup (without it stored credentials cannot be read), or delete it and "
+                "connect every channel again"
+            )
+        return key
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key + "\n")
+    except FileExistsError:
+        return key_file.read_text().strip()
+    except OSError as error:
+        raise SettingsError(
+            f"credentials.keys: not set and {key_file} cannot be written ({error.strerror}); "
+            "set GATEPOST_CREDENTIAL_KEYS or make the instance folder writable"
         ) from None
     return key
 

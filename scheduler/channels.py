@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -16,6 +17,7 @@ from scheduler.errors import Conflict, NotFound, PermissionDenied, ValidationFai
 from scheduler.models import AccessRole, Channel, ChannelAccess, Role, User, utcnow
 from scheduler.permissions import may_manage_channel_access
 from scheduler.platforms import available_platforms
+from scheduler.platforms.registry import platform_class
 
 # Letters, digits and the few marks handles use on X, Mastodon (user@host) and the like.
 _HANDLE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
@@ -80,11 +82,16 @@ def create_channel(
     requires_twin: bool = False,
     approvals_required: int = 1,
     owner: User | None = None,
+    instance_url: str | None = None,
     by: User | None = None,
     now: datetime | None = None,
     actor_label: str = "",
 ) -> Channel:
-    """Add a channel (admins, or the operator when `by` is None), optionally twinned."""
+    """Add a channel (admins, or the operator when `by` is None), optionally twinned.
+
+    `instance_url` is the base URL of the platform's server the account lives on; it defaults
+    to the platform's public service where it has one.
+    """
     change = _Change.by_admin(session, by, now, actor_label, to="add channels")
     installed = available_platforms()
     if platform not in installed:
@@ -92,6 +99,7 @@ def create_channel(
             f"Unknown platform {platform!r}; installed platforms: {', '.join(installed) or 'none'}",
             field="platform",
         )
+    instance_url = _instance_for(platform, instance_url)
     handle = normalise_handle(handle)
     if find_channel(session, handle) is not None:
         raise Conflict(f"There is already a channel @{handle}", field="handle")
@@ -118,6 +126,7 @@ def create_channel(
         requires_twin=requires_twin,
         approvals_required=approvals_required,
         owner_id=owner.id if owner else None,
+        instance_url=instance_url,
     )
     session.add(channel)
     session.flush()
@@ -135,6 +144,7 @@ def create_channel(
             "requires_twin": requires_twin,
             "approvals_required": approvals_required,
             "owner": owner.email if owner else None,
+            "instance_url": instance_url,
         },
     )
     if twin is not None:
@@ -370,6 +380,43 @@ def access_list(session: Session, channel: Channel | None = None) -> list[Access
         )
         for row_channel, row_member, entry, owner_email, granter_email in session.execute(query)
     ]
+
+
+def normalise_instance_url(url: str) -> str:
+    """Return a server's base URL as stored (no trailing slash), or refuse a malformed one."""
+    value = url.strip()
+    parts = urlsplit(value)
+    hint = "give the server's base URL, such as https://mastodon.social"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValidationFailed(f"{url!r} is not a server address; {hint}", field="instance_url")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        # A password in the address would be stored and shown in the clear.
+        raise ValidationFailed(
+            f"The server address must not carry a user name, password, query or fragment; {hint}",
+            field="instance_url",
+        )
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        raise ValidationFailed(
+            f"{url!r} has a bad port number; {hint}", field="instance_url"
+        ) from None
+    return f"{parts.scheme.lower()}://{parts.hostname.lower()}{port}{parts.path}".rstrip("/")
+
+
+def _instance_for(platform: str, instance_url: str | None) -> str | None:
+    adapter = platform_class(platform)
+    if instance_url and instance_url.strip():
+        return normalise_instance_url(instance_url)
+    if adapter.default_instance:
+        return adapter.default_instance.rstrip("/")
+    if adapter.needs_connection:
+        raise ValidationFailed(
+            f"Channels on {platform} need their server's address; give its base URL, such as "
+            "https://mastodon.social",
+            field="instance_url",
+        )
+    return None
 
 
 def _check_twinnable(handle: str, language: str, twin: Channel) -> None:

@@ -24,12 +24,14 @@ from scheduler.clearance.transitions import Action, audit_names, table_action
 from scheduler.models import (
     AccessRole,
     AuditEvent,
+    Channel,
     ChannelAccess,
     Notification,
     NotificationCursor,
     Post,
     PostState,
     Release,
+    Role,
     User,
     utcnow,
 )
@@ -96,6 +98,19 @@ TRIGGERS: dict[tuple[str, str | None], Trigger] = {
         },
     ),
 }
+
+
+#: The channel events (no post) that notify the channel's owner and the admins.
+CHANNEL_TRIGGERS: dict[str, Trigger] = {
+    "connection_failed": Trigger(
+        "connection_failed",
+        "cannot publish: its platform no longer accepts its credentials; connect it again",
+        False,
+        False,
+    ),
+}
+#: The longest platform reason copied into a notification (it goes into an e-mail's subject).
+REASON_LIMIT = 200
 
 
 def trigger_for(action: str, to_state: str | None) -> Trigger | None:
@@ -288,6 +303,7 @@ def notify_from_audit(
         return NotifyReport(read=0, created=0)
     cursor.last_audit_event_id = events[-1].id
     cursor.updated_at = now
+    channel_made = _notify_channel_events(session, events, now)
     wanted = [
         (event, trigger)
         for event in events
@@ -297,7 +313,7 @@ def notify_from_audit(
     ]
     if not wanted:
         session.flush()
-        return NotifyReport(read=len(events), created=0)
+        return NotifyReport(read=len(events), created=channel_made)
     posts = {
         post.id: post
         for post in session.scalars(
@@ -336,7 +352,55 @@ def notify_from_audit(
             )
             made += 1
     session.flush()
-    return NotifyReport(read=len(events), created=made)
+    return NotifyReport(read=len(events), created=made + channel_made)
+
+
+def _notify_channel_events(session: Session, events: Sequence[AuditEvent], now: datetime) -> int:
+    """Make the notifications of channel events (a lost connection) for its owner and admins."""
+    wanted = [
+        (event, trigger)
+        for event in events
+        if event.post_id is None
+        and event.channel_id is not None
+        and event.occurred_at >= now - STALE_AFTER
+        and (trigger := CHANNEL_TRIGGERS.get(event.action)) is not None
+    ]
+    if not wanted:
+        return 0
+    channels = {
+        channel.id: channel
+        for channel in session.scalars(
+            select(Channel).where(Channel.id.in_({event.channel_id for event, _ in wanted}))
+        )
+    }
+    admins = session.scalars(
+        select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id)
+    ).all()
+    made = 0
+    for event, trigger in wanted:
+        channel = channels.get(event.channel_id or 0)
+        if channel is None:
+            continue
+        message = f"@{channel.handle} {trigger.wording_for(event.comment)}"
+        reason = " ".join(event.comment.split())
+        if reason:
+            cut = reason if len(reason) <= REASON_LIMIT else reason[: REASON_LIMIT - 1] + "…"
+            message += f" ({cut})"
+        recipients = [channel.owner_id] if channel.owner_id else []
+        for user_id in dict.fromkeys([*recipients, *admins]):
+            if user_id == event.actor_id:
+                continue
+            session.add(
+                Notification(
+                    user_id=user_id,
+                    kind=trigger.kind,
+                    audit_event_id=event.id,
+                    message=message,
+                    created_at=now,
+                )
+            )
+            made += 1
+    return made
 
 
 def unread_count(session: Session, user: User) -> int:

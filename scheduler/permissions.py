@@ -69,6 +69,11 @@ def may_clear_posts(session: Session, user: User) -> bool:
     return holds_role_somewhere(session, user, AccessRole.APPROVER, active_only=False)
 
 
+def may_manage_channels(user: User | None) -> bool:
+    """Return whether the person may add channels and connect them (None: the operator)."""
+    return user is None or (user.is_admin and user.active)
+
+
 def may_manage_channel_access(user: User | None, channel: Channel) -> bool:
     """Return whether the person may change the channel's access list (None: the operator)."""
     if user is None or user.is_admin:

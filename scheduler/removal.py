@@ -7,14 +7,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.channel_connections import adapter_for
 from scheduler.clearance.changes import ChangeSet, check_expected_version, resolve_now
 from scheduler.clearance.guards import GuardContext, enforce
 from scheduler.clearance.transitions import Action, Actor, transitions_from
 from scheduler.connections import account_of
+from scheduler.credentials import CredentialsUnreadable
 from scheduler.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.models import Post, PostState, User, utcnow
 from scheduler.platforms.base import PlatformError
-from scheduler.platforms.registry import get_platform
 
 
 class PlatformRefused(DomainError):
@@ -84,9 +85,11 @@ def remove_published(
             f"This post is {post.state.value.replace('_', ' ')}; only a published post can be "
             "removed from the platform"
         )
-    platform = get_platform(post.channel.platform, settings)
+    platform = adapter_for(session, post.channel, settings)
     try:
-        platform.delete(account_of(post.channel), post.external_id)
+        platform.delete(account_of(post.channel, settings), post.external_id)
+    except CredentialsUnreadable as error:
+        raise PlatformRefused(f"@{post.channel.handle}: {error}; it is still published") from None
     except PlatformError as error:
         # Nothing is changed: the post is still published and can be removed again later.
         raise PlatformRefused(

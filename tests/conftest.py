@@ -20,7 +20,7 @@ from scheduler.models import Role, User
 from tests.support.databases import postgres_unreachable_reason, temporary_database
 from web import create_app
 
-pytest_plugins = ["tests.support.emulators.fixtures"]
+pytest_plugins = ["tests.support.emulators.fixtures", "tests.support.connected_platform"]
 
 BACKENDS = ("sqlite", "postgresql")
 TEST_PASSWORD = "correct horse battery staple"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from config import Settings
 from scheduler.connections import account_of
+from scheduler.credentials import CredentialsUnreadable
 from scheduler.errors import ValidationFailed
 from scheduler.models import Channel
 from scheduler.platforms import TextCheck, registry
@@ -29,7 +30,12 @@ def check_text(channel: Channel, text: str, settings: Settings) -> TextCheck:
             f"cannot be loaded ({error}); reinstall Gatepost or the adapter",
             field="channel",
         ) from None
-    return adapter.validate(text, account_of(channel))
+    try:
+        account = account_of(channel, settings)
+    except CredentialsUnreadable:
+        # Measuring a text needs no sign-in; the channel page says the credentials are lost.
+        account = account_of(channel, settings, with_credentials=False)
+    return adapter.validate(text, account)
 
 
 def require_valid_text(

@@ -159,6 +159,10 @@ class Platform(ABC):
     default_instance: ClassVar[str | None] = None
     #: Whether an admin can connect a channel through the platform's OAuth flow in the web UI.
     supports_authorization: ClassVar[bool] = False
+    #: What a person gives `connect` as its secret: "token" (an access token), or
+    #: "handle_and_password" (`handle app-password` on one line, like Bluesky's app passwords).
+    #: The web form asks for those fields; the CLI reads that line from standard input.
+    connect_with: ClassVar[str] = "token"
 
     def __init__(
         self,

@@ -104,6 +104,7 @@ def preview(database: Database, settings: Settings, *, now: datetime) -> Preview
                 owner="dry-run",
                 prior=decided,
                 platform_known=platforms.known,
+                needs_connection=platforms.needs_connection,
             )
             decisions = judge(batch, facts, context)
             decided.update(decisions)

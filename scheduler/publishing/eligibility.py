@@ -70,6 +70,8 @@ class RuleContext:
     #: decisions taken earlier in the same pass (dry runs simulate a pass without claiming)
     prior: Mapping[int, Decision] = field(default_factory=dict)
     platform_known: Callable[[str], bool] = lambda _name: True
+    #: whether a platform's channels must be connected (credentials stored) to publish
+    needs_connection: Callable[[str], bool] = lambda _name: False
 
 
 def _state_text(state: PostState) -> str:
@@ -116,6 +118,11 @@ def waiting_reason(waits_on: str, doing: str, cause: str | None = None) -> str:
     return f"{waits_on}, which {doing}: {root_cause(cause)}"
 
 
+def not_connected_reason(handle: str) -> str:
+    """Return why posts wait on a channel that must be connected to its platform and is not."""
+    return f"@{handle} is not connected: an admin must connect it"
+
+
 def _hold(post: PostRow, reason: str, until: datetime | None) -> Decision:
     return Decision(post, Verdict.HOLD, reason=reason, until=until)
 
@@ -146,6 +153,9 @@ def _judge_one(
             f"No adapter for the platform {channel.platform!r} is installed where the worker runs",
             context.now + ADAPTER_MISSING_WAIT,
         )
+    if not channel.connected and context.needs_connection(channel.platform):
+        # Until a person connects it (which looks at these posts again at once).
+        return _hold(post, not_connected_reason(channel.handle), None)
     have, need = facts.approvals.get(post.id, 0), channel.approvals_required
     if have < need:
         return _hold(

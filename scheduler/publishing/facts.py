@@ -71,6 +71,7 @@ def load_channels(
             channels.c.active,
             channels.c.platform_options,
             channels.c.instance_url,
+            channels.c.credentials_encrypted,
         ).where(channels.c.id.in_(missing))
         for row in session.execute(query):
             cache[row.id] = ChannelFacts(
@@ -84,6 +85,7 @@ def load_channels(
                 active=row.active,
                 options=dict(row.platform_options or {}),
                 instance_url=row.instance_url,
+                credentials=row.credentials_encrypted,
             )
     return {key: cache[key] for key in wanted if key in cache}
 

@@ -71,6 +71,7 @@ def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] =
             owner=owner,
             in_pass=in_pass,
             platform_known=runtime.platforms.known,
+            needs_connection=runtime.platforms.needs_connection,
         )
         decisions = judge(batch, facts, context)
         stopped = [d for d in decisions.values() if d.verdict is not Verdict.PUBLISH]

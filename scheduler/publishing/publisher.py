@@ -174,6 +174,8 @@ class Publisher:
             request = self._request(job, reply_to)
         except ValidationFailed as error:
             return self._failed(job, f"Its image cannot be sent: {error.message}")
+        except PermanentError as error:
+            return self._failed(job, error.message)  # its credentials cannot be read
         tries = 0
         while True:
             outcome = self._call(job, adapter, request)

@@ -139,6 +139,13 @@ class ChannelFacts:
     options: dict[str, Any] = field(default_factory=dict)
     #: The server's base URL, or None for the platform's public service.
     instance_url: str | None = None
+    #: The channel's credentials as stored, encrypted; None if it was never connected.
+    credentials: str | None = field(default=None, repr=False)
+
+    @property
+    def connected(self) -> bool:
+        """Return whether credentials are stored for the channel."""
+        return self.credentials is not None
 
     @property
     def lane(self) -> int:

@@ -35,7 +35,7 @@ class WorkerRuntime:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.identity = identity or WorkerIdentity.current()
-        self.platforms = PlatformSet(settings, self.clock)
+        self.platforms = PlatformSet(settings, self.clock, database)
         self.pacer = Pacer()
         self.publisher = Publisher(settings, self.clock, self.platforms, self.pacer, rng)
         self.window = PublishingWindow(settings)

@@ -2,10 +2,10 @@
 
 APScheduler cannot share a job store between processes and drops a burst's jobs once they are a
 second late, so posts live in the posts table and the jobs here only say when to look: the
-publishing pass (on a short interval), the lease reaper, the heartbeat, notifications and
-housekeeping, declared once in `jobs()` with stable ids, in a MemoryJobStore, `coalesce=True`,
-`misfire_grace_time=None`. After each pass a one-off "wake-up" job is set for the exact instant
-the next post is due.
+publishing pass (on a short interval), the lease reaper, the heartbeat, notifications, the
+channels' connection checks and housekeeping, declared once in `jobs()` with stable ids, in a
+MemoryJobStore, `coalesce=True`, `misfire_grace_time=None`. After each pass a one-off "wake-up"
+job is set for the exact instant the next post is due.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from scheduler.clock import Clock, SystemClock
 from scheduler.database import Database
 from scheduler.idempotency import purge_expired
 from scheduler.notification_delivery import deliver_notifications
+from scheduler.publishing.connection_checks import CHECK_EVERY, check_due_connections
 from scheduler.publishing.heartbeat import beat, keep_leases
 from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.recovery import recover_expired
@@ -99,6 +100,7 @@ class WorkerService:
             ),
             JobSpec("heartbeat", self.heartbeat, worker.heartbeat_interval),
             JobSpec("notifications", self.notify, NOTIFY_EVERY),
+            JobSpec("connection-checks", self.check_connections, CHECK_EVERY),
             JobSpec("housekeeping", self.housekeep, HOUSEKEEPING_EVERY),
         ]
 
@@ -227,6 +229,13 @@ class WorkerService:
             deliver_notifications(self.runtime.database, self.settings)
         except Exception as error:
             self._failed("delivering notifications", error, "notification delivery failed")
+
+    def check_connections(self) -> None:
+        """Check the channels whose daily or before-embargo connection check is due."""
+        try:
+            check_due_connections(self.runtime)
+        except Exception as error:
+            self._failed("checking channels' connections", error, "connection checks failed")
 
     def housekeep(self) -> None:
         """Delete API idempotency keys past their lifetime (their owners make new ones anyway)."""

@@ -162,3 +162,58 @@ def test_bad_metrics_settings_are_refused_naming_the_setting(
         load_settings(env)
     assert str(raised.value).startswith(named)
     assert "\n" not in str(raised.value)
+
+
+KEY_A = "a" * 43 + "="
+KEY_B = "b" * 43 + "="
+
+
+def test_credential_keys_are_generated_once_into_the_instance_folder_and_never_shown(
+    tmp_path: Path,
+) -> None:
+    first = load_settings({"GATEPOST_INSTANCE_PATH": str(tmp_path)})
+    second = load_settings({"GATEPOST_INSTANCE_PATH": str(tmp_path)})
+    assert first.credential_keys == second.credential_keys
+    [key] = first.credential_keys
+    assert key != first.secret_key
+    assert (tmp_path / "credential_key").stat().st_mode & 0o777 == 0o600
+    assert key not in repr(first)
+
+
+def test_credential_keys_come_newest_first_from_the_environment_or_the_file(
+    tmp_path: Path,
+) -> None:
+    env = {"GATEPOST_INSTANCE_PATH": str(tmp_path), "GATEPOST_CREDENTIAL_KEYS": f"{KEY_A}, {KEY_B}"}
+    assert load_settings(env).credential_keys == (KEY_A, KEY_B)
+    env = write_toml(tmp_path, f'[credentials]\nkeys = ["{KEY_B}", "{KEY_A}"]\n')
+    assert load_settings(env).credential_keys == (KEY_B, KEY_A)
+    assert not (tmp_path / "instance" / "credential_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (f"{KEY_A},not-a-key-at-all", "key 2 of 2 is not a Fernet key"),
+        (f"{KEY_A},{KEY_A}", "a key is listed twice"),
+        ("x" * 44, "key 1 of 1 is not a Fernet key"),
+    ],
+)
+def test_bad_credential_keys_stop_start_up_without_showing_them(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    env = {"GATEPOST_INSTANCE_PATH": str(tmp_path), "GATEPOST_CREDENTIAL_KEYS": value}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env)
+    assert str(raised.value).startswith("credentials.keys (GATEPOST_CREDENTIAL_KEYS): ")
+    assert expected in str(raised.value)
+    assert "not-a-key-at-all" not in str(raised.value)
+
+
+def test_the_session_secret_cannot_double_as_a_credential_key(tmp_path: Path) -> None:
+    env = {
+        "GATEPOST_INSTANCE_PATH": str(tmp_path),
+        "GATEPOST_SECRET_KEY": KEY_A,
+        "GATEPOST_CREDENTIAL_KEYS": KEY_A,
+    }
+    with pytest.raises(SettingsError, match="is the session secret key; use a key of its own"):
+        load_settings(env)

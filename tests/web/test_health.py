@@ -75,3 +75,39 @@ def test_unhealthy_when_the_database_is_unreachable(settings: Settings, tmp_path
         "workers": [],
         "queue": None,
     }
+
+
+def test_channels_that_cannot_publish_until_connected_are_reported(
+    client: FlaskClient, session: Session, connected_platform: object
+) -> None:
+    factory = PublishingFactory(session)
+    now = datetime.now(UTC)
+    waiting = factory.channel("waiting", platform="connected-mock")
+    factory.channel("idle", platform="connected-mock")  # never connected, but nothing to send
+    refused = factory.channel("refused", platform="connected-mock")
+    refused.connected_as = "@refused@social.example"
+    refused.credentials_encrypted = "sealed"
+    refused.connection_problem = "The access token tok-SECRET-ish was revoked"
+    factory.channel("plain")  # the mock needs no connection
+    for channel in (waiting, factory.channel("plain2")):
+        factory.post(channel, send_at=now + timedelta(hours=1))
+    beat(session, WorkerIdentity("w1", "host", 7), now=now, started=True)
+    session.flush()
+
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.get_json()["connections"] == [
+        {
+            "channel": "@refused",
+            "platform": "connected-mock",
+            "problem": "@refused: the platform refused its credentials; an admin must connect "
+            "it again",
+        },
+        {
+            "channel": "@waiting",
+            "platform": "connected-mock",
+            "problem": "@waiting is not connected: an admin must connect it",
+        },
+    ]
+    assert "tok-SECRET" not in response.get_data(as_text=True)

@@ -6,6 +6,7 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 from web.admin import (  # noqa: E402,F401  (views attach routes to the blueprint)
     audit,
+    channel_connect,
     channel_faults,
     channels,
     overrides,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
@@ -76,6 +76,28 @@ class CreateChannelForm(ChannelSettingsForm):
         default="en",
         validators=[InputRequired("Enter the language code, for example en or cy"), Length(max=8)],
     )
+    instance_url = StringField("Server address", validators=[Length(max=300)])
+
+
+class ConnectChannelForm(StorableForm):
+    """The credential that connects a channel: a token, or a handle and an app password.
+
+    The secret fields are password inputs: never filled in again when the page is shown.
+    """
+
+    token = PasswordField("Access token", validators=[Length(max=2000)])
+    account_handle = StringField("Account handle", validators=[Length(max=300)])
+    app_password = PasswordField("App password", validators=[Length(max=200)])
+
+    def secret(self, connect_with: str) -> str:
+        """Return the credential as the platform's `connect` takes it."""
+        if connect_with == "handle_and_password":
+            return f"{(self.account_handle.data or '').strip()} {self.app_password.data or ''}"
+        return self.token.data or ""
+
+    def secret_field(self, connect_with: str) -> str:
+        """Return the name of the field a refused credential is shown beside."""
+        return "app_password" if connect_with == "handle_and_password" else "token"
 
 
 class GrantAccessForm(StorableForm):

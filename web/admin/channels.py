@@ -22,9 +22,11 @@ from web.admin.channel_forms import (
     ACCESS_ROLE_HINTS,
     NOBODY,
     ChannelSettingsForm,
+    ConnectChannelForm,
     CreateChannelForm,
     GrantAccessForm,
 )
+from web.admin.connection_status import connection_view
 from web.admin.guard import require_access_manager, require_admin
 from web.admin.mock_faults_form import FAULT_KIND_HINTS, MOCK, MockFaultsForm
 from web.extensions import db
@@ -91,6 +93,7 @@ def create_channel() -> Page:
                 requires_twin=bool(form.requires_twin.data),
                 approvals_required=form.approvals_required.data or 1,
                 owner=owner,
+                instance_url=form.instance_url.data or None,
                 by=admin,
             )
         except DomainError as error:
@@ -119,18 +122,26 @@ def channel_page(
     channel: Channel,
     form: ChannelSettingsForm,
     faults_form: MockFaultsForm | None = None,
+    connect_form: ConnectChannelForm | None = None,
 ) -> str:
-    """Render a channel's page with its settings form and, for the mock, its faults form."""
+    """Render a channel's page: its connection, settings form and, for the mock, faults form."""
     if faults_form is None and channel.platform == MOCK:
         faults_form = MockFaultsForm(formdata=None)
         faults_form.fill(channel.platform_options or {})
+    connection = connection_view(channel)
+    if connect_form is None and connection is not None:
+        connect_form = ConnectChannelForm(formdata=None)
     return render_template(
         "admin/channel.html",
         channel=channel,
         form=form,
         faults_form=faults_form,
         fault_kind_hints=FAULT_KIND_HINTS,
-        page_has_errors=bool(faults_form and faults_form.errors),
+        connection=connection,
+        connect_form=connect_form,
+        page_has_errors=bool(
+            (faults_form and faults_form.errors) or (connect_form and connect_form.errors)
+        ),
     )
 
 

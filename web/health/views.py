@@ -8,6 +8,7 @@ from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
+from scheduler.channel_connections import connection_warnings
 from scheduler.clock import SystemClock
 from scheduler.publishing.status import queue_counts, worker_statuses
 from web.extensions import csrf, db
@@ -28,6 +29,7 @@ def health() -> ResponseReturnValue:
         with db.database.read_session_factory() as session:
             workers = worker_statuses(session, now=now, settings=settings)
             counts = queue_counts(session, now=now)
+            connections = connection_warnings(session)
     except SQLAlchemyError:
         current_app.logger.exception("health check: database unreachable")
         return jsonify(status="unhealthy", database="unreachable", workers=[], queue=None), 503
@@ -56,6 +58,12 @@ def health() -> ResponseReturnValue:
             "missed": counts.missed,
             "unknown": counts.unknown,
         },
+        # Channels that cannot publish until an admin connects them (again); not a reason to
+        # take the service out of a load balancer, so the status stays as the workers say.
+        "connections": [
+            {"channel": f"@{item.handle}", "platform": item.platform, "problem": item.problem}
+            for item in connections
+        ],
     }
     if not alive:
         body["problem"] = (

@@ -27,6 +27,7 @@ KIND_LABELS = {
     "left_behind": "Twin left behind",
     "held_at_embargo": "Held at embargo",
     "edited": "Edited by someone else",
+    "connection_failed": "Connection lost",
 }
 
 

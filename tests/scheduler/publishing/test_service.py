@@ -53,6 +53,7 @@ def test_the_worker_declares_its_few_jobs_once_with_stable_ids(
         "lease-reaper",
         "heartbeat",
         "notifications",
+        "connection-checks",
         "housekeeping",
     ]
     assert service.jobs()[0].every == timedelta(seconds=60)

@@ -17,8 +17,10 @@ class Gatepost:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
 
-    def __call__(self, *args: str, expect: int | None = 0) -> Result:
-        result = CliRunner().invoke(main, list(args), env=self.env, catch_exceptions=False)
+    def __call__(self, *args: str, expect: int | None = 0, stdin: str | None = None) -> Result:
+        result = CliRunner().invoke(
+            main, list(args), env=self.env, catch_exceptions=False, input=stdin
+        )
         if expect is not None:
             assert result.exit_code == expect, (result.stdout, result.stderr)
         return result

@@ -1,0 +1,69 @@
+"""Admin connection of a channel to its platform: by token or app password, and checking it."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from config.settings import Settings
+from scheduler.channel_connections import check_connection, connect_channel
+from scheduler.errors import DomainError, NotFound
+from scheduler.models import Channel
+from scheduler.platforms.registry import platform_class
+from web.admin import blueprint
+from web.admin.channel_forms import ConnectChannelForm
+from web.admin.channels import channel_page, settings_form
+from web.admin.guard import require_admin
+from web.extensions import db
+from web.form_errors import add_error
+
+
+def _channel(channel_id: int) -> Channel:
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        raise NotFound(f"There is no channel with id {channel_id}")
+    return channel
+
+
+@blueprint.route("/channels/<int:channel_id>/connect", methods=["POST"])
+@login_required
+def connect_channel_view(channel_id: int) -> str | Response:
+    """Check a credential with the channel's platform and keep it, encrypted."""
+    admin = require_admin()
+    channel = _channel(channel_id)
+    form = ConnectChannelForm()
+    connect_with = platform_class(channel.platform).connect_with
+    if form.validate_on_submit():
+        settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+        try:
+            connect_channel(
+                db.session, channel, form.secret(connect_with), by=admin, settings=settings
+            )
+        except DomainError as error:
+            db.session.rollback()
+            field = form.secret_field(connect_with) if error.field == "secret" else error.field
+            add_error(form, error.message, field)
+        else:
+            db.commit()
+            flash(f"@{channel.handle} is connected as {channel.connected_as}", "success")
+            return redirect(url_for("admin.channel", channel_id=channel.id))
+    return channel_page(channel, settings_form(channel), connect_form=form)
+
+
+@blueprint.route("/channels/<int:channel_id>/check", methods=["POST"])
+@login_required
+def check_channel_connection(channel_id: int) -> Response:
+    """Ask the platform whether the channel's stored credentials still work."""
+    admin = require_admin()
+    channel = _channel(channel_id)
+    settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+    try:
+        result = check_connection(db.session, channel, by=admin, settings=settings)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.commit()
+        flash(result.line(), "success" if result.working else "error")
+    return redirect(url_for("admin.channel", channel_id=channel.id))

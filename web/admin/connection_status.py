@@ -1,0 +1,64 @@
+"""What a channel's page says about its connection to its platform, and how to connect it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+
+from scheduler.clock import SystemClock
+from scheduler.errors import ValidationFailed
+from scheduler.models import Channel
+from scheduler.platforms.registry import platform_class
+from web.formatting import time_ago
+
+#: The OAuth sign-in view (web/admin/channel_oauth.py), for platforms that support it.
+OAUTH_START = "admin.channel_oauth_start"
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    """A channel's connection as its page shows it."""
+
+    connected: bool
+    working: bool
+    status: str
+    #: "token" or "handle_and_password": which fields the connect form shows
+    connect_with: str
+    #: where "Connect with <platform>" starts the platform's OAuth sign-in, if it has one here
+    authorization_url: str | None
+
+
+def connection_view(channel: Channel) -> ConnectionView | None:
+    """Return what to show of the channel's connection, or None if its platform needs none."""
+    try:
+        adapter = platform_class(channel.platform)
+    except (ValidationFailed, ImportError):
+        return None
+    if not adapter.needs_connection:
+        return None
+    now = SystemClock().now()
+    checked = (
+        f", checked {time_ago(channel.connection_checked_at, now)}"
+        if channel.connection_checked_at
+        else ""
+    )
+    connected = channel.connected_as is not None
+    if not connected:
+        status = "Not connected: its posts are held until an admin connects it"
+    elif channel.connection_problem:
+        status = f"Not working{checked}: {channel.connection_problem}"
+    else:
+        status = f"Connected as {channel.connected_as}{checked}"
+    authorization_url = (
+        url_for(OAUTH_START, channel_id=channel.id)
+        if adapter.supports_authorization and OAUTH_START in current_app.view_functions
+        else None
+    )
+    return ConnectionView(
+        connected=connected,
+        working=connected and not channel.connection_problem,
+        status=status,
+        connect_with=adapter.connect_with,
+        authorization_url=authorization_url,
+    )
