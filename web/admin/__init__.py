@@ -7,6 +7,7 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 from web.admin import (  # noqa: E402,F401  (views attach routes to the blueprint)
     audit,
     channel_faults,
+    channel_oauth,
     channels,
     overrides,
     quiet_periods,
