@@ -149,9 +149,7 @@ def test_a_25_post_release_thread_and_its_welsh_twin_go_out_in_one_pass(
     x_emulator: XEmulator,
     x_worker: Callable[[dict[int, XUser]], Worker],
 ) -> None:
-    english_thread, welsh_thread, english, welsh = x_twin_threads(
-        factory, session, x_emulator, 25
-    )
+    english_thread, welsh_thread, english, welsh = x_twin_threads(factory, session, x_emulator, 25)
     worker = x_worker({english.id: x_emulator.user, welsh.id: x_emulator.add_user("ons_cy")})
 
     worker.run_at(AT)
