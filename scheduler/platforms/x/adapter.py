@@ -38,7 +38,7 @@ from scheduler.platforms.base import (
 )
 from scheduler.platforms.x.client import DUPLICATE_DETAIL, Answer, XHttp
 from scheduler.platforms.x.recent import MAX_PAGES, PAGE_SIZE, TWEET_FIELDS, Found, Search
-from scheduler.platforms.x.tokens import RECONNECT, Tokens, expiry_of
+from scheduler.platforms.x.tokens import RECONNECT, Tokens, at_handle, expiry_of
 from scheduler.platforms.x_text import measure, surely_valid
 
 #: What Gatepost asks X to allow: post, read back (for look-ups), upload images, and stay signed
@@ -173,7 +173,7 @@ class XPlatform(Platform):
             raise self._refused(answer, account, f"deleting post {external_id}")
         if not (isinstance(answer.data, dict) and answer.data.get("deleted")):
             raise PermanentError(
-                f"X has no post {external_id} on @{account.handle} to delete; it may have been "
+                f"X has no post {external_id} on {at_handle(account)} to delete; it may have been "
                 "deleted already"
             )
 
@@ -205,7 +205,7 @@ class XPlatform(Platform):
         found, complete = search.scan(self._pages(account, user_id, request.first_tried_at))
         if found is None and not complete:
             raise PlatformError(
-                f"Cannot tell whether X has the post: @{account.handle} has more than "
+                f"Cannot tell whether X has the post: {at_handle(account)} has more than "
                 f"{MAX_PAGES * PAGE_SIZE} posts since it was first tried, more than a look-up reads"
             )
         return found
@@ -413,7 +413,7 @@ class XPlatform(Platform):
             # X refuses a token before acting on the call: sending again is safe.
             credentials = self.tokens.refresh(account, token_url, credentials["access_token"])
         raise CredentialsRefused(
-            f"X refused @{account.handle}'s sign-in even after renewing it: {RECONNECT}"
+            f"X refused {at_handle(account)}'s sign-in even after renewing it: {RECONNECT}"
         )
 
     @staticmethod
@@ -424,7 +424,7 @@ class XPlatform(Platform):
             or answer.detail == "You are not permitted to perform this action."
         ):
             return CredentialsRefused(
-                f"X does not let @{account.handle}'s connection do this ({answer.detail}): "
+                f"X does not let {at_handle(account)}'s connection do this ({answer.detail}): "
                 f"{RECONNECT} and allow everything Gatepost asks for"
             )
         return PermanentError(f"X refused {what}: {answer.detail}")

@@ -39,6 +39,11 @@ class _Newest:
     replaced: set[str] = field(default_factory=set)
 
 
+def at_handle(account: Account) -> str:
+    """Return the channel's handle as people write it, with one @."""
+    return f"@{account.handle.removeprefix('@')}"
+
+
 def expiry_of(credentials: Credentials) -> datetime | None:
     """Return when the access token lapses, or None if the credentials do not say."""
     try:
@@ -47,7 +52,7 @@ def expiry_of(credentials: Credentials) -> datetime | None:
         return None
 
 
-def _expires_at(expires_in: object) -> str:
+def _expiresat_handle(expires_in: object) -> str:
     seconds = float(expires_in) if isinstance(expires_in, int | float) else 7200.0
     # X's clock, not the worker's: `--now` rehearsals move the latter.
     return datetime.fromtimestamp(time.time() + seconds, tz=UTC).isoformat(timespec="seconds")
@@ -76,7 +81,7 @@ class Tokens:
         given = dict(account.credentials)
         if not given.get("access_token"):
             raise CredentialsRefused(
-                f"The X channel @{account.handle} is not connected: connect it from its page"
+                f"The X channel {at_handle(account)} is not connected: connect it from its page"
             )
         with self._lock:
             newest = self._newest.get(self.key(account))
@@ -107,8 +112,7 @@ class Tokens:
             refresh_token = credentials.get("refresh_token", "")
             if not refresh_token:
                 raise CredentialsRefused(
-                    f"X's sign-in for @{account.handle} has expired and cannot be renewed: "
-                    f"{RECONNECT}"
+                    f"X's sign-in for {at_handle(account)} has expired and cannot be renewed: {RECONNECT}"
                 )
             answer = self.token_call(
                 token_url,
@@ -117,7 +121,7 @@ class Tokens:
             )
             if answer.status != 200:
                 raise CredentialsRefused(
-                    f"X no longer accepts the saved sign-in of @{account.handle} "
+                    f"X no longer accepts the saved sign-in of {at_handle(account)} "
                     f"({answer.detail}): {RECONNECT}"
                 )
             renewed = {
@@ -138,7 +142,7 @@ class Tokens:
         except Exception:
             # The rotated token still lives here; a restart before it is stored means
             # reconnecting, which the refusal then says.
-            log.exception("could not store the refreshed X credentials of @%s", account.handle)
+            log.exception("could not store the refreshed X credentials of %s", at_handle(account))
 
     def token_call(self, token_url: str, form: Mapping[str, str], *, caller: str) -> Answer:
         """POST to X's token endpoint as Gatepost's app (HTTP Basic for a confidential client)."""
@@ -165,4 +169,7 @@ class Tokens:
         access = answer.body.get("access_token")
         if not isinstance(access, str) or not access:
             raise PermanentError("X's token answer carried no access token")
-        return {"access_token": access, "expires_at": _expires_at(answer.body.get("expires_in"))}
+        return {
+            "access_token": access,
+            "expires_at": _expiresat_handle(answer.body.get("expires_in")),
+        }

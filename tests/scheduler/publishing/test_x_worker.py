@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session
 
@@ -157,3 +158,32 @@ def test_a_25_post_release_thread_and_its_welsh_twin_go_out_in_one_pass(
     assert {post.state for post in english_thread + welsh_thread} == {PostState.PUBLISHED}
     assert len(x_emulator.tweets) == 50
     assert len(replies_of_posts(x_emulator)) == 48
+
+
+def test_a_duplicate_of_a_post_from_before_it_was_due_goes_to_unknown_for_a_person(
+    factory: PublishingFactory,
+    session: Session,
+    x_emulator: XEmulator,
+    x_worker: Callable[[dict[int, XUser]], Worker],
+) -> None:
+    channel = factory.channel("@ONSx", platform="x")
+    channel.instance_url = x_emulator.base_url
+    post = factory.post(channel, send_at=AT, text="Typed on X by hand the day before")
+    worker = x_worker({channel.id: x_emulator.user})
+    # Someone posted the same text on X itself an hour before it was due.
+    x_emulator.clock.advance(AT.timestamp() - 3600 - x_emulator.clock.now())
+    by_hand, _ = x_emulator.issue_token()
+    httpx.post(
+        f"{x_emulator.base_url}/2/tweets",
+        json={"text": post.text},
+        headers={"Authorization": f"Bearer {by_hand}"},
+    ).raise_for_status()
+    x_emulator.clock.advance(3600 + 60)
+
+    worker.run_at(AT)
+
+    assert post.state is PostState.UNKNOWN
+    assert post.last_error is not None
+    assert "refused the post as a duplicate" in post.last_error
+    assert "check the account on X" in post.last_error
+    assert len(x_emulator.tweets) == 1
