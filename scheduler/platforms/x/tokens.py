@@ -112,7 +112,8 @@ class Tokens:
             refresh_token = credentials.get("refresh_token", "")
             if not refresh_token:
                 raise CredentialsRefused(
-                    f"X's sign-in for {at_handle(account)} has expired and cannot be renewed: {RECONNECT}"
+                    f"X's sign-in for {at_handle(account)} has expired and cannot be renewed: "
+                    f"{RECONNECT}"
                 )
             answer = self.token_call(
                 token_url,
