@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -37,8 +38,12 @@ ENVIRONMENT_VARIABLES = {
     "GATEPOST_INSTANCE_PATH": "instance_path",
     "GATEPOST_METRICS_TOKEN": "metrics.token",
     "GATEPOST_CREDENTIAL_KEYS": "credentials.keys",
+    "GATEPOST_X_CLIENT_ID": "x.client_id",
+    "GATEPOST_X_CLIENT_SECRET": "x.client_secret",
 }
 _FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")
+#: Where X sends people to sign in and allow an app (docs.x.com, OAuth 2.0 authorization code).
+X_AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 #: A metrics token shorter than this could be guessed; 32 random characters cannot.
 MIN_METRICS_TOKEN_LENGTH = 32
 
@@ -116,6 +121,24 @@ class MetricsAccess:
 
 
 @dataclass(frozen=True)
+class XAppSettings:
+    """Gatepost's app on X (its developer console): who Gatepost is when people connect channels.
+
+    A confidential client has a secret and authenticates to the token endpoint with HTTP Basic;
+    a public client has none and sends its id in the form.
+    """
+
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    authorize_url: str = X_AUTHORIZE_URL
+
+    @property
+    def configured(self) -> bool:
+        """Return whether X channels can be connected at all."""
+        return bool(self.client_id)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Gatepost reads from its environment, checked once at start-up."""
 
@@ -133,6 +156,7 @@ class Settings:
     mock_faults: Mapping[str, Any] = field(default_factory=dict)
     mail: MailSettings = field(default_factory=MailSettings)
     metrics: MetricsAccess = field(default_factory=MetricsAccess)
+    x: XAppSettings = field(default_factory=XAppSettings)
     session_cookie_secure: bool = False
     base_url: str = ""
     server_timing: bool = False
@@ -278,6 +302,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
 
     metrics = _metrics_access(reader.table("metrics"))
     credential_keys = _credential_keys(reader.table("credentials"), instance_path, secret_key)
+    x_app = _x_app(reader.table("x"))
 
     session_cookie_secure = reader.boolean("session_cookie_secure", False)
     base_url = reader.string("base_url", "")
@@ -299,6 +324,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         mock_faults=mock_faults,
         mail=mail,
         metrics=metrics,
+        x=x_app,
         session_cookie_secure=session_cookie_secure,
         base_url=base_url,
         server_timing=server_timing,
@@ -464,6 +490,29 @@ def _metrics_access(table: _Reader) -> MetricsAccess:
             ) from None
     table.done()
     return MetricsAccess(token=token, allow=tuple(allow))
+
+
+def _x_app(table: _Reader) -> XAppSettings:
+    client_id = table.string("client_id", "").strip()
+    client_secret = table.string("client_secret", "").strip()
+    authorize_url = table.string("authorize_url", X_AUTHORIZE_URL).strip()
+    table.done()
+    if client_secret and not client_id:
+        raise SettingsError(
+            "x.client_secret (GATEPOST_X_CLIENT_SECRET) is set but x.client_id is not; copy the "
+            "OAuth 2.0 Client ID from the X developer console into x.client_id "
+            "(GATEPOST_X_CLIENT_ID)"
+        )
+    parsed = urlsplit(authorize_url)
+    local = parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parsed.netloc or (parsed.scheme != "https" and not (parsed.scheme == "http" and local)):
+        raise SettingsError(
+            f"x.authorize_url: {authorize_url!r} is not an https:// address; use "
+            f"{X_AUTHORIZE_URL} (the default) or leave it out"
+        )
+    return XAppSettings(
+        client_id=client_id, client_secret=client_secret, authorize_url=authorize_url
+    )
 
 
 def _quiet_period(item: Any, zone: ZoneInfo, index: int) -> ConfiguredQuietPeriod:

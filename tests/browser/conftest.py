@@ -37,6 +37,9 @@ from tests.support.totp import enrol, totp_code
 from web import create_app
 
 HERE = Path(__file__).resolve().parent
+#: The live server's X app; a test registers it with its X emulator to connect X channels.
+X_CLIENT_ID = "gatepost-browser-tests"
+X_CLIENT_SECRET = "browser-test-x-client-secret"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -86,6 +89,7 @@ def live_server(
             "instance_path": str(tmp_path_factory.mktemp("instance")),
             "database_url": database.url,
             "secret_key": "browser-test-secret-key-long-enough",
+            "x": {"client_id": X_CLIENT_ID, "client_secret": X_CLIENT_SECRET},
         },
     )
     app = create_app(settings, database=database)

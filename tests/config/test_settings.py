@@ -217,3 +217,28 @@ def test_the_session_secret_cannot_double_as_a_credential_key(tmp_path: Path) ->
     }
     with pytest.raises(SettingsError, match="is the session secret key; use a key of its own"):
         load_settings(env)
+
+
+def test_the_x_app_comes_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    env = write_toml(tmp_path, '[x]\nclient_id = "from-file"\n')
+    env["GATEPOST_X_CLIENT_SECRET"] = "from-environment"
+    x_app = load_settings(env).x
+    assert (x_app.client_id, x_app.client_secret) == ("from-file", "from-environment")
+    assert x_app.authorize_url == "https://x.com/i/oauth2/authorize"
+    assert "from-environment" not in repr(x_app)
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ('[x]\nclient_secret = "s"\n', "x.client_secret (GATEPOST_X_CLIENT_SECRET) is set but"),
+        ('[x]\nauthorize_url = "http://x.com/i/oauth2/authorize"\n', "x.authorize_url: "),
+        ('[x]\nauthorize_url = "x.com"\n', "is not an https:// address"),
+        ('[x]\nclient = "id"\n', "x.client: unknown setting"),
+    ],
+)
+def test_bad_x_settings_are_refused_naming_the_setting(
+    tmp_path: Path, body: str, named: str
+) -> None:
+    with pytest.raises(SettingsError, match=named.replace("(", r"\(").replace(")", r"\)")):
+        load_settings(write_toml(tmp_path, body))

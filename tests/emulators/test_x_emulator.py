@@ -123,6 +123,27 @@ def test_authorize_without_pkce_or_state_is_refused(x_emulator: XEmulator) -> No
     assert answer.status_code == 400
 
 
+def test_a_person_who_refuses_is_sent_back_with_access_denied(x_emulator: XEmulator) -> None:
+    x_emulator.approves = False
+    answer = requests.get(
+        f"{x_emulator.base_url}/i/oauth2/authorize",
+        params={
+            "response_type": "code",
+            "client_id": x_emulator.client.client_id,
+            "redirect_uri": REDIRECT,
+            "scope": "tweet.read",
+            "state": "st-2",
+            "code_challenge": pkce_challenge("v" * 43),
+            "code_challenge_method": "S256",
+        },
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert answer.status_code == 302
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query == {"state": ["st-2"], "error": ["access_denied"]}
+
+
 def test_access_token_expires_after_two_hours(x_emulator: XEmulator, token: str) -> None:
     x_emulator.clock.advance(7200)
     expired = tweet(x_emulator, token, "late")

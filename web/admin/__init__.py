@@ -8,6 +8,7 @@ from web.admin import (  # noqa: E402,F401  (views attach routes to the blueprin
     audit,
     channel_connect,
     channel_faults,
+    channel_oauth,
     channels,
     overrides,
     quiet_periods,

@@ -184,6 +184,8 @@ class XEmulator(Emulator):
         self.user = self.add_user("gatepost", "Gatepost")
         #: The user GET /i/oauth2/authorize signs in as (the emulator approves at once).
         self.authorizing_user = self.user
+        #: False: the person presses Cancel on X's page (RFC 6749 4.1.2.1: error=access_denied).
+        self.approves = True
         self.client = self.register_client(["http://127.0.0.1/callback"])
 
     # ---- test set-up and assertions --------------------------------------------------------
@@ -289,7 +291,7 @@ class XEmulator(Emulator):
 
     @route("GET", "/i/oauth2/authorize", "oauth2.authorize")
     def authorize(self, call: Call) -> Response:
-        """Approve at once as `authorizing_user` and redirect back with the code and state."""
+        """Approve at once as `authorizing_user` (or refuse) and redirect back with the state."""
         args = call.request.args
         client = self.clients.get(args.get("client_id", ""))
         redirect_uri = args.get("redirect_uri", "")
@@ -305,6 +307,9 @@ class XEmulator(Emulator):
         method = args.get("code_challenge_method", "plain")
         if method not in ("S256", "plain"):
             return _oauth_error(400, "invalid_request", "Invalid code_challenge_method")
+        if not self.approves:
+            query = urlencode({"state": args["state"], "error": "access_denied"})
+            return Response(status=302, headers={"Location": f"{redirect_uri}?{query}"})
         code = secrets.token_urlsafe(32)
         self._codes[code] = _Code(
             client.client_id,
