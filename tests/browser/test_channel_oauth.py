@@ -54,7 +54,10 @@ def test_an_admin_connects_an_x_channel_through_xs_sign_in(
 
     # The emulator approves at once and sends the browser back to Gatepost.
     expect(page).to_have_url(f"{live_server.url}/admin/channels/{channel_id}")
-    expect(page.get_by_text("Connected as @gatepost")).to_be_visible()
+    expect(page.locator(".govuk-notification-banner__heading")).to_have_text(
+        "Connected as @gatepost"
+    )
+    expect(page.locator("#connection-status")).to_contain_text("Connected as @gatepost")
     assert_accessible(page)
     assert len(x_emulator.calls_to("oauth2.token")) == 1
     with live_server.database.read_session_factory() as session:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import url_for
 
 from scheduler.clock import SystemClock
 from scheduler.errors import ValidationFailed
 from scheduler.models import Channel
 from scheduler.platforms.registry import platform_class
 from web.formatting import time_ago
-
-#: The OAuth sign-in view (web/admin/channel_oauth.py), for platforms that support it.
-OAUTH_START = "admin.channel_oauth_start"
 
 
 @dataclass(frozen=True)
@@ -51,8 +48,8 @@ def connection_view(channel: Channel) -> ConnectionView | None:
     else:
         status = f"Connected as {channel.connected_as}{checked}"
     authorization_url = (
-        url_for(OAUTH_START, channel_id=channel.id)
-        if adapter.supports_authorization and OAUTH_START in current_app.view_functions
+        url_for("admin.channel_oauth_start", channel_id=channel.id)
+        if adapter.supports_authorization
         else None
     )
     return ConnectionView(

@@ -1,24 +1,23 @@
 """A real worker pass publishing through the X adapter to the X emulator: threads, twins, faults.
 
-The worker's PlatformSet gives adapters no credentials yet (the connections work stores them
-encrypted and hands them over); here `account_for` is patched to add each channel's tokens.
+Each channel is connected through the real `save_connection`, so the worker reads its tokens as
+it does in production: encrypted in the channel's row, decrypted by its PlatformSet.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from scheduler.channel_connections import save_connection
 from scheduler.models import Channel, Post, PostState
-from scheduler.platforms import Account, Credentials
+from scheduler.platforms import Connection, Credentials
 from scheduler.platforms.x import XPlatform
-from scheduler.publishing.rows import ChannelFacts
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.emulators.x import XEmulator, XUser
 from tests.support.publishing_factories import PublishingFactory
@@ -39,22 +38,24 @@ def x_worker(
         )
         platforms = worker.runtime.platforms
         platforms.install("x", XPlatform(worker.settings, worker.clock))
-        tokens: dict[int, Credentials] = {}
         for channel_id, user in users.items():
             access, refresh = x_emulator.issue_token(user)
-            tokens[channel_id] = {
+            tokens: Credentials = {
                 "access_token": access,
                 "refresh_token": refresh or "",
                 "expires_at": datetime.fromtimestamp(time.time() + 7200, UTC).isoformat(),
                 "user_id": user.id,
                 "username": user.username,
             }
-        plain = platforms.account_for
-
-        def account_for(channel: ChannelFacts) -> Account:
-            return replace(plain(channel), credentials=tokens.get(channel.id, {}))
-
-        platforms.account_for = account_for  # type: ignore[method-assign]
+            channel = worker.session.get(Channel, channel_id)
+            assert channel is not None
+            save_connection(
+                worker.session,
+                channel,
+                Connection(account_name=f"@{user.username}", credentials=tokens),
+                by=None,
+                settings=worker.settings,
+            )
         return worker
 
     return make

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -144,26 +143,19 @@ def test_only_admins_connect_or_check(
     assert channel.credentials_encrypted is None
 
 
-def test_the_oauth_button_appears_only_where_the_platform_and_the_view_exist(
-    app: Flask,
+def test_the_oauth_button_appears_only_where_the_platform_has_a_sign_in_flow(
     client: FlaskClient,
     channel: Channel,
     signed_in_as: SignInAs,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     signed_in_as(Role.ADMIN)
-    monkeypatch.setattr(ConnectedMock, "supports_authorization", True)
     assert "Connect with connected-mock" not in page(client, channel)
 
-    app.view_functions["admin.channel_oauth_start"] = lambda channel_id: ""
-    app.url_map.add(
-        app.url_rule_class(
-            "/admin/channels/<int:channel_id>/oauth/start", endpoint="admin.channel_oauth_start"
-        )
-    )
+    monkeypatch.setattr(ConnectedMock, "supports_authorization", True)
     body = page(client, channel)
     assert "Connect with connected-mock" in body
-    assert f'href="/admin/channels/{channel.id}/oauth/start"' in body
+    assert f'href="/admin/channels/{channel.id}/connect/oauth"' in body
 
 
 def test_the_create_form_takes_the_platform_and_server_address(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.credentials import cipher_for
 from scheduler.models import AuditEvent, Channel, Role, User
 from tests.support.emulators.x import XEmulator
 from tests.support.factories import Factory
@@ -71,7 +72,7 @@ def callback_path(url: str) -> str:
 
 @pytest.mark.usefixtures("admin")
 def test_connecting_keeps_the_credentials_and_says_who(
-    client: FlaskClient, channel: Channel, session: Session, x_emulator: XEmulator
+    app: Flask, client: FlaskClient, channel: Channel, session: Session, x_emulator: XEmulator
 ) -> None:
     page = client.get(f"/admin/channels/{channel.id}/connect/oauth")
     assert "Continue to 127.0.0.1" in page.get_data(as_text=True)
@@ -89,7 +90,8 @@ def test_connecting_keeps_the_credentials_and_says_who(
     assert channel.connected_as == "@gatepost"
     assert channel.connection_problem is None
     assert channel.credentials_encrypted is not None
-    credentials = json.loads(channel.credentials_encrypted)
+    assert "refresh_token" not in channel.credentials_encrypted  # sealed, not readable JSON
+    credentials = cipher_for(app.config["GATEPOST_SETTINGS"]).open(channel.credentials_encrypted)
     assert credentials["refresh_token"] in x_emulator.refresh_tokens
     assert credentials["user_id"] == x_emulator.user.id
     event = session.scalars(
