@@ -17,6 +17,7 @@ from scheduler.passwords import (
     needs_rehash,
     verify_password,
 )
+from scheduler.permissions import acts_as_admin
 
 
 def normalise_email(email: str) -> str:
@@ -68,7 +69,7 @@ def create_user(
     actor_label: str = "",
 ) -> User:
     """Create a person with a hashed password and record it in the audit trail."""
-    if by is not None and not by.is_admin:
+    if not acts_as_admin(by):
         raise PermissionDenied("Only admins can add people")
     email = normalise_email(email)
     role = role if isinstance(role, Role) else parse_role(role)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from scheduler import audit
 from scheduler.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from scheduler.models import ApiToken, Role, User, utcnow
+from scheduler.permissions import is_self_or_admin
 
 TOKEN_PREFIX = "gp"  # noqa: S105  (a label that marks Gatepost tokens, not a secret)
 DEFAULT_LIFETIME = timedelta(days=90)
@@ -176,7 +177,7 @@ def create_token(
 def get_token(session: Session, token_id: int, *, by: User | None) -> ApiToken:
     """Return the token with that id if `by` may see it (their own, or any for admins)."""
     token = session.get(ApiToken, token_id)
-    if token is None or (by is not None and token.user_id != by.id and not by.is_admin):
+    if token is None or not is_self_or_admin(by, token.user_id):
         raise NotFound(f"There is no API token with id {token_id}; list the tokens to find its id")
     return token
 
@@ -203,7 +204,7 @@ def revoke_token(
     their parents at every request: authentication stays one read of one row.
     """
     now = now or utcnow()
-    if by is not None and token.user_id != by.id and not by.is_admin:
+    if not is_self_or_admin(by, token.user_id):
         raise PermissionDenied("Only the token's owner or an admin can revoke it")
     if token.revoked_at is None:
         _revoke(session, token, by=by, actor_label=actor_label, now=now)

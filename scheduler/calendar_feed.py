@@ -14,6 +14,7 @@ from scheduler import audit
 from scheduler.calendar_view import SLOTTED_STATES
 from scheduler.errors import NotFound, PermissionDenied
 from scheduler.models import Post, User, utcnow
+from scheduler.permissions import is_self_or_admin
 from scheduler.post_access import visible_to
 from scheduler.queue import excerpt
 from scheduler.time_horizon import shiftable
@@ -31,7 +32,7 @@ def hash_feed_token(token: str) -> str:
 
 
 def _require_self_or_admin(user: User, by: User) -> None:
-    if by.id != user.id and not by.is_admin:
+    if not is_self_or_admin(by, user.id):
         raise PermissionDenied("Only the person themselves or an admin may change their feed")
 
 

@@ -12,6 +12,7 @@ from config.settings import Settings
 from scheduler import audit
 from scheduler.errors import PermissionDenied
 from scheduler.models import Channel, User, utcnow
+from scheduler.permissions import acts_as_admin
 from scheduler.platforms.registry import get_platform
 
 
@@ -26,7 +27,7 @@ def set_platform_options(
     actor_label: str = "",
 ) -> bool:
     """Replace the channel's platform options after its adapter checks them; return if changed."""
-    if by is not None and not (by.is_admin and by.active):
+    if not acts_as_admin(by):
         raise PermissionDenied("Only admins can change a channel's platform options")
     wanted = dict(options)
     get_platform(channel.platform, settings).check_options(wanted)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from scheduler import audit
 from scheduler.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from scheduler.models import AccessRole, Channel, ChannelAccess, Role, User, utcnow
-from scheduler.permissions import may_manage_channel_access
+from scheduler.permissions import acts_as_admin, may_manage_channel_access
 from scheduler.platforms import available_platforms
 from scheduler.platforms.registry import platform_class
 
@@ -475,7 +475,7 @@ class _Change:
         cls, session: Session, by: User | None, now: datetime | None, actor_label: str, *, to: str
     ) -> _Change:
         """Start a change only admins (or the operator, None) may make."""
-        if by is not None and not by.is_admin:
+        if not acts_as_admin(by):
             raise PermissionDenied(f"Only admins can {to}")
         return cls(session, by, now or utcnow(), actor_label)
 

@@ -69,9 +69,22 @@ def may_clear_posts(session: Session, user: User) -> bool:
     return holds_role_somewhere(session, user, AccessRole.APPROVER, active_only=False)
 
 
+def acts_as_admin(user: User | None) -> bool:
+    """Return whether the person may do what only admins may: an active admin, or the operator.
+
+    None is the operator at the command line, who runs Gatepost itself.
+    """
+    return user is None or (user.is_admin and user.active)
+
+
+def is_self_or_admin(by: User | None, user_id: int) -> bool:
+    """Return whether the person acts on their own account, or may act on anyone's as admin."""
+    return acts_as_admin(by) or (by is not None and by.active and by.id == user_id)
+
+
 def may_manage_channels(user: User | None) -> bool:
     """Return whether the person may add channels and connect them (None: the operator)."""
-    return user is None or (user.is_admin and user.active)
+    return acts_as_admin(user)
 
 
 def may_manage_channel_access(user: User | None, channel: Channel) -> bool:

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from scheduler import audit
 from scheduler.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from scheduler.models import Channel, Post, PostState, QuietPeriod, User, utcnow
+from scheduler.permissions import acts_as_admin
 from scheduler.publishing.window import quiet_reason
 
 
 def _require_admin(by: User, action: str) -> None:
-    if not (by.is_admin and by.active):
+    if not acts_as_admin(by):
         raise PermissionDenied(f"Only an admin can {action}")
 
 

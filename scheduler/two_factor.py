@@ -12,6 +12,7 @@ from scheduler import audit
 from scheduler.account_security import require_current_password, rotate_login_id
 from scheduler.errors import PermissionDenied, ValidationFailed
 from scheduler.models import User
+from scheduler.permissions import is_self_or_admin
 from scheduler.recovery_codes import replace_recovery_codes
 
 ISSUER = "Gatepost"
@@ -127,7 +128,7 @@ def check_may_turn_off(user: User, *, by: User) -> None:
             "Approvers and admins must use two-factor authentication; "
             "you can set up a new app instead"
         )
-    if by.id != user.id and not by.is_admin:
+    if not is_self_or_admin(by, user.id):
         raise PermissionDenied("Only admins can turn off someone else's two-factor authentication")
 
 

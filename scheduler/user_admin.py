@@ -13,6 +13,7 @@ from scheduler.account_security import rotate_login_id
 from scheduler.accounts import parse_role
 from scheduler.errors import NotFound, PermissionDenied, ValidationFailed
 from scheduler.models import Role, User, utcnow
+from scheduler.permissions import acts_as_admin
 from scheduler.two_factor import turn_off
 
 
@@ -25,7 +26,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def _require_admin(by: User | None) -> None:
-    if by is not None and not (by.is_admin and by.active):
+    if not acts_as_admin(by):
         raise PermissionDenied("Only admins can manage people")
 
 

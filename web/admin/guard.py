@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from scheduler.errors import PermissionDenied
 from scheduler.models import Channel, User
-from scheduler.permissions import may_manage_channel_access
+from scheduler.permissions import acts_as_admin, may_manage_channel_access
 
 
 def signed_in_user() -> User:
@@ -18,7 +18,7 @@ def signed_in_user() -> User:
 def require_admin() -> User:
     """Return the signed-in admin, or refuse everyone else."""
     user = signed_in_user()
-    if not user.is_admin:
+    if not acts_as_admin(user):
         raise PermissionDenied("Only admins can use the admin pages")
     return user
 

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from flask import current_app, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
@@ -20,7 +19,8 @@ from scheduler.bulk_import import (
 from scheduler.errors import DomainError
 from scheduler.import_files import CSV_COLUMNS, ImportProblem, read_thread_file
 from scheduler.local_time import describe, to_utc
-from scheduler.models import AccessRole, Channel, ChannelAccess, User
+from scheduler.models import AccessRole, Channel, User
+from scheduler.permissions import channels_where_role
 from scheduler.releases import list_releases
 from web.extensions import db
 from web.form_errors import add_domain_error, add_error
@@ -101,12 +101,7 @@ def thread() -> str:
 
 
 def _writable_channels(user: User) -> list[Channel]:
-    query = select(Channel).order_by(Channel.handle)
-    if not user.is_admin:
-        query = query.join(ChannelAccess).where(
-            ChannelAccess.user_id == user.id, ChannelAccess.role == AccessRole.AUTHOR
-        )
-    return list(db.session.scalars(query))
+    return list(channels_where_role(db.session, user, AccessRole.AUTHOR))
 
 
 def _send_at(form: ThreadImportForm, settings: Settings) -> datetime | None:
