@@ -7,7 +7,7 @@ PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run install install-test test test-sqlite lint typecheck format check bench kill-loop load clean
+.PHONY: help run install install-test wheel test test-sqlite lint typecheck format check bench kill-loop load clean
 
 help: ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -23,6 +23,11 @@ install: $(BIN)/python ## Install Gatepost and its front-end assets into .venv
 install-test: $(BIN)/python ## Install Gatepost with test and dev tools into .venv
 	$(BIN)/pip install -q -e '.[test,dev]'
 	@if [ -f package.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+
+wheel: $(BIN)/python ## Build dist/gatepost-*.whl, GOV.UK Frontend's compiled files inside (runs npm ci if needed)
+	$(BIN)/python -m pip wheel -q --no-deps -w dist .
+	@# The build's leftovers: an egg-info here would be read as Gatepost's metadata by tests run here.
+	rm -rf build gatepost.egg-info
 
 run: install ## Install, then start Gatepost with demo data on the embedded SQLite database
 	$(BIN)/gatepost serve --demo

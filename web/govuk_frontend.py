@@ -1,10 +1,13 @@
-"""Serve the GOV.UK Design System's compiled CSS and JavaScript from node_modules.
+"""Serve the GOV.UK Design System's compiled CSS and JavaScript, from the package or node_modules.
 
-`npm ci` puts the pinned govuk-frontend package in `node_modules/` at the top of the checkout;
-nothing from it is committed. Only the compiled stylesheet and script are served: the package's
-fonts (GDS Transport) and images (the crown) are for services on GOV.UK only, and a self-hosted
-Gatepost is not one (web/static/css/gatepost.css points the font name at system fonts). Without
-the package, pages still work, unstyled, and start-up logs one warning.
+A built Gatepost (a wheel, `pip install .`) carries the pinned govuk-frontend's compiled files in
+web/vendor/govuk-frontend/ (setup.py copies them there at build time). A checkout serves them from
+`node_modules/` at its top, where `npm ci` puts them; nothing from either is committed. Only the
+compiled stylesheet and script are served: the package's fonts (GDS Transport) and images (the
+crown) are for services on GOV.UK only, and a self-hosted Gatepost is not one
+(web/static/css/gatepost.css points the font name at system fonts). Without the files, pages
+still work, unstyled and without the components' scripts, never asking for the missing files,
+and start-up logs one warning.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 from flask import Blueprint, Flask, abort, current_app, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
+#: The copy inside a built package, laid out as in node_modules; setup.py's VENDORED names it too.
+VENDORED_DIR = Path(__file__).resolve().parent / "vendor" / "govuk-frontend"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_DIR = Path("node_modules", "govuk-frontend")
 DIST_SUBDIR = Path("dist", "govuk")
@@ -48,8 +53,8 @@ class GovukFrontend:
 
 
 def register_govuk_frontend(app: Flask, package_dir: Path | None = None) -> GovukFrontend:
-    """Serve govuk-frontend's files under /assets/, warning once if `npm ci` has not been run."""
-    frontend = GovukFrontend(package_dir or PROJECT_ROOT / PACKAGE_DIR)
+    """Serve govuk-frontend's files under /assets/, warning once if they are nowhere to be found."""
+    frontend = _find(package_dir)
     if not frontend.installed:
         logger.warning(
             "GOV.UK Frontend is not installed (no %s): pages will be unstyled. Run `npm ci` "
@@ -59,7 +64,15 @@ def register_govuk_frontend(app: Flask, package_dir: Path | None = None) -> Govu
     app.extensions[_CONFIG_KEY] = frontend
     app.register_blueprint(blueprint)
     app.add_template_global(govuk_asset_url)
+    app.add_template_global(frontend.installed, "govuk_frontend_installed")
     return frontend
+
+
+def _find(package_dir: Path | None) -> GovukFrontend:
+    if package_dir is not None:
+        return GovukFrontend(package_dir)
+    vendored = GovukFrontend(VENDORED_DIR)
+    return vendored if vendored.installed else GovukFrontend(PROJECT_ROOT / PACKAGE_DIR)
 
 
 @blueprint.route("/assets/<path:filename>")

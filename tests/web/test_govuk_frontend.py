@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from scheduler.database import Database
+from tests.support.page_assets import requested_assets
 from tests.web.conftest import fetch
 from web import create_app, govuk_frontend
 
@@ -49,7 +50,15 @@ def test_the_font_name_is_pointed_at_system_fonts(client: FlaskClient) -> None:
     assert "url(" not in css
 
 
-def test_without_npm_ci_pages_still_work_and_one_warning_says_what_to_do(
+def test_every_file_a_page_asks_for_is_served(client: FlaskClient) -> None:
+    page = client.get("/sign-in").get_data(as_text=True)
+    urls = requested_assets(page)
+    assert "/assets/govuk-frontend.min.css?v=6.6.0" in urls
+    assert "/assets/govuk-frontend.min.js?v=6.6.0" in urls
+    assert {url: fetch(client, url).status_code for url in urls} == dict.fromkeys(urls, 200)
+
+
+def test_without_npm_ci_pages_still_work_ask_for_nothing_missing_and_one_warning_says_what_to_do(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
@@ -66,5 +75,11 @@ def test_without_npm_ci_pages_still_work_and_one_warning_says_what_to_do(
     client = app.test_client()
     page = client.get("/sign-in")
     assert page.status_code == 200
-    assert 'href="/assets/govuk-frontend.min.css"' in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Sign in</h1>' in html
+    assert "/assets/" not in html
+    assert 'type="module"' not in html  # gatepost.js would only import the missing script
+    urls = requested_assets(html)
+    assert urls  # the favicon, Gatepost's own stylesheet and js-enabled.js are still there
+    assert {url: fetch(client, url).status_code for url in urls} == dict.fromkeys(urls, 200)
     assert fetch(client, "/assets/govuk-frontend.min.css").status_code == 404
