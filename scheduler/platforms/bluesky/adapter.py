@@ -147,7 +147,7 @@ class BlueskyPlatform(Platform):
         )
 
     def _connect_refusal(self, error: XrpcError, handle: str, base: str) -> PlatformError:
-        if error.error == "NotXrpc" or error.error == "MethodNotImplemented":
+        if error.status == 404 or error.error in ("NotXrpc", "MethodNotImplemented"):
             return PermanentError(
                 f"{base} is not a Bluesky server ({error.message}): check the channel's server "
                 "URL (https://bsky.social for most accounts)"
