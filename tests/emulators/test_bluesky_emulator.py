@@ -116,6 +116,18 @@ def test_missing_and_unknown_tokens(bluesky_emulator: BlueskyEmulator, rkey: str
     assert unknown.json()["error"] == "InvalidToken"
 
 
+def test_get_session_says_who_the_access_token_signs_in_as(
+    bluesky_emulator: BlueskyEmulator,
+) -> None:
+    access, refresh = bluesky_emulator.open_session()
+    url = xrpc(bluesky_emulator, "com.atproto.server.getSession")
+    session = requests.get(url, headers=bearer(access), timeout=5).json()
+    assert (session["did"], session["handle"]) == (bluesky_emulator.account.did, "gatepost.test")
+    refused = requests.get(url, headers=bearer(refresh), timeout=5)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "InvalidToken"
+
+
 def test_resolve_handle(bluesky_emulator: BlueskyEmulator) -> None:
     url = xrpc(bluesky_emulator, "com.atproto.identity.resolveHandle")
     found = requests.get(url, params={"handle": "gatepost.test"}, timeout=5)

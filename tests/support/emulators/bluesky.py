@@ -1,10 +1,11 @@
 """A Bluesky PDS on 127.0.0.1 speaking XRPC, for adapter tests without the internet.
 
 Wire formats follow `bluesky-social/atproto` (commit d6296a1, August 2026). Lexicons:
-lexicons/com/atproto/server/createSession.json and refreshSession.json, lexicons/com/atproto/
-repo/createRecord.json, getRecord.json, deleteRecord.json, uploadBlob.json and strongRef.json,
-lexicons/com/atproto/identity/resolveHandle.json, lexicons/app/bsky/feed/post.json (text at most
-3000 bytes and 300 graphemes; langs at most 3; record key type "tid"),
+lexicons/com/atproto/server/createSession.json, refreshSession.json and getSession.json,
+lexicons/com/atproto/repo/createRecord.json, getRecord.json, deleteRecord.json, uploadBlob.json
+and strongRef.json, lexicons/com/atproto/identity/resolveHandle.json,
+lexicons/app/bsky/feed/post.json (text at most 3000 bytes and 300 graphemes; langs at most 3;
+record key type "tid"),
 lexicons/app/bsky/richtext/facet.json (byteSlice: zero-indexed UTF-8 byte offsets, end
 exclusive) and lexicons/app/bsky/embed/images.json (at most 4 images, `alt` required, 2 MB).
 Behaviour from the PDS source:
@@ -317,6 +318,22 @@ class BlueskyEmulator(Emulator):
             return account
         self.tokens[str(call.bearer())].revoked = True
         return self._session_body(account, *self._new_session(account))
+
+    @route("GET", "/xrpc/com.atproto.server.getSession", "com.atproto.server.getSession")
+    def get_session(self, call: Call) -> Response:
+        """Say who an access token signs in as."""
+        account = self._authenticate(call)
+        if isinstance(account, Response):
+            return account
+        return json_response(
+            {
+                "handle": account.handle,
+                "did": account.did,
+                "email": account.email,
+                "emailConfirmed": True,
+                "active": True,
+            }
+        )
 
     @route("GET", "/xrpc/com.atproto.identity.resolveHandle", "com.atproto.identity.resolveHandle")
     def resolve_handle(self, call: Call) -> Response:
