@@ -1,27 +1,25 @@
 """The real worker publishing to Bluesky: a release-day thread with its Welsh twin, and a crash.
 
-The worker does not load stored credentials yet (another change adds their storage), so these
-tests give PlatformSet.account_for the credentials connect() returned, per channel, and store
-what the adapter's credentials_changed reports there, as the storage will.
+Channels are connected with their app passwords through the real `connect_channel`, and the
+worker reads and refreshes their credentials where production keeps them: encrypted in the row.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from scheduler.channel_connections import connect_channel
+from scheduler.credentials import cipher_for
 from scheduler.models import Channel, Post, PostState
-from scheduler.platforms import Account, Credentials, OutcomeUnknown, PublishRequest
+from scheduler.platforms import OutcomeUnknown, PublishRequest
 from scheduler.platforms.bluesky import BlueskyPlatform
 from scheduler.publishing.intake import take_batch
-from scheduler.publishing.platform_set import PlatformSet
-from scheduler.publishing.rows import ChannelFacts
 from tests.scheduler.publishing.conftest import Worker
 from tests.scheduler.publishing.conftest import make_worker as make_worker
 from tests.support.emulators.base import ManualClock
@@ -46,46 +44,22 @@ def pds() -> Iterator[BlueskyEmulator]:
         yield emulator
 
 
-class Vault:
-    """Credentials per channel id, as the credential storage will keep them."""
-
-    def __init__(self) -> None:
-        self.by_channel: dict[int, dict[str, str]] = {}
-        self.changes = 0
-
-    def changed(self, account: Account, credentials: Credentials) -> None:
-        assert account.channel_id is not None
-        self.by_channel[account.channel_id] = dict(credentials)
-        self.changes += 1
-
-
-@pytest.fixture
-def vault(monkeypatch: pytest.MonkeyPatch) -> Vault:
-    """Return the credentials store the worker's accounts are given from."""
-    vault = Vault()
-    original = PlatformSet.account_for
-
-    def account_for(self: PlatformSet, channel: ChannelFacts) -> Account:
-        account = original(self, channel)
-        return replace(account, credentials=vault.by_channel.get(channel.id, {}))
-
-    monkeypatch.setattr(PlatformSet, "account_for", account_for)
-    return vault
-
-
-def on_bluesky(
-    worker: Worker, pds: BlueskyEmulator, vault: Vault, logins: dict[Channel, str]
-) -> BlueskyPlatform:
-    """Install the adapter in the worker and connect each channel with its app password."""
-    adapter = BlueskyPlatform(worker.settings, worker.clock, credentials_changed=vault.changed)
-    worker.runtime.platforms.install("bluesky", adapter)
+def on_bluesky(worker: Worker, pds: BlueskyEmulator, logins: dict[Channel, str]) -> BlueskyPlatform:
+    """Connect each channel with its app password; return the worker's own Bluesky adapter."""
     for channel, secret in logins.items():
         channel.platform = "bluesky"
         channel.instance_url = pds.base_url
-        account = Account(channel.handle, channel_id=channel.id, instance_url=pds.base_url)
-        vault.by_channel[channel.id] = dict(adapter.connect(account, secret).credentials)
-    worker.session.flush()
+        worker.session.flush()
+        connect_channel(worker.session, channel, secret, by=None, settings=worker.settings)
+    adapter = worker.runtime.platforms.get("bluesky")
+    assert isinstance(adapter, BlueskyPlatform)
     return adapter
+
+
+def stored_credentials(worker: Worker, channel: Channel) -> dict[str, str]:
+    worker.session.refresh(channel)
+    assert channel.credentials_encrypted is not None
+    return cipher_for(worker.settings).open(channel.credentials_encrypted)
 
 
 def run_until_sent(worker: Worker, posts: list[Post], start: datetime) -> list[datetime]:
@@ -115,14 +89,12 @@ def test_a_release_day_thread_and_its_welsh_twin_go_out_as_reply_chains(
     publishing: PublishingFactory,
     make_worker: Callable[..., Worker],
     pds: BlueskyEmulator,
-    vault: Vault,
 ) -> None:
     worker = make_worker()
     english, welsh = publishing.twin_channels()
     on_bluesky(
         worker,
         pds,
-        vault,
         {english: "gatepost.test app-pass-word-1234", welsh: "ystadegau.test cyfrinair-ap-1234"},
     )
     release = publishing.release(AT)
@@ -132,6 +104,7 @@ def test_a_release_day_thread_and_its_welsh_twin_go_out_as_reply_chains(
         cy_post.text = f"Neges {number} o 25: diweithdra 4.2% ŵ #ystadegau"
         en_post.twin_id, cy_post.twin_id = cy_post.id, en_post.id
     worker.session.flush()
+    connected = stored_credentials(worker, english)
     pds.expire_token_next(endpoint=CREATE)  # the English session expires during the release
 
     run_until_sent(worker, english_thread + welsh_thread, AT)
@@ -165,8 +138,8 @@ def test_a_release_day_thread_and_its_welsh_twin_go_out_as_reply_chains(
     raw = welsh_thread[0].text.encode()
     assert raw[facet["index"]["byteStart"] : facet["index"]["byteEnd"]] == b"#ystadegau"
     # The refreshed English pair was stored, and it is the one the PDS still honours.
-    assert vault.changes == 1
-    stored = vault.by_channel[english.id]
+    stored = stored_credentials(worker, english)
+    assert stored["refresh_jwt"] != connected["refresh_jwt"]
     assert not pds.tokens[stored["refresh_jwt"]].revoked
 
 
@@ -174,12 +147,11 @@ def test_a_worker_that_died_after_sending_is_recovered_by_get_record_without_a_s
     publishing: PublishingFactory,
     make_worker: Callable[..., Worker],
     pds: BlueskyEmulator,
-    vault: Vault,
 ) -> None:
     dead, alive = make_worker("dead"), make_worker("alive")
     channel = publishing.channel()
-    on_bluesky(dead, pds, vault, {channel: "gatepost.test app-pass-word-1234"})
-    adapter = on_bluesky(alive, pds, vault, {})
+    on_bluesky(dead, pds, {channel: "gatepost.test app-pass-word-1234"})
+    adapter = on_bluesky(alive, pds, {})
     thread = publishing.thread(channel, 3, send_at=AT)
 
     # The dead worker claims the thread's first post; Bluesky takes it but the answer is lost,
@@ -225,14 +197,12 @@ def test_a_paced_twinned_thread_goes_out_at_its_pace(
     publishing: PublishingFactory,
     make_worker: Callable[..., Worker],
     pds: BlueskyEmulator,
-    vault: Vault,
 ) -> None:
     worker = make_worker()
     english, welsh = publishing.twin_channels()
     on_bluesky(
         worker,
         pds,
-        vault,
         {english: "gatepost.test app-pass-word-1234", welsh: "ystadegau.test cyfrinair-ap-1234"},
     )
     english_thread = publishing.thread(english, 5, send_at=AT)
