@@ -92,8 +92,14 @@ class Publisher:
 
     def run_unit(self, unit: Unit, seen: MutableMapping[int, Outcome]) -> list[Outcome]:
         """Send the unit's posts in order and return one outcome per post."""
-        slot = self._pace(unit)
-        if slot is not None:
+        waiting = self._waiting_on_predecessor(unit.jobs[0], seen)
+        slot = None if waiting is not None else self._pace(unit)
+        if waiting is not None:
+            # It is not sent now, so it takes none of the channel's paced slots.
+            outcomes = [waiting]
+            if len(unit.jobs) > 1:
+                outcomes.append(self._second_twin(unit.jobs[1], waiting, seen))
+        elif slot is not None:
             outcomes = [self._deferred(job, slot) for job in unit.jobs]
         else:
             first = self._attempt(unit.jobs[0], seen, immediate_retries=0)
@@ -140,7 +146,7 @@ class Publisher:
             if not limit:
                 continue  # most channels: no clock reading, no pacer lock
             now = now or self.clock.now()
-            slot = self.pacer.reserve(job.channel.id, limit, now)
+            slot = self.pacer.reserve(job.channel.id, limit, now, job.post.id)
             if slot is not None:
                 slots.append(slot)
         return max(slots) if slots else None
@@ -148,27 +154,36 @@ class Publisher:
     def _request(self, job: Job, reply_to: str | None) -> PublishRequest:
         return request_for(job, self.platforms.account_for(job.channel), reply_to, self.media_root)
 
+    def _waiting_on_predecessor(
+        self, job: Job, seen: MutableMapping[int, Outcome]
+    ) -> Outcome | None:
+        """Return the post's hold if the post before it in its thread has not gone out yet."""
+        if job.reply_after is None:
+            return None
+        before = seen.get(job.reply_after)
+        if before is not None and before.kind is OutcomeKind.PUBLISHED:
+            return None
+        why = (before.reason or before.error) if before else "it has not been sent yet"
+        until = self.clock.now() + SHORT_WAIT if before is None else None
+        if before is not None and before.kind in _WAITING:
+            until = before.due_at
+        return self._held(
+            job,
+            waiting_reason(
+                f"Waits for the post before it in its thread (#{job.reply_after})",
+                "did not go out",
+                why,
+            ),
+            until,
+        )
+
     def _attempt(
         self, job: Job, seen: MutableMapping[int, Outcome], *, immediate_retries: int
     ) -> Outcome:
-        reply_to = job.reply_to
-        if job.reply_after is not None:
-            before = seen.get(job.reply_after)
-            if before is None or before.kind is not OutcomeKind.PUBLISHED:
-                why = (before.reason or before.error) if before else "it has not been sent yet"
-                until = self.clock.now() + SHORT_WAIT if before is None else None
-                if before is not None and before.kind in _WAITING:
-                    until = before.due_at
-                return self._held(
-                    job,
-                    waiting_reason(
-                        f"Waits for the post before it in its thread (#{job.reply_after})",
-                        "did not go out",
-                        why,
-                    ),
-                    until,
-                )
-            reply_to = before.external_id
+        waiting = self._waiting_on_predecessor(job, seen)
+        if waiting is not None:
+            return waiting
+        reply_to = job.reply_to if job.reply_after is None else seen[job.reply_after].external_id
         adapter = self.platforms.get(job.channel.platform)
         try:
             request = self._request(job, reply_to)

@@ -187,12 +187,6 @@ def test_a_worker_that_died_after_sending_is_recovered_by_get_record_without_a_s
     assert instants[0] == AT + timedelta(minutes=2, seconds=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the worker's pacer gives a thread's later posts earlier slots than the post they "
-    "wait on, and a post held for its predecessor still takes a slot: this thread takes 33.6 s "
-    "at 25 a minute (a 25-post one 13 minutes) where its pace allows 9.6 s",
-)
 def test_a_paced_twinned_thread_goes_out_at_its_pace(
     publishing: PublishingFactory,
     make_worker: Callable[..., Worker],

@@ -1,0 +1,42 @@
+"""The pacer: a channel's posts spaced to its limit, each keeping the slot it was given."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scheduler.publishing.pacing import Pacer
+
+AT = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)
+GAP = timedelta(seconds=2.4)  # 25 a minute
+
+
+def test_a_post_asking_again_keeps_its_slot_and_the_queue_behind_it_does_not_move() -> None:
+    pacer = Pacer()
+    assert pacer.reserve(1, 25, AT, post_id=10) is None
+    assert pacer.reserve(1, 25, AT, post_id=11) == AT + GAP
+    assert pacer.reserve(1, 25, AT + timedelta(seconds=1), post_id=11) == AT + GAP
+    assert pacer.reserve(1, 25, AT + timedelta(seconds=1), post_id=12) == AT + 2 * GAP
+    assert pacer.reserve(1, 25, AT + GAP, post_id=11) is None
+    assert pacer.reserve(1, 25, AT + 2 * GAP, post_id=12) is None
+    assert pacer.reserve(2, 25, AT, post_id=20) is None  # each channel has its own pace
+
+
+@given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=40))
+def test_however_often_posts_ask_again_they_go_no_closer_than_the_limit(asks: list[int]) -> None:
+    pacer = Pacer()
+    now = AT
+    sent: list[datetime] = []
+    waiting = list(range(6))
+    for post in asks:
+        if post not in waiting:
+            continue
+        slot = pacer.reserve(1, 25, now, post_id=post)
+        if slot is None:
+            sent.append(now)
+            waiting.remove(post)
+        now += timedelta(seconds=1)
+    assert all(later - earlier >= GAP for earlier, later in itertools.pairwise(sent))
