@@ -45,6 +45,7 @@ class Scratch:
         worker: dict[str, Any] | None = None,
         mock: dict[str, Any] | None = None,
         server_timing: bool = False,
+        credential_keys: list[str] | None = None,
     ) -> Path:
         """Write the settings file workers and servers read (open all hours) and return it."""
         lines = [
@@ -61,6 +62,9 @@ class Scratch:
         if mock:
             lines.append("[mock]")
             lines += [f"{key} = {_toml(value)}" for key, value in mock.items()]
+        if credential_keys:
+            lines.append("[credentials]")
+            lines.append(f"keys = {_toml(credential_keys)}")
         path = self.folder / "gatepost.toml"
         path.write_text("\n".join(lines) + "\n")
         return path

@@ -76,16 +76,29 @@ def _insert_user(
 
 
 def seed_channels(
-    database: Database, count: int, *, options: dict[str, object] | None = None
+    database: Database,
+    count: int,
+    *,
+    options: dict[str, object] | None = None,
+    platform: str = "mock",
+    instance_url: str | None = None,
+    credentials: Sequence[str] = (),
 ) -> list[int]:
-    """Add `count` English channels on the mock platform and return their ids in order."""
+    """Add `count` English channels (on the mock platform unless told) and return their ids.
+
+    `credentials` are the channels' sealed credentials, one per channel in order, for a real
+    platform's adapter (a platform emulator in the benchmarks).
+    """
     channels = Channel.__table__
     rows = [
         {
-            "platform": "mock",
+            "platform": platform,
             "handle": f"@bench{number:05d}",
             "language": "en",
             "platform_options": options or {},
+            "instance_url": instance_url,
+            "credentials_encrypted": credentials[number] if credentials else None,
+            "connected_as": f"@bench{number:05d}" if credentials else None,
         }
         for number in range(count)
     ]
