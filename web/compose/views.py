@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
@@ -19,7 +18,7 @@ from scheduler.post_actions import require_readable
 from web.compose import blueprint
 from web.compose.forms import ComposeForm
 from web.compose.preview import Preview, build_preview
-from web.current import settings, signed_in_user
+from web.current import login_required, settings, signed_in_user
 from web.extensions import db
 from web.form_errors import add_domain_error
 from web.post_choices import NO_RELEASE, fill_choices, picked
