@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -121,7 +123,7 @@ def _apply_edit(
     user: User,
     text: str,
     twin_text: str | None,
-    send_at: object,
+    send_at: datetime | None,
     release: Release | None,
     version: int | None,
 ) -> str:
@@ -132,7 +134,7 @@ def _apply_edit(
         by=user,
         settings=config,
         text=text,
-        send_at=send_at,  # type: ignore[arg-type]
+        send_at=send_at,
         release=release,
         expected_version=version,
     )
