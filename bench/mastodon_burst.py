@@ -52,9 +52,7 @@ def drain_on_mastodon(
             credentials=sealed,
         )
         seed_scheduled(run.database, people, channel_ids, posts)
-        config = run.write_config(
-            worker={"max_concurrency": concurrency}, credential_keys=[key]
-        )
+        config = run.write_config(worker={"max_concurrency": concurrency}, credential_keys=[key])
         instant = (datetime.now(UTC) + LEAD).replace(microsecond=0)
         make_due(run.database, instant)
         settle_after_seeding(run.database)

@@ -64,7 +64,8 @@ def register_govuk_frontend(app: Flask, package_dir: Path | None = None) -> Govu
     app.extensions[_CONFIG_KEY] = frontend
     app.register_blueprint(blueprint)
     app.add_template_global(govuk_asset_url)
-    app.add_template_global(frontend.installed, "govuk_frontend_installed")
+    # A value, not a function: templates ask `{% if govuk_frontend_installed %}`.
+    app.jinja_env.globals["govuk_frontend_installed"] = frontend.installed
     return frontend
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms.fields.choices import SelectChoice
-
 from config import Settings
 from scheduler.errors import ValidationFailed
 from scheduler.models import Channel, Release
+from web.select_choice import SelectChoice
 
 NO_RELEASE = ""
 

@@ -13,7 +13,7 @@ from scheduler.storable_text import is_storable, unstorable_message
 from web.form_errors import add_error
 
 
-class StorableForm(FlaskForm):
+class StorableForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     """A form that refuses any value sent with a character no database can store (a NUL).
 
     The check covers everything the browser sent, not only the declared fields: values a view

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from wtforms import IntegerField, SelectMultipleField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from scheduler.api_tokens import DEFAULT_LIFETIME, MAX_LIFETIME, MAX_NAME_LENGTH, Scope
+from web.select_choice import SelectChoice
 from web.storable_form import StorableForm
 
 SCOPE_LABELS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from scheduler.api_tokens import (
@@ -21,6 +21,7 @@ from scheduler.models import Role, User, utcnow
 from scheduler.two_factor import verify_code
 from web.account import blueprint
 from web.account.token_forms import CreateTokenForm
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error, add_error
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import flash, redirect, render_template, session, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -23,6 +23,7 @@ from web.account import blueprint
 from web.account.forms import ChangePasswordForm, ConfirmPasswordForm, SetUpTwoFactorForm
 from web.auth.lockout import TOO_MANY_REQUESTS, client_ip, lockout_message
 from web.auth.pending import finish_sign_in
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error, add_error
 from web.two_factor_pages import render_recovery_codes, render_set_up

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response as FlaskResponse
 from flask import current_app, render_template, request, stream_with_context
-from flask_login import login_required
 
 from config.settings import Settings
 from scheduler.audit_export import AuditFilter, day_range, export_chunks
@@ -13,6 +12,7 @@ from scheduler.errors import DomainError
 from web.admin import blueprint
 from web.admin.calendar_forms import ALL_CHANNELS, AuditExportForm, channel_choices
 from web.admin.guard import require_admin
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from web.admin.local_instants import fold_field
 from web.date_fields import DateInputField, TimeInputField
+from web.select_choice import SelectChoice
 from web.storable_form import StorableForm
 
 ALL_CHANNELS = ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
@@ -14,6 +13,7 @@ from web.admin import blueprint
 from web.admin.channels import channel_page, settings_form
 from web.admin.guard import require_admin
 from web.admin.mock_faults_form import MOCK, MockFaultsForm
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from scheduler.channels import MAX_APPROVALS_REQUIRED
 from scheduler.models import AccessRole, Channel, User
+from web.select_choice import SelectChoice
 from web.storable_form import StorableForm
 
 NOBODY = ""

@@ -19,7 +19,6 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from config import Settings
@@ -31,6 +30,7 @@ from scheduler.platforms import Platform, PlatformError
 from scheduler.platforms.registry import get_platform
 from web.admin import blueprint
 from web.admin.guard import require_admin
+from web.current import login_required
 from web.current import settings as _settings
 from web.extensions import db
 from web.security_headers import CONTENT_SECURITY_POLICY

@@ -6,10 +6,8 @@ import io
 
 from flask import Response as FlaskResponse
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from scheduler import channels as channel_domain
 from scheduler.access_export import EXPORT_FORMATS, write_access_list
@@ -29,8 +27,10 @@ from web.admin.channel_forms import (
 from web.admin.connection_status import connection_view
 from web.admin.guard import require_access_manager, require_admin
 from web.admin.mock_faults_form import FAULT_KIND_HINTS, MOCK, MockFaultsForm
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error
+from web.select_choice import SelectChoice
 from web.storable_form import storable_form_value
 
 Page = str | Response

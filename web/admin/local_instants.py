@@ -6,10 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from wtforms import RadioField
-from wtforms.fields.choices import SelectChoice
 
 from scheduler.local_time import AmbiguousLocalTime, Fold, to_utc
 from web.date_fields import DateInputField, TimeInputField
+from web.select_choice import SelectChoice
 
 FOLD_CHOICES = [
     SelectChoice(Fold.EARLIER.value, "The first time (before the clocks go back)"),

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from wtforms import IntegerField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from scheduler.platforms.mock_faults import FAULT_KINDS
+from web.select_choice import SelectChoice
 from web.storable_form import StorableForm
 
 MOCK = "mock"

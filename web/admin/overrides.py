@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from scheduler.clearance import get_post
@@ -13,6 +12,7 @@ from scheduler.publishing.overrides import grant_override
 from web.admin import blueprint
 from web.admin.calendar_forms import OverrideForm
 from web.admin.guard import require_admin
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
@@ -15,6 +14,7 @@ from web.admin import blueprint
 from web.admin.calendar_forms import ALL_CHANNELS, QuietPeriodForm, channel_choices
 from web.admin.guard import require_admin
 from web.admin.local_instants import local_instant
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_error
 

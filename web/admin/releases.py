@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
@@ -18,6 +17,7 @@ from web.admin import blueprint
 from web.admin.guard import require_admin
 from web.admin.local_instants import local_instant
 from web.admin.release_forms import CreateReleaseForm, EmbargoForm, ReleaseAccessForm
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error
 from web.storable_form import storable_form_value

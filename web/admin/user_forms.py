@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from wtforms import EmailField, PasswordField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from scheduler.models import Role
+from web.select_choice import SelectChoice
 from web.storable_form import StorableForm
 
 ROLE_CHOICES = [

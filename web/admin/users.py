@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from scheduler import user_admin
@@ -15,6 +14,7 @@ from scheduler.models import User
 from web.admin import blueprint
 from web.admin.guard import require_admin
 from web.admin.user_forms import ROLE_HINTS, ChangeRoleForm, CreateUserForm
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error
 

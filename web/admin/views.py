@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import login_required
 
 from web.admin import blueprint
 from web.admin.guard import require_admin
+from web.current import login_required
 
 
 @blueprint.route("")

@@ -17,8 +17,9 @@ from scheduler.clearance import KEEP, create_post, edit_post, get_post, list_pos
 from scheduler.clearance.queries import get_thread
 from scheduler.errors import NotFound, ValidationFailed
 from scheduler.models import AuditEvent, PostState, User
+from scheduler.models.base import MAX_ID
 from web.api import routes
-from web.api.endpoints import MAX_ID, ApiCall, Reply
+from web.api.endpoints import ApiCall, Reply
 from web.api.post_views import API_VIA, PostOut, PostReads, show_post
 from web.api.references import named_channel, named_release
 from web.api.schemas import Instant, QueryParameters, RequestBody, ResponseBody

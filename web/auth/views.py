@@ -7,7 +7,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from scheduler.errors import ValidationFailed
@@ -33,6 +33,7 @@ from web.auth.pending import (
     pending_next_url,
     pending_user,
 )
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error, add_error
 from web.two_factor_pages import render_recovery_codes, render_set_up

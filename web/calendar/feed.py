@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
+from werkzeug.wrappers import Response as Redirect
 
 from scheduler.calendar_feed import (
     build_feed,
@@ -13,6 +14,7 @@ from scheduler.calendar_feed import (
 )
 from scheduler.errors import NotFound
 from web.calendar import blueprint
+from web.current import login_required
 from web.extensions import db
 
 
@@ -27,7 +29,7 @@ def feed_settings() -> str:
 
 @blueprint.route("/feed", methods=["POST"])
 @login_required
-def change_feed() -> str | Response:
+def change_feed() -> str | Redirect:
     """Create or regenerate the feed address (shown once), or revoke it."""
     if request.form.get("action") == "revoke":
         revoked = revoke_feed_token(db.session, current_user, by=current_user)

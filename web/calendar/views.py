@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from scheduler.calendar_view import calendar_days, month_grid, week_start
 from scheduler.queue import excerpt
 from scheduler.time_horizon import OutOfHorizon, require_day_within
 from web.calendar import blueprint
+from web.current import login_required
 from web.extensions import db
 
 VIEWS = ("week", "month")

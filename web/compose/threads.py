@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
@@ -18,7 +17,7 @@ from scheduler.releases import create_release
 from web.compose import blueprint
 from web.compose.thread_form import ThreadForm
 from web.compose.views import require_composer
-from web.current import settings, signed_in_user
+from web.current import login_required, settings, signed_in_user
 from web.extensions import db
 from web.form_errors import add_domain_error, add_error
 from web.post_choices import fill_choices, picked

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
@@ -19,7 +20,7 @@ from scheduler.post_actions import require_readable
 from web.compose import blueprint
 from web.compose.forms import ComposeForm
 from web.compose.preview import Preview, build_preview
-from web.current import settings, signed_in_user
+from web.current import login_required, settings, signed_in_user
 from web.extensions import db
 from web.form_errors import add_domain_error
 from web.post_choices import NO_RELEASE, fill_choices, picked
@@ -122,7 +123,7 @@ def _apply_edit(
     user: User,
     text: str,
     twin_text: str | None,
-    send_at: object,
+    send_at: datetime | None,
     release: Release | None,
     version: int | None,
 ) -> str:
@@ -133,7 +134,7 @@ def _apply_edit(
         by=user,
         settings=config,
         text=text,
-        send_at=send_at,  # type: ignore[arg-type]
+        send_at=send_at,
         release=release,
         expected_version=version,
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
-from wtforms.fields.choices import SelectChoice
 
 from config import Settings
 from scheduler.bulk_import import (
@@ -22,10 +21,12 @@ from scheduler.local_time import describe, to_utc
 from scheduler.models import AccessRole, Channel, User
 from scheduler.permissions import channels_where_role
 from scheduler.releases import list_releases
+from web.current import login_required
 from web.extensions import db
 from web.form_errors import add_domain_error, add_error
 from web.imports import blueprint
 from web.imports.forms import MAX_FILE_BYTES, ThreadImportForm
+from web.select_choice import SelectChoice
 
 WEB_LABEL = "web"
 CHECK = "check"

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, render_template, request
-from flask_login import login_required
 
 from scheduler.errors import PermissionDenied
 from scheduler.inbox import waiting_for
@@ -15,7 +14,7 @@ from scheduler.permissions import may_clear_posts
 from scheduler.post_actions import unreadable_because
 from scheduler.review_changes import DiffPiece, changes_since_reviews
 from scheduler.visibility import ViewingLog, read_texts, redacted_text
-from web.current import settings, signed_in_user
+from web.current import login_required, settings, signed_in_user
 from web.extensions import db
 from web.inbox import blueprint
 from web.posts.forms import PostActionForm

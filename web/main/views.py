@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from web.current import login_required
 from web.main import blueprint
 
 

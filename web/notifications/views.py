@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from scheduler.errors import ValidationFailed
 from scheduler.notifications import list_notifications, mark_read, unread_count
+from web.current import login_required
 from web.extensions import db
 from web.notifications import blueprint
 from web.storable_form import storable_form_value

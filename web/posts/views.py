@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypedDict
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from config import Settings
 from scheduler import clearance
 from scheduler.clearance import ClearanceResult, clearance_unit, get_post, post_history
 from scheduler.clearance.changes import check_expected_version
@@ -20,7 +21,7 @@ from scheduler.post_actions import available_actions, may_view_post
 from scheduler.publishing.overrides import OVERRIDABLE, grant_override
 from scheduler.removal import may_remove, remove_published
 from scheduler.visibility import ViewingLog, read_text, redacted_text
-from web.current import settings, signed_in_user
+from web.current import login_required, settings, signed_in_user
 from web.extensions import db
 from web.form_errors import add_domain_error
 from web.posts import blueprint
@@ -111,10 +112,18 @@ def show(post_id: int) -> Page:
     return _render(post, PostActionForm(formdata=None))
 
 
+class _Acting(TypedDict):
+    """The arguments every action on a post takes: who acts, and on which version."""
+
+    by: User
+    settings: Settings
+    expected_version: int | None
+
+
 def _perform(action: str, post: Post, form: PostActionForm, user: User) -> str:
     config = settings()
     version = form.expected_version.data
-    common = {"by": user, "settings": config, "expected_version": version}
+    common = _Acting(by=user, settings=config, expected_version=version)
     simple: dict[str, Callable[..., ClearanceResult]] = {
         Action.SUBMIT: clearance.submit,
         Action.APPROVE: clearance.approve,

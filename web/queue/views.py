@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from scheduler.channels import list_channels
 from scheduler.models import PostState
 from scheduler.queue import QueueFilter, embargo_of, excerpt, list_queue
 from scheduler.releases import list_releases
+from web.current import login_required
 from web.extensions import db
 from web.queue import blueprint
 from web.queue.filters import parse_filters

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
-from flask_login import login_required
 
 from scheduler.platforms.mock_timeline import read_timeline
+from web.current import login_required
 from web.timeline import blueprint
 
 
