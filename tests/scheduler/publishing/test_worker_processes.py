@@ -15,7 +15,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -187,9 +187,10 @@ def test_several_workers_drain_thousands_of_posts_with_no_duplicates_and_none_le
     processes = [site.start_worker("--worker-id", f"w{number}") for number in range(workers)]
     try:
         # Every worker is up before anything is due, however slowly a busy machine starts them,
-        # so the test is about sharing the claims, not about which process started first.
+        # and each sees the posts (it polls every 0.2 s) and wakes at their instant: the test
+        # is about sharing the claims, not about which process started or polled first.
         wait_until(lambda: site.workers_alive() == workers, 60, "every worker's heartbeat")
-        site.seed(count, 100, due_at=datetime.now(UTC))
+        site.seed(count, 100, due_at=datetime.now(UTC) + timedelta(seconds=2))
         wait_until(lambda: site.states()[PostState.PUBLISHED] == count, 180, "every post published")
     finally:
         outputs = [stop(process) for process in processes]
