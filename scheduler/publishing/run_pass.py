@@ -1,8 +1,11 @@
 """One publishing pass: claim, send and record, batch after batch, until nothing is due.
 
-The pass is a pipeline. While lanes send one batch, the pass claims the next (up to twice the
-batch size in flight) and records whatever outcomes are ready, one transaction per group. Each
-claim looks at the clock again, so a post that comes due while a long pass runs joins it.
+The pass is a pipeline, turn after turn: take back what has not started if the worker is
+stopping, keep the leases, claim a batch (its rules checked and its holds written in the claim's
+transaction) and hand it to lanes, collect the outcomes that came back, and record them. While
+lanes send one batch, the pass claims the next (up to `IN_FLIGHT_BATCHES` batches in flight) and
+records whatever outcomes are ready, one transaction per group. Each claim looks at the clock
+again, so a post that comes due while a long pass runs joins it.
 """
 
 from __future__ import annotations
