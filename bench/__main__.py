@@ -16,9 +16,10 @@ from bench.baseline import run_baseline
 from bench.big_queue import run_big_queue
 from bench.burst import drain
 from bench.environment import describe_machine, git_revision
+from bench.mastodon_burst import drain_on_mastodon
 from bench.results import Report
 
-WORKLOADS = ("burst", "single", "slow", "baseline", "queue", "scaling")
+WORKLOADS = ("burst", "single", "slow", "mastodon", "baseline", "queue", "scaling")
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,33 @@ def run_workloads(options: argparse.Namespace, sizes: Sizes, report: Report, roo
             slow["max_ms"] <= 10_000
             and not slow["not_published"]
             and not slow["out_of_order_channels"],
+        )
+
+    if "mastodon" in options.chosen:
+        progress(
+            f"mastodon: {sizes.slow:,} posts on {sizes.slow_channels} Mastodon channels, "
+            "through the emulator at 200 ms a call"
+        )
+        mastodon = report.add(
+            "mastodon emulator sqlite",
+            repeat(
+                options.runs,
+                lambda: drain_on_mastodon(
+                    root=root,
+                    posts=sizes.slow,
+                    channels=sizes.slow_channels,
+                    concurrency=SLOW_CONCURRENCY,
+                ),
+            ),
+        )
+        report.check(
+            "mastodon",
+            "all out within 10 s through the Mastodon adapter, none duplicated",
+            f"{mastodon['max_ms'] / 1000:.1f} s, {mastodon['duplicates']} duplicated",
+            mastodon["max_ms"] <= 10_000
+            and not mastodon["not_published"]
+            and not mastodon["duplicates"]
+            and mastodon["statuses_made"] == mastodon["posts"],
         )
 
     if "baseline" in options.chosen:

@@ -3,7 +3,7 @@
 SQLAlchemy processes every parameter of every row in Python (build the parameter dict, run each
 type's bind processor), which costs more than the database's own work when a batch settles
 hundreds of posts. The worker's hot statements are compiled once per dialect here, and each row
-is turned into driver values by a small function written for that statement: values the
+is turned into driver values by a builder made once for that statement: values the
 statement carries are filled in once, and only the row's own values are converted (aware
 datetimes as UTC, naive UTC text on SQLite as `UTCDateTime` stores them; enums as their values;
 dicts as JSON).
@@ -15,9 +15,10 @@ a value the statement carries itself.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -31,7 +32,10 @@ from sqlalchemy.types import TypeEngine
 
 Converter = Callable[[Any], Any]
 T = TypeVar("T")
-RowBuilder = Callable[[Mapping[str, Any]], Any]
+#: turns rows (dicts of bind parameter values) into the driver's parameters, one per row
+RowsBuilder = Callable[[Sequence[Mapping[str, Any]]], list[Any]]
+#: turns the rows a statement returned into values, each made by the given callable
+RowsReader = Callable[[Sequence[Sequence[Any]], Callable[..., Any]], list[Any]]
 
 
 @functools.lru_cache(maxsize=256)
@@ -102,12 +106,13 @@ def _postgresql_read_instant(value: datetime | None) -> datetime | None:
 
 
 def _reader(dialect: str, kind: TypeEngine[Any]) -> Converter | None:
-    """Return how to turn a driver value of this column type into the Python value."""
+    """Return how to turn a driver value of this column type into the Python value (None too)."""
     if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
         return _sqlite_read_instant if dialect == "sqlite" else _postgresql_read_instant
     if isinstance(kind, SAEnum) and kind.enum_class is not None:
         # A dict lookup: calling the enum class runs its lookup machinery for every row.
-        return {member.value: member for member in kind.enum_class}.__getitem__
+        members: dict[Any, Any] = {member.value: member for member in kind.enum_class}
+        return (members | {None: None}).__getitem__
     return None
 
 
@@ -122,55 +127,98 @@ def _converter(dialect: str, kind: TypeEngine[Any]) -> Converter | None:
     return None
 
 
-def _row_builder(
+def _tuple_taker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """Return a function that takes a row's values for the names, always as a tuple."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda row: (row[name],)
+    # One C call per row: `itemgetter` looks every name up without a Python frame.
+    take: Callable[[Mapping[str, Any]], tuple[Any, ...]] = operator.itemgetter(*names)
+    return take
+
+
+def _rows_builder(
     slots: Sequence[tuple[str, Converter | None]], fixed: Mapping[str, Any], positional: bool
-) -> RowBuilder:
-    """Write, once per statement, the function that turns a row into driver parameters."""
-    scope: dict[str, Any] = {}
-    parts = []
-    for number, (name, convert) in enumerate(slots):
+) -> RowsBuilder:
+    """Return the function that turns rows into driver parameters (a tuple or a dict each)."""
+    if positional:
+        return _positional_builder(slots, fixed)
+    converted = {name: convert for name, convert in slots if name not in fixed and convert}
+
+    def build(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        # The driver looks up the names it needs, so the row's other keys may stay.
+        built = []
+        for row in rows:
+            values = {**row, **fixed}
+            for name, convert in converted.items():
+                values[name] = convert(values[name])
+            built.append(values)
+        return built
+
+    return build
+
+
+def _positional_builder(
+    slots: Sequence[tuple[str, Converter | None]], fixed: Mapping[str, Any]
+) -> RowsBuilder:
+    """Return the function that turns rows into tuples in the statement's order (SQLite).
+
+    Each row's own values are taken in one `itemgetter` call, the table is turned into columns,
+    the columns that need it are converted with `map`, and the columns are turned back into
+    rows: no Python bytecode runs per value, only the converters.
+    """
+    own = [name for name, _ in slots if name not in fixed]
+    take = _tuple_taker(own) if own else None
+    # For each slot: where its values come from (a position among the row's own values, or
+    # None for a value the statement carries), how to convert them, and the carried value.
+    layout: list[tuple[int | None, Converter | None, Any]] = []
+    taken = 0
+    for name, convert in slots:
         if name in fixed:
-            scope[f"fixed{number}"] = fixed[name]
-            value = f"fixed{number}"
-        elif convert is not None:
-            scope[f"convert{number}"] = convert
-            value = f"convert{number}(row[{name!r}])"
+            layout.append((None, None, fixed[name]))
         else:
-            value = f"row[{name!r}]"
-        parts.append(value if positional else f"{name!r}: {value}")
-    body = f"({', '.join(parts)},)" if positional else f"{{{', '.join(parts)}}}"
-    # The names are the statement's own bind parameter names, never outside input.
-    exec(f"def build(row):\n    return {body}\n", scope)  # noqa: S102
-    builder: RowBuilder = scope["build"]
-    return builder
+            layout.append((taken, convert, None))
+            taken += 1
+
+    def build(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        count = len(rows)
+        if not count or not layout:
+            return [() for _ in range(count)]
+        own_columns = list(zip(*map(take, rows), strict=True)) if take is not None else []
+        columns: list[Iterable[Any]] = []
+        for index, convert, value in layout:
+            if index is None:
+                columns.append(itertools.repeat(value, count))
+            elif convert is None:
+                columns.append(own_columns[index])
+            else:
+                columns.append(map(convert, own_columns[index]))
+        return list(zip(*columns, strict=True))
+
+    return build
 
 
-def _row_reader(readers: Sequence[Converter | None]) -> Callable[[Sequence[Any], Any], Any]:
-    """Write, once per statement, the function that turns a returned row into Python values."""
-    scope: dict[str, Any] = {}
-    names = [f"v{number}" for number in range(len(readers))]
-    parts = []
-    for number, (name, read) in enumerate(zip(names, readers, strict=True)):
-        if read is None:
-            parts.append(name)
-        else:
-            scope[f"read{number}"] = read
-            parts.append(f"None if {name} is None else read{number}({name})")
-    unpack = f"{', '.join(names)}," if names else "_"
-    # The names are generated here, never outside input.
-    exec(  # noqa: S102
-        f"def read(row, into):\n    {unpack} = row\n    return into({', '.join(parts)})\n", scope
-    )
-    reader: Callable[[Sequence[Any], Any], Any] = scope["read"]
-    return reader
+def _rows_reader(readers: Sequence[Converter | None]) -> RowsReader:
+    """Return the function that turns returned rows into Python values, a column at a time."""
+    conversions = [(number, read) for number, read in enumerate(readers) if read is not None]
+
+    def read(rows: Sequence[Sequence[Any]], into: Callable[..., Any]) -> list[Any]:
+        if not rows:
+            return []
+        columns: list[Iterable[Any]] = list(zip(*rows, strict=True))
+        for number, convert in conversions:
+            columns[number] = map(convert, columns[number])
+        return list(map(into, *columns))
+
+    return read
 
 
 @dataclass(frozen=True)
 class _Plan:
     sql: str
-    build: RowBuilder
-    #: for statements that return rows: turns one into Python values, given what to make of them
-    read: Callable[[Sequence[Any], Any], Any] | None = None
+    build: RowsBuilder
+    #: for statements that return rows: turns them into Python values, given what to make of each
+    read: RowsReader | None = None
 
 
 class BulkStatement:
@@ -201,8 +249,8 @@ class BulkStatement:
             returning = getattr(self.statement, "_returning", ())
             plan = _Plan(
                 compiled.string,
-                _row_builder(slots, fixed, bool(compiled.positional)),
-                _row_reader([_reader(dialect.name, column.type) for column in returning])
+                _rows_builder(slots, fixed, bool(compiled.positional)),
+                _rows_reader([_reader(dialect.name, column.type) for column in returning])
                 if returning
                 else None,
             )
@@ -216,8 +264,9 @@ class BulkStatement:
         read = plan.read
         if read is None:
             raise TypeError("fetch needs a statement with RETURNING")
-        result = connection.exec_driver_sql(plan.sql, plan.build(values))
-        return [read(row, into) for row in result.all()]
+        result = connection.exec_driver_sql(plan.sql, plan.build([values])[0])
+        rows: list[T] = read(result.all(), into)
+        return rows
 
     def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
         """Run the statement once per row in one executemany; return the rows it changed."""
@@ -225,8 +274,7 @@ class BulkStatement:
             return 0
         connection = session.connection()
         plan = self._plan(connection.dialect)
-        build = plan.build
-        result = connection.exec_driver_sql(plan.sql, [build(row) for row in rows])
+        result = connection.exec_driver_sql(plan.sql, plan.build(rows))
         return int(result.rowcount or 0)
 
 

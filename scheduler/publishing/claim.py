@@ -31,43 +31,28 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import (
-    Integer,
-    Select,
-    and_,
-    bindparam,
-    not_,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from scheduler.publishing.bulk import BulkStatement
 from scheduler.publishing.rows import (
     POST_COLUMNS,
-    PUBLISHING,
     SCHEDULED,
     PostRow,
-    channels,
     id_list_value,
     ids_in,
-    in_id_list,
     posts,
 )
-from scheduler.publishing.vocabulary import CLAIM
+from scheduler.publishing.statements import (
+    CLAIMS,
+    LOCK_LANES,
+    channels_in_flight,
+    claim_partners,
+    due_channels,
+    twinned_channels,
+)
 
-_SCHEDULED = SCHEDULED
-#: How many due posts a claim looks at, per post it may take, when it chooses lanes.
-LOOK_AHEAD = 2
 #: The first key of the advisory locks that guard lanes during a claim (the second is the lane).
 LANE_LOCK_SPACE = 0x6770  # "gp"
-
-_LOCK_LANES = text(
-    "SELECT lane FROM unnest(CAST(:lanes AS integer[])) AS lane"
-    " WHERE pg_try_advisory_xact_lock(:space, lane)"
-)
 
 
 def _candidate_query(
@@ -75,7 +60,7 @@ def _candidate_query(
 ) -> Select[tuple[int]]:
     """Return the ids a claim would take, lanes aside: due scheduled posts, oldest first."""
     p = posts.alias("p")
-    query = select(p.c.id).where(p.c.state == _SCHEDULED, p.c.due_at <= now)
+    query = select(p.c.id).where(p.c.state == SCHEDULED, p.c.due_at <= now)
     if after is not None:
         query = query.where(
             or_(p.c.due_at > after[0], and_(p.c.due_at == after[0], p.c.id > after[1]))
@@ -86,48 +71,11 @@ def _candidate_query(
     return query
 
 
-def _claim_values() -> dict[str, object]:
-    return {
-        "state": CLAIM.target_state,
-        "lease_owner": bindparam("b_owner", type_=posts.c.lease_owner.type),
-        "lease_expires_at": bindparam("b_lease_until", type_=posts.c.lease_expires_at.type),
-        "version": posts.c.version + 1,
-        "updated_at": bindparam("b_now", type_=posts.c.updated_at.type),
-    }
-
-
-def _claim_statement(postgres: bool) -> BulkStatement:
-    p = posts.alias("p")
-    query = (
-        select(p.c.id)
-        .where(
-            p.c.state == _SCHEDULED,
-            p.c.due_at <= bindparam("b_now", type_=p.c.due_at.type),
-            in_id_list(p.c.channel_id, "b_channels", postgres=postgres),
-        )
-        .order_by(p.c.due_at, p.c.id)
-        .limit(bindparam("b_limit", type_=Integer))
-    )
-    if postgres:
-        due = query.with_for_update(skip_locked=True, of=p).cte("due")
-        statement = update(posts).where(posts.c.id == due.c.id)
-    else:
-        statement = update(posts).where(posts.c.id.in_(query))
-    return BulkStatement(statement.values(_claim_values()).returning(*POST_COLUMNS))
-
-
-_CLAIMS = {"postgresql": _claim_statement(True), "sqlite": _claim_statement(False)}
-
-
 class _Lanes:
     """Which lane each channel is on: twinned channels share the lower id of the pair."""
 
     def __init__(self, session: Session) -> None:
-        self._twins: dict[int, int] = dict(
-            session.execute(
-                select(channels.c.id, channels.c.twin_id).where(channels.c.twin_id.is_not(None))
-            ).all()
-        )
+        self._twins: dict[int, int] = dict(session.execute(twinned_channels()).all())
 
     def of(self, channel_id: int) -> int:
         twin = self._twins.get(channel_id)
@@ -145,12 +93,7 @@ def _lanes_in_flight(session: Session, owner: str, lanes: _Lanes) -> tuple[set[i
     """Return the lanes with posts in flight: this worker's, and other workers'."""
     mine: set[int] = set()
     others: set[int] = set()
-    in_flight = session.execute(
-        select(posts.c.channel_id, posts.c.lease_owner == owner)
-        .where(posts.c.state == PUBLISHING)
-        .distinct()
-    )
-    for channel, own in in_flight:
+    for channel, own in session.execute(channels_in_flight(owner)):
         (mine if own else others).add(lanes.of(channel))
     # A lane with another worker's post in flight is closed, even if this worker has one there.
     return mine - others, others
@@ -167,14 +110,8 @@ def _choose_lanes(
     limit: int,
 ) -> list[int]:
     """Return open lanes in the order of their oldest due post, enough to fill a batch."""
-    query = (
-        select(posts.c.channel_id)
-        .where(posts.c.state == _SCHEDULED, posts.c.due_at <= now)
-        .order_by(posts.c.due_at, posts.c.id)
-        .limit(limit * LOOK_AHEAD)
-    )
-    if busy:
-        query = query.where(not_(ids_in(session, posts.c.channel_id, lanes.channels(busy))))
+    closed = lanes.channels(busy) if busy else []
+    query = due_channels(session, now=now, limit=limit, closed=closed)
     # Count by channel first (in C), then by lane: a channel's first post fixes its order.
     seen: Counter[int] = Counter()
     for channel, due in Counter(session.scalars(query)).items():
@@ -231,7 +168,7 @@ def prepare_claim(session: Session, *, now: datetime, owner: str) -> None:
 
 def _lock_lanes(session: Session, lanes: list[int]) -> list[int]:
     """Return those of the lanes this transaction could lock (PostgreSQL)."""
-    return list(session.scalars(_LOCK_LANES, {"lanes": lanes, "space": LANE_LOCK_SPACE}))
+    return list(session.scalars(LOCK_LANES, {"lanes": lanes, "space": LANE_LOCK_SPACE}))
 
 
 def _claim_on(
@@ -252,7 +189,7 @@ def _claim_on(
         "b_limit": limit,
         "b_channels": id_list_value(channel_ids, postgres=dialect == "postgresql"),
     }
-    return _CLAIMS[dialect].fetch(session, values, into=PostRow)
+    return CLAIMS[dialect].fetch(session, values, into=PostRow)
 
 
 def select_due(
@@ -291,16 +228,6 @@ def claim_ids(
     """Claim those of the given posts that are still scheduled (the twins of a claimed batch)."""
     if not ids:
         return []
-    wanted = select(posts.c.id).where(posts.c.id.in_(list(ids)), posts.c.state == _SCHEDULED)
-    if session.get_bind().dialect.name == "postgresql":
-        # Another worker claiming it right now holds its row: leave it rather than wait (two
-        # workers each waiting for the other's half of a pair would deadlock).
-        wanted = wanted.with_for_update(skip_locked=True)
-    statement = (
-        update(posts)
-        .where(posts.c.id.in_(wanted), posts.c.state == _SCHEDULED)
-        .values(_claim_values())
-        .returning(*POST_COLUMNS)
-    )
+    statement = claim_partners(session, ids)
     values = {"b_now": now, "b_owner": owner, "b_lease_until": lease_until}
     return [PostRow.from_row(row) for row in session.execute(statement, values)]

@@ -15,20 +15,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.models import PostState
 from scheduler.publishing.audit_rows import audit_row, insert_audit
-from scheduler.publishing.bulk import (
-    ArrayStatement,
-    BulkStatement,
-    GroupStatement,
-    JsonRowsStatement,
-)
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
-from scheduler.publishing.rows import posts
 from scheduler.publishing.runtime import WorkerRuntime
+from scheduler.publishing.statements import (
+    AGAIN,
+    HELD,
+    NEXT_IN_THREAD,
+    PUBLISHED_ARRAYS,
+    PUBLISHED_JSON,
+    STOPPED,
+    TWIN_GAP,
+    still_leased,
+)
 from scheduler.publishing.vocabulary import (
     FAILED,
     HELD_IN_LANE,
@@ -52,139 +53,7 @@ _STEP: dict[OutcomeKind, Step] = {
     OutcomeKind.FAILED: FAILED,
     OutcomeKind.UNKNOWN: UNKNOWN,
 }
-
-_FENCE = (
-    posts.c.id == bindparam("b_id"),
-    posts.c.state == PostState.PUBLISHING,
-    posts.c.lease_owner == bindparam("b_owner"),
-)
-
-
-def _param(name: str, column: Any) -> Any:
-    return bindparam(name, type_=column.type)
-
-
-# The states are the transition table's (vocabulary.py), written into the text once at import.
-# One statement for a whole group: on SQLite the rows come as JSON (see JsonRowsStatement). The
-# unary `+` keeps SQLite from reading posts through a state index and matching each against
-# the JSON; it walks the JSON and finds each post by its id.
-_PUBLISHED_JSON = JsonRowsStatement(
-    f"UPDATE posts SET state = '{PUBLISHED.target}', external_id = v.external_id,"  # noqa: S608
-    " published_at = v.published_at, twin_gap_ms = v.gap, attempts = posts.attempts + v.tries,"
-    " last_error = NULL, hold_reason = NULL, hold_until = NULL,"
-    " first_allowed_at = v.first_allowed_at, lease_expires_at = NULL,"
-    " version = posts.version + 1, updated_at = :b_now"
-    " FROM {rows} AS v"
-    f" WHERE posts.id = v.id AND +posts.state = '{PUBLISHED.source}'"
-    " AND +posts.lease_owner = :b_owner",
-    (
-        ("b_id", "id"),
-        ("b_external_id", "external_id"),
-        ("b_published_at", "published_at"),
-        ("b_gap", "gap"),
-        ("b_tries", "tries"),
-        ("b_first", "first_allowed_at"),
-    ),
-    shared=("b_owner", "b_now"),
-    instants=("b_published_at", "b_first", "b_now"),
-)
-# The same on PostgreSQL, over arrays (see ArrayStatement).
-_PUBLISHED_ARRAYS = ArrayStatement(
-    f"UPDATE posts SET state = '{PUBLISHED.target}', external_id = v.external_id,"  # noqa: S608
-    " published_at = v.published_at, twin_gap_ms = v.gap, attempts = posts.attempts + v.tries,"
-    " last_error = NULL, hold_reason = NULL, hold_until = NULL,"
-    " first_allowed_at = v.first_allowed_at, lease_expires_at = NULL,"
-    " version = posts.version + 1, updated_at = %(b_now)s"
-    " FROM unnest(%(b_id)b::int[], %(b_external_id)b::text[],"
-    " %(b_published_at)b::timestamptz[], %(b_gap)b::float8[], %(b_tries)b::int[],"
-    " %(b_first)b::timestamptz[])"
-    " AS v(id, external_id, published_at, gap, tries, first_allowed_at)"
-    f" WHERE posts.id = v.id AND posts.state = '{PUBLISHED.source}'"
-    " AND posts.lease_owner = %(b_owner)s",
-    ("b_id", "b_external_id", "b_published_at", "b_gap", "b_tries", "b_first"),
-    shared=("b_owner", "b_now"),
-    instants=("b_published_at", "b_first", "b_now"),
-)
-# Transient error (RETRY), paced (DEFERRED) or recovered (REQUEUED): scheduled again, keeping
-# first_allowed_at so the grace period still counts from the first instant it could go.
-_AGAIN = BulkStatement(
-    update(posts)
-    .where(*_FENCE)
-    .values(
-        state=RETRY.target_state,
-        due_at=_param("b_due", posts.c.due_at),
-        hold_until=_param("b_until", posts.c.hold_until),
-        hold_reason=bindparam("b_reason"),
-        # Paced and recovered posts keep the last platform error people were shown.
-        last_error=func.coalesce(
-            bindparam("b_error", type_=posts.c.last_error.type), posts.c.last_error
-        ),
-        attempts=posts.c.attempts + bindparam("b_tries"),
-        first_allowed_at=_param("b_first", posts.c.first_allowed_at),
-        lease_expires_at=None,
-        version=posts.c.version + 1,
-        updated_at=_param("b_now", posts.c.updated_at),
-    )
-)
-# Not attempted because its twin or its thread predecessor did not go: held.
-_HELD = BulkStatement(
-    update(posts)
-    .where(*_FENCE)
-    .values(
-        state=HELD_IN_LANE.target_state,
-        due_at=_param("b_due", posts.c.due_at),
-        hold_until=_param("b_due2", posts.c.hold_until),
-        hold_reason=bindparam("b_reason"),
-        first_allowed_at=None,
-        lease_expires_at=None,
-        version=posts.c.version + 1,
-        updated_at=_param("b_now", posts.c.updated_at),
-    )
-)
-_STOPPED = BulkStatement(
-    update(posts)
-    .where(*_FENCE)
-    .values(
-        state=bindparam("b_state", type_=posts.c.state.type),
-        last_error=bindparam("b_error"),
-        hold_reason=bindparam("b_reason"),
-        hold_until=None,
-        attempts=posts.c.attempts + bindparam("b_tries"),
-        lease_expires_at=None,
-        version=posts.c.version + 1,
-        updated_at=_param("b_now", posts.c.updated_at),
-    )
-)
-_TWIN_GAP = BulkStatement(
-    update(posts)
-    .where(posts.c.id == bindparam("b_id"))
-    .values(twin_gap_ms=bindparam("b_gap"), updated_at=_param("b_now", posts.c.updated_at))
-)
-# A published thread post lets the next one go now, if it was waiting for it.
-_later = posts.alias("later")
-_NEXT_IN_THREAD = BulkStatement(
-    update(posts)
-    .where(
-        posts.c.thread_id == bindparam("b_thread"),
-        posts.c.state == PostState.SCHEDULED,
-        posts.c.thread_position
-        == select(func.min(_later.c.thread_position))
-        .where(
-            _later.c.thread_id == bindparam("b_thread"),
-            _later.c.thread_position > bindparam("b_position"),
-            _later.c.state != PostState.WITHDRAWN,
-            _later.c.state != PostState.REMOVED,
-        )
-        .scalar_subquery(),
-        (posts.c.due_at.is_(None)) | (posts.c.due_at > _param("b_now", posts.c.due_at)),
-    )
-    .values(due_at=_param("b_now", posts.c.due_at), updated_at=_param("b_now", posts.c.updated_at))
-)
-
-
-def _still_mine(session: Session, ids: list[int], owner: str) -> set[int]:
-    query = select(posts.c.id).where(posts.c.id.in_(ids), posts.c.lease_owner == owner)
-    return set(session.scalars(query))
+Groups = dict[OutcomeKind, list[Outcome]]
 
 
 def _details(outcome: Outcome) -> dict[str, Any]:
@@ -213,84 +82,130 @@ def record_outcomes(
     """Write the outcomes this worker still owns, with one audit event each; return the counts."""
     if not outcomes:
         return Counter()
-    groups: dict[OutcomeKind, list[Outcome]] = defaultdict(list)
+    groups = _by_kind(outcomes)
+    written = (
+        _write_published(session, groups, owner, now)
+        + _write_again(session, groups, owner, now)
+        + _write_held(session, groups, owner, now)
+        + _write_stopped(session, groups, owner, now)
+    )
+    owned = _still_owned(session, outcomes, written, owner)
+    published = [o for o in groups[OutcomeKind.PUBLISHED] if o.job.post.id in owned]
+    _write_twin_gaps(session, published, now)
+    _release_next_in_thread(session, published, now)
+    insert_audit(session, _audit_rows(outcomes, owned, actor_label, now))
+    return Counter(o.kind for o in outcomes if o.job.post.id in owned)
+
+
+def _by_kind(outcomes: Sequence[Outcome]) -> Groups:
+    """Return the outcomes grouped by kind, in their order (one statement writes a group)."""
+    groups: Groups = defaultdict(list)
     for outcome in outcomes:
         groups[outcome.kind].append(outcome)
-    written = 0
+    return groups
 
-    def base(outcome: Outcome) -> dict[str, Any]:
-        return {"b_id": outcome.job.post.id, "b_owner": owner, "b_now": now}
 
-    def run(statement: BulkStatement | GroupStatement, rows: list[dict[str, Any]]) -> None:
-        nonlocal written
-        written += statement.execute(session, rows)
+def _fenced(outcome: Outcome, owner: str, now: datetime) -> dict[str, Any]:
+    """Return the parameters every fenced write of an outcome takes: which post, whose, when."""
+    return {"b_id": outcome.job.post.id, "b_owner": owner, "b_now": now}
 
+
+def _write_published(session: Session, groups: Groups, owner: str, now: datetime) -> int:
+    """Mark the published posts published, in one statement; return the rows written."""
+    published = groups[OutcomeKind.PUBLISHED]
+    if not published:
+        return 0
     postgres = session.get_bind().dialect.name == "postgresql"
-    if groups[OutcomeKind.PUBLISHED]:
-        run(
-            _PUBLISHED_ARRAYS if postgres else _PUBLISHED_JSON,
-            [
-                base(o)
-                | {
-                    "b_external_id": o.external_id,
-                    "b_published_at": o.published_at or o.at,
-                    "b_gap": o.twin_gap_ms,
-                    "b_tries": 1 if o.attempted else 0,
-                    "b_first": o.job.first_allowed_at,
-                }
-                for o in groups[OutcomeKind.PUBLISHED]
-            ],
-        )
+    return (PUBLISHED_ARRAYS if postgres else PUBLISHED_JSON).execute(
+        session,
+        [
+            _fenced(o, owner, now)
+            | {
+                "b_external_id": o.external_id,
+                "b_published_at": o.published_at or o.at,
+                "b_gap": o.twin_gap_ms,
+                "b_tries": 1 if o.attempted else 0,
+                "b_first": o.job.first_allowed_at,
+            }
+            for o in published
+        ],
+    )
+
+
+def _write_again(session: Session, groups: Groups, owner: str, now: datetime) -> int:
+    """Schedule again what is retried, paced or requeued; return the rows written."""
     again = groups[OutcomeKind.RETRY] + groups[OutcomeKind.DEFERRED] + groups[OutcomeKind.REQUEUED]
-    if again:
-        run(
-            _AGAIN,
-            [
-                base(o)
-                | {
-                    "b_due": o.due_at or o.job.post.due_at or now,
-                    "b_until": None if o.kind is OutcomeKind.REQUEUED else o.due_at,
-                    "b_reason": o.reason,
-                    "b_error": o.error,
-                    "b_tries": 1 if o.attempted else 0,
-                    "b_first": o.job.first_allowed_at
-                    if o.kind is not OutcomeKind.REQUEUED
-                    else o.job.post.first_allowed_at,
-                }
-                for o in again
-            ],
-        )
-    if groups[OutcomeKind.HELD]:
-        run(
-            _HELD,
-            [
-                base(o) | {"b_due": o.due_at, "b_due2": o.due_at, "b_reason": o.reason}
-                for o in groups[OutcomeKind.HELD]
-            ],
-        )
+    if not again:
+        return 0
+    return AGAIN.execute(
+        session,
+        [
+            _fenced(o, owner, now)
+            | {
+                "b_due": o.due_at or o.job.post.due_at or now,
+                "b_until": None if o.kind is OutcomeKind.REQUEUED else o.due_at,
+                "b_reason": o.reason,
+                "b_error": o.error,
+                "b_tries": 1 if o.attempted else 0,
+                "b_first": o.job.first_allowed_at
+                if o.kind is not OutcomeKind.REQUEUED
+                else o.job.post.first_allowed_at,
+            }
+            for o in again
+        ],
+    )
+
+
+def _write_held(session: Session, groups: Groups, owner: str, now: datetime) -> int:
+    """Hold what waits for its twin or its thread; return the rows written."""
+    held = groups[OutcomeKind.HELD]
+    if not held:
+        return 0
+    return HELD.execute(
+        session,
+        [
+            _fenced(o, owner, now) | {"b_due": o.due_at, "b_due2": o.due_at, "b_reason": o.reason}
+            for o in held
+        ],
+    )
+
+
+def _write_stopped(session: Session, groups: Groups, owner: str, now: datetime) -> int:
+    """Stop what failed for good or whose fate is unknown; return the rows written."""
     stopped = groups[OutcomeKind.FAILED] + groups[OutcomeKind.UNKNOWN]
-    if stopped:
-        run(
-            _STOPPED,
-            [
-                base(o)
-                | {
-                    "b_state": _STEP[o.kind].target_state,
-                    "b_error": o.error,
-                    "b_reason": o.reason,
-                    "b_tries": 1 if o.attempted else 0,
-                }
-                for o in stopped
-            ],
-        )
+    if not stopped:
+        return 0
+    return STOPPED.execute(
+        session,
+        [
+            _fenced(o, owner, now)
+            | {
+                "b_state": _STEP[o.kind].target_state,
+                "b_error": o.error,
+                "b_reason": o.reason,
+                "b_tries": 1 if o.attempted else 0,
+            }
+            for o in stopped
+        ],
+    )
+
+
+def _still_owned(
+    session: Session, outcomes: Sequence[Outcome], written: int, owner: str
+) -> set[int]:
+    """Return the posts whose outcome this worker wrote (all, unless it lost some leases)."""
     ids = [outcome.job.post.id for outcome in outcomes]
     if written == len(ids):
-        owned = set(ids)
-    else:
-        owned = _still_mine(session, ids, owner)
-        lost = sorted(set(ids) - owned)
-        log.warning("lease lost before recording posts %s; another worker settled them", lost)
-    published = [o for o in groups[OutcomeKind.PUBLISHED] if o.job.post.id in owned]
+        return set(ids)
+    # The fenced writes skipped posts another worker took over; their rows name that worker.
+    owned = set(session.scalars(still_leased(ids, owner)))
+    lost = sorted(set(ids) - owned)
+    log.warning("lease lost before recording posts %s; another worker settled them", lost)
+    return owned
+
+
+def _write_twin_gaps(session: Session, published: list[Outcome], now: datetime) -> None:
+    """Write the gap on both twins when this one went out after its twin had been recorded."""
     left_behind = [
         o for o in published if o.job.twin_published_at is not None and o.twin_gap_ms is None
     ]
@@ -298,22 +213,25 @@ def record_outcomes(
     for outcome in left_behind:
         assert outcome.job.twin_published_at is not None
         gap = ((outcome.published_at or now) - outcome.job.twin_published_at).total_seconds()
+        # Kept on the outcome too: its audit event says the gap.
         outcome.twin_gap_ms = round(gap * 1000, 3)
         partner_gaps.append({"b_id": outcome.job.post.id, "b_gap": outcome.twin_gap_ms})
         twin_id = outcome.job.twin_id
         if twin_id is not None:
             partner_gaps.append({"b_id": twin_id, "b_gap": outcome.twin_gap_ms})
     if partner_gaps:
-        _TWIN_GAP.execute(session, [gap | {"b_now": now} for gap in partner_gaps])
+        TWIN_GAP.execute(session, [gap | {"b_now": now} for gap in partner_gaps])
+
+
+def _release_next_in_thread(session: Session, published: list[Outcome], now: datetime) -> None:
+    """Let the next post of each published thread post's thread go now, if it waited for it."""
     threaded = [
         {"b_thread": o.job.post.thread_id, "b_position": o.job.post.thread_position, "b_now": now}
         for o in published
         if o.job.post.thread_id is not None
     ]
     if threaded:
-        _NEXT_IN_THREAD.execute(session, threaded)
-    insert_audit(session, _audit_rows(outcomes, owned, actor_label, now))
-    return Counter(o.kind for o in outcomes if o.job.post.id in owned)
+        NEXT_IN_THREAD.execute(session, threaded)
 
 
 def record_committed(runtime: WorkerRuntime, outcomes: Sequence[Outcome]) -> Counter[OutcomeKind]:

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scheduler.models import WorkerHeartbeat
 from scheduler.publishing.identity import WorkerIdentity
-from scheduler.publishing.rows import PUBLISHING, ids_in, posts
 from scheduler.publishing.runtime import WorkerRuntime
+from scheduler.publishing.statements import extend_leases
 
 heartbeats = cast(Table, WorkerHeartbeat.__table__)
 
@@ -60,15 +60,7 @@ def renew_leases(
     # lost track of must see its lease lapse, so that the reaper resolves it.
     if not ids:
         return 0
-    result = session.execute(
-        update(posts)
-        .where(
-            ids_in(session, posts.c.id, ids),
-            posts.c.state == PUBLISHING,
-            posts.c.lease_owner == owner,
-        )
-        .values(lease_expires_at=now + lease)
-    )
+    result = session.execute(extend_leases(session, owner, ids, until=now + lease))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

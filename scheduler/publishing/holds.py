@@ -6,42 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from scheduler.publishing.audit_rows import audit_row
-from scheduler.publishing.bulk import BulkStatement
 from scheduler.publishing.eligibility import Decision, Verdict
-from scheduler.publishing.rows import posts
+from scheduler.publishing.statements import HOLD, MISSED_AT_CLAIM
 from scheduler.publishing.vocabulary import HELD_AT_CLAIM, MISSED
-
-_HOLD = BulkStatement(
-    update(posts)
-    .where(posts.c.id == bindparam("b_id"), posts.c.lease_owner == bindparam("b_owner"))
-    .values(
-        state=HELD_AT_CLAIM.target_state,
-        due_at=bindparam("b_due", type_=posts.c.due_at.type),
-        hold_reason=bindparam("b_reason"),
-        hold_until=bindparam("b_due", type_=posts.c.due_at.type),
-        first_allowed_at=None,
-        lease_owner=None,
-        lease_expires_at=None,
-        updated_at=bindparam("b_now", type_=posts.c.updated_at.type),
-    )
-)
-_MISSED = BulkStatement(
-    update(posts)
-    .where(posts.c.id == bindparam("b_id"), posts.c.lease_owner == bindparam("b_owner"))
-    .values(
-        state=MISSED.target_state,
-        hold_reason=bindparam("b_reason"),
-        hold_until=None,
-        first_allowed_at=bindparam("b_first", type_=posts.c.first_allowed_at.type),
-        lease_owner=None,
-        lease_expires_at=None,
-        updated_at=bindparam("b_now", type_=posts.c.updated_at.type),
-    )
-)
 
 
 def record_holds(
@@ -60,7 +30,7 @@ def record_holds(
     holds = [d for d in decisions if d.verdict is Verdict.HOLD]
     missed = [d for d in decisions if d.verdict is Verdict.MISSED]
     if holds:
-        _HOLD.execute(
+        HOLD.execute(
             session,
             [
                 {
@@ -74,7 +44,7 @@ def record_holds(
             ],
         )
     if missed:
-        _MISSED.execute(
+        MISSED_AT_CLAIM.execute(
             session,
             [
                 {

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from scheduler.models import PostState
 from scheduler.publishing.audit_rows import insert_audit, insert_claimed
 from scheduler.publishing.claim import claim_due, claim_ids, twin_neighbours
 from scheduler.publishing.eligibility import Decision, RuleContext, Verdict, judge
-from scheduler.publishing.facts import load_facts
+from scheduler.publishing.facts import Facts, load_facts
 from scheduler.publishing.holds import record_holds
 from scheduler.publishing.plan import Unit, plan
+from scheduler.publishing.rows import PostRow
 from scheduler.publishing.runtime import WorkerRuntime
 from scheduler.publishing.status import live_workers
 
@@ -34,52 +37,20 @@ class Intake:
 
 
 def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] = ()) -> Intake:
-    """Claim up to `limit` due posts (and their twins) and commit the claim; return what to send."""
-    owner, label = runtime.owner, runtime.identity.actor_label
+    """Claim up to `limit` due posts (and their twins) and commit the claim; return what to send.
+
+    One transaction: claim the batch, check the rules, hold what may not go, audit it all.
+    """
     with runtime.database.session_factory() as session:
         now = runtime.clock.now()
-        lease_until = now + runtime.settings.worker.lease
-        # Heartbeats are wall-clock instants, whatever clock the rules run on.
-        peers = live_workers(session, now=datetime.now(UTC), settings=runtime.settings)
-        leaders = claim_due(
-            session,
-            now=now,
-            owner=owner,
-            lease_until=lease_until,
-            limit=limit,
-            peers=peers,
-        )
-        if not leaders:
+        claimed = _claim(runtime, session, now, limit)
+        if claimed is None:
             session.rollback()
             return Intake()
-        neighbours = twin_neighbours(session, leaders)
-        partners = claim_ids(
-            session,
-            [row.id for row in neighbours if row.state is PostState.SCHEDULED],
-            now=now,
-            owner=owner,
-            lease_until=lease_until,
-        )
-        claimed_partners = {row.id for row in partners}
-        batch = leaders + partners
-        others = [row for row in neighbours if row.id not in claimed_partners]
-        facts = load_facts(session, batch, others, now=now, channel_cache=runtime.channel_cache)
-        context = RuleContext(
-            now=now,
-            window=runtime.window_with(facts.quiet),
-            grace=runtime.settings.worker.missed_grace,
-            owner=owner,
-            in_pass=in_pass,
-            platform_known=runtime.platforms.known,
-            needs_connection=runtime.platforms.needs_connection,
-        )
-        decisions = judge(batch, facts, context)
-        stopped = [d for d in decisions.values() if d.verdict is not Verdict.PUBLISH]
-        insert_audit(
-            session, record_holds(session, stopped, owner=owner, actor_label=label, now=now)
-        )
-        sending = [d.post.id for d in decisions.values() if d.verdict is Verdict.PUBLISH]
-        insert_claimed(session, sending, actor_label=label, at=now)
+        batch, facts = claimed
+        decisions = _check_rules(runtime, batch, facts, now, in_pass)
+        stopped = _hold(runtime, session, decisions, now)
+        sending = _mark_sending(runtime, session, decisions, now)
         session.commit()
     runtime.in_flight.add(sending)
     return Intake(
@@ -89,3 +60,83 @@ def take_batch(runtime: WorkerRuntime, *, limit: int, in_pass: Collection[int] =
         units=plan(decisions, facts, now),
         decisions=list(decisions.values()),
     )
+
+
+def _claim(
+    runtime: WorkerRuntime, session: Session, now: datetime, limit: int
+) -> tuple[list[PostRow], Facts] | None:
+    """Claim due posts and the twins left out of the batch; return them with their facts."""
+    owner = runtime.owner
+    lease_until = now + runtime.settings.worker.lease
+    # Heartbeats are wall-clock instants, whatever clock the rules run on.
+    peers = live_workers(session, now=runtime.wall_clock.now(), settings=runtime.settings)
+    leaders = claim_due(
+        session,
+        now=now,
+        owner=owner,
+        lease_until=lease_until,
+        limit=limit,
+        peers=peers,
+    )
+    if not leaders:
+        return None
+    neighbours = twin_neighbours(session, leaders)
+    partners = claim_ids(
+        session,
+        [row.id for row in neighbours if row.state is PostState.SCHEDULED],
+        now=now,
+        owner=owner,
+        lease_until=lease_until,
+    )
+    claimed_partners = {row.id for row in partners}
+    batch = leaders + partners
+    others = [row for row in neighbours if row.id not in claimed_partners]
+    facts = load_facts(session, batch, others, now=now, channel_cache=runtime.channel_cache)
+    return batch, facts
+
+
+def _check_rules(
+    runtime: WorkerRuntime,
+    batch: list[PostRow],
+    facts: Facts,
+    now: datetime,
+    in_pass: Collection[int],
+) -> dict[int, Decision]:
+    """Return what the rules decide for each claimed post: publish, hold or missed."""
+    context = RuleContext(
+        now=now,
+        window=runtime.window_with(facts.quiet),
+        grace=runtime.settings.worker.missed_grace,
+        owner=runtime.owner,
+        in_pass=in_pass,
+        platform_known=runtime.platforms.known,
+        needs_connection=runtime.platforms.needs_connection,
+    )
+    return judge(batch, facts, context)
+
+
+def _hold(
+    runtime: WorkerRuntime, session: Session, decisions: dict[int, Decision], now: datetime
+) -> list[Decision]:
+    """Write the holds and misses, with their audit events; return those decisions."""
+    stopped = [d for d in decisions.values() if d.verdict is not Verdict.PUBLISH]
+    insert_audit(
+        session,
+        record_holds(
+            session,
+            stopped,
+            owner=runtime.owner,
+            actor_label=runtime.identity.actor_label,
+            now=now,
+        ),
+    )
+    return stopped
+
+
+def _mark_sending(
+    runtime: WorkerRuntime, session: Session, decisions: dict[int, Decision], now: datetime
+) -> list[int]:
+    """Audit the claim of each post that goes now; return their ids."""
+    sending = [d.post.id for d in decisions.values() if d.verdict is Verdict.PUBLISH]
+    insert_claimed(session, sending, actor_label=runtime.identity.actor_label, at=now)
+    return sending

@@ -15,24 +15,16 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import not_, or_, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.models import PostState
 from scheduler.publishing.complete import record_committed
 from scheduler.publishing.facts import load_channels
 from scheduler.publishing.outcomes import Outcome, OutcomeKind
 from scheduler.publishing.plan import Job
 from scheduler.publishing.publisher import request_for
-from scheduler.publishing.rows import (
-    POST_COLUMNS,
-    PUBLISHING,
-    ChannelFacts,
-    PostRow,
-    ids_in,
-    posts,
-)
+from scheduler.publishing.rows import ChannelFacts, PostRow
 from scheduler.publishing.runtime import WorkerRuntime
+from scheduler.publishing.statements import expired_leases, take_over_leases
 
 
 def _take_over(
@@ -45,33 +37,11 @@ def _take_over(
     sending: Sequence[int],
 ) -> list[tuple[PostRow, str | None]]:
     """Take over up to `limit` expired leases; return the posts and who held them."""
-    query = (
-        select(posts.c.id, posts.c.lease_owner)
-        .where(posts.c.state == PUBLISHING, posts.c.lease_expires_at < now)
-        .order_by(posts.c.lease_expires_at, posts.c.id)
-        .limit(limit)
-    )
-    if sending:
-        # This worker's own expired leases are taken too, except on what it is sending now
-        # (see in_flight): the rest it claimed and lost track of.
-        query = query.where(
-            or_(posts.c.lease_owner != owner, not_(ids_in(session, posts.c.id, sending)))
-        )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    previous = dict(session.execute(query).all())
+    query = expired_leases(session, now=now, owner=owner, limit=limit, sending=sending)
+    previous: dict[int, str | None] = dict(session.execute(query).all())
     if not previous:
         return []
-    statement = (
-        update(posts)
-        .where(
-            posts.c.id.in_(list(previous)),
-            posts.c.state == PostState.PUBLISHING,
-            posts.c.lease_expires_at < now,
-        )
-        .values(lease_owner=owner, lease_expires_at=lease_until, version=posts.c.version + 1)
-        .returning(*POST_COLUMNS)
-    )
+    statement = take_over_leases(list(previous), now=now, owner=owner, lease_until=lease_until)
     return [
         (row, previous.get(row.id))
         for row in (PostRow.from_row(item) for item in session.execute(statement))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from config import Settings
@@ -17,6 +18,19 @@ from scheduler.publishing.platform_set import PlatformSet
 from scheduler.publishing.publisher import Publisher
 from scheduler.publishing.rows import ChannelFacts
 from scheduler.publishing.window import PublishingWindow, QuietSpan, configured_quiet_periods
+
+
+class RuntimeClock:
+    """A runtime's clock as the parts it made see it: every reading asks the runtime."""
+
+    __slots__ = ("_runtime",)
+
+    def __init__(self, runtime: WorkerRuntime) -> None:
+        self._runtime = runtime
+
+    def now(self) -> datetime:
+        """Return the instant the runtime's clock says."""
+        return self._runtime.clock.now()
 
 
 class WorkerRuntime:
@@ -33,11 +47,18 @@ class WorkerRuntime:
     ) -> None:
         self.database = database
         self.settings = settings
+        #: The one clock of this worker's rules, claims and records; set it to move them all.
         self.clock: Clock = clock or SystemClock()
+        #: The clock the parts made once here read (adapters, publisher, lanes): each reading
+        #: asks the runtime, so they never keep a clock of their own.
+        self.shared_clock: Clock = RuntimeClock(self)
+        #: The machine's clock, for heartbeats: they say this process is alive, whatever instant
+        #: the rules run at (a rehearsal's fixed clock included).
+        self.wall_clock: Clock = SystemClock()
         self.identity = identity or WorkerIdentity.current()
-        self.platforms = PlatformSet(settings, self.clock, database)
+        self.platforms = PlatformSet(settings, self.shared_clock, database)
         self.pacer = Pacer()
-        self.publisher = Publisher(settings, self.clock, self.platforms, self.pacer, rng)
+        self.publisher = Publisher(settings, self.shared_clock, self.platforms, self.pacer, rng)
         self.window = PublishingWindow(settings)
         self.configured_quiet = configured_quiet_periods(settings)
         self.channel_cache: dict[int, ChannelFacts] = {}

@@ -24,7 +24,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from config import Settings
-from scheduler.clock import Clock, SystemClock
+from scheduler.clock import Clock
 from scheduler.database import Database
 from scheduler.idempotency import purge_expired
 from scheduler.notification_delivery import deliver_notifications
@@ -70,8 +70,6 @@ class WorkerService:
     ) -> None:
         self.runtime = WorkerRuntime(database, settings, clock=clock, identity=identity)
         self.settings = settings
-        # Heartbeats are about this process being alive, so they use the real clock.
-        self.wall_clock = SystemClock()
         self._stopping = threading.Event()
         self._pass_lock = threading.Lock()
         self._again = threading.Event()
@@ -253,12 +251,12 @@ class WorkerService:
         last_pass = changes.pop("last_pass", None)
         if last_pass is not None:
             changes["last_pass"] = (
-                self.wall_clock.now(),
+                self.runtime.wall_clock.now(),
                 last_pass.published,
                 last_pass.held_total,
             )
         with self.runtime.database.session_factory() as session:
-            beat(session, self.identity, now=self.wall_clock.now(), **changes)
+            beat(session, self.identity, now=self.runtime.wall_clock.now(), **changes)
             session.commit()
 
 
@@ -270,8 +268,8 @@ def run_once(
     identity: WorkerIdentity | None = None,
 ) -> tuple[PassReport, int]:
     """Resolve expired leases, run one pass, and return it with the number of posts recovered."""
-    wall = SystemClock()
     with WorkerRuntime(database, settings, clock=clock, identity=identity) as runtime:
+        wall = runtime.wall_clock
         runtime.platforms.check_settings()
         with database.session_factory() as session:
             beat(session, runtime.identity, now=wall.now(), started=True)

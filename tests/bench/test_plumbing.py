@@ -59,6 +59,18 @@ def test_unknown_workload_is_refused_with_the_known_names(
     assert "unknown workload(s) bursts; use burst, single" in capsys.readouterr().err
 
 
+def test_the_mastodon_workload_publishes_through_the_adapter_and_the_emulator_once_each(
+    tmp_path: Path,
+) -> None:
+    figures = tmp_path / "figures.json"
+    arguments = ["--quick", "--only", "mastodon", "--size", "20", "--workdir", str(tmp_path)]
+
+    assert main([*arguments, "--json", str(figures)]) == 0
+
+    run = json.loads(figures.read_text())["workloads"]["mastodon emulator sqlite"]["median"]
+    assert (run["published"], run["statuses_made"], run["duplicates"]) == (20, 20, 0)
+
+
 def test_a_workdir_that_cannot_be_made_is_refused_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

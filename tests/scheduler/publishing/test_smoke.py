@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from scheduler.clock import FixedClock
 from scheduler.models import AuditEvent, PostState
+from scheduler.publishing.run_pass import run_pass
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.publishing_factories import PublishingFactory
 
@@ -45,3 +47,23 @@ def test_the_worker_audits_the_claim_and_the_publication_in_full(
     assert post.release_id is not None
     assert events[0].details == {}
     assert events[1].details == {"external_id": post.external_id, "attempt": 1}
+
+
+def test_a_new_clock_on_the_worker_moves_its_adapters_and_publisher_too(
+    factory: PublishingFactory, worker: Worker
+) -> None:
+    # A rehearsal sets the runtime's clock once; the mock adapter, made before, and the
+    # publisher read it through the runtime, so the post goes out at the rehearsed instant.
+    worker.runtime.platforms.check_settings()
+    at = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)
+    post = factory.post(factory.channel(), send_at=at)
+    worker.runtime.clock = FixedClock(at)
+
+    report = run_pass(worker.runtime)
+    worker.session.expire_all()
+
+    assert report.published == 1, report
+    assert post.published_at == at
+    assert [e["published_at"] for e in worker.ledger() if e["event"] == "published"] == [
+        at.isoformat()
+    ]

@@ -38,10 +38,10 @@ def test_after_warming_up_the_first_burst_compiles_nothing(
     with runtime:
         runtime.platforms.check_settings()
         # A worker started early looks once and finds nothing due yet.
-        runtime.clock = runtime.publisher.clock = FixedClock(DUE - timedelta(hours=1))
+        runtime.clock = FixedClock(DUE - timedelta(hours=1))
         run_pass(runtime)
         warm_up(runtime)
-        runtime.clock = runtime.publisher.clock = FixedClock(DUE)
+        runtime.clock = FixedClock(DUE)
 
         with counting_queries(committed_database.engine) as queries:
             run_pass(runtime)
