@@ -2,7 +2,7 @@
 
 npm is a build-time tool only: a wheel (and so `pip install .`) carries govuk-frontend's compiled
 stylesheet, script and their source maps, with its package.json for the version, in
-web/vendor/govuk-frontend/, laid out as in node_modules, where web/govuk_frontend.py finds them.
+web/vendor/govuk-frontend/, laid out as in node_modules, where web/ui/govuk_frontend.py finds them.
 An editable install serves them from the checkout's node_modules instead. Everything else about
 the package is declared in setup.cfg.
 """
@@ -20,7 +20,7 @@ from setuptools.errors import SetupError
 ROOT = Path(__file__).resolve().parent
 NPM_PACKAGE = Path("node_modules", "govuk-frontend")
 DIST = Path("dist", "govuk")
-#: Where the copy goes inside the built package; web/govuk_frontend.py names the same folder.
+#: Where the copy goes inside the built package; web/ui/govuk_frontend.py names the same folder.
 VENDORED = Path("web", "vendor", "govuk-frontend")
 COMPILED_GLOB = "govuk-frontend.min.*"
 

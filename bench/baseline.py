@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from bench.environment import scratch
 from bench.outcome import percentile
 from bench.seeding import seed_channels, seed_people, seed_scheduled
-from scheduler import audit
 from scheduler.clearance.transitions import Action
-from scheduler.database import Database
+from scheduler.core import audit
+from scheduler.core.database import Database
 from scheduler.models import AuditEvent, Channel, Post, PostState
 
 _engines: dict[str, Engine] = {}

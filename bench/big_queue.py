@@ -33,7 +33,7 @@ from bench.seeding import (
     settle_after_seeding,
 )
 from config import load_settings
-from scheduler.api_tokens import create_token
+from scheduler.identity.api_tokens import create_token
 from scheduler.models import User
 from web.app import create_app
 

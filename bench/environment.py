@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from scheduler.database import Database, normalise_url
-from scheduler.schema import upgrade
+from scheduler.core.database import Database, normalise_url
+from scheduler.core.schema import upgrade
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-secret-key-0123456789abcdef"  # noqa: S105 (a scratch instance)

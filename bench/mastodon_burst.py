@@ -18,7 +18,7 @@ from bench.environment import scratch
 from bench.outcome import measure
 from bench.seeding import make_due, seed_channels, seed_people, seed_scheduled, settle_after_seeding
 from bench.workers import running_workers, wait_until_settled
-from scheduler.credentials import CredentialCipher, new_key
+from scheduler.channels.credentials import CredentialCipher, new_key
 from tests.support.emulators.mastodon import MastodonEmulator
 
 #: Time from making posts due to the instant: the workers start (and look) before it.

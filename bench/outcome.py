@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from scheduler.database import Database
+from scheduler.core.database import Database
 from scheduler.models import Post, PostState
 
 

@@ -25,8 +25,8 @@ from bench.seeding import (
     settle_after_seeding,
 )
 from config import load_settings
-from scheduler.clock import FixedClock
-from scheduler.publishing.service import run_once
+from scheduler.core.clock import FixedClock
+from scheduler.publishing.worker.service import run_once
 
 
 def main() -> None:

@@ -12,7 +12,8 @@ import pyotp
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Connection
 
-from scheduler.database import Database
+from scheduler.core.database import Database
+from scheduler.identity.passwords import hash_password
 from scheduler.models import (
     AccessRole,
     Approval,
@@ -23,7 +24,6 @@ from scheduler.models import (
     Role,
     User,
 )
-from scheduler.passwords import hash_password
 
 BENCH_PASSWORD = "bench horse battery staple"  # noqa: S105 (scratch users)
 #: Rows per INSERT executemany: big enough to be fast, small enough to bound memory.

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-from scheduler.errors import ValidationFailed
-from scheduler.local_time import to_utc
-from scheduler.time_horizon import require_local_within
+from scheduler.core.errors import ValidationFailed
+from scheduler.core.local_time import to_utc
+from scheduler.core.time_horizon import require_local_within
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 UK_NATIONS = {

@@ -1,11 +1,11 @@
-"""Alembic environment: migrate the connection or URL that scheduler.schema hands over."""
+"""Alembic environment: migrate the connection or URL that scheduler.core.schema hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
 
-from scheduler.database import build_engine
+from scheduler.core.database import build_engine
 from scheduler.models import Base
 
 config = context.config

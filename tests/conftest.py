@@ -13,9 +13,9 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings, load_settings
-from scheduler import schema
-from scheduler.accounts import create_user
-from scheduler.database import Database
+from scheduler.core import schema
+from scheduler.core.database import Database
+from scheduler.identity.accounts import create_user
 from scheduler.models import Role, User
 from tests.support.databases import postgres_unreachable_reason, temporary_database
 from web import create_app

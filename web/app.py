@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from config import Settings, load_settings
-from scheduler.database import Database
+from scheduler.core.database import Database
 from web.errors import register_errorhandlers
 from web.extensions import csrf, db, login_manager
 
@@ -29,7 +29,7 @@ def create_app(
     database = database or Database(settings.database_url)
     if settings.server_timing:
         # First, so its clock starts before any other before_request hook runs.
-        from web.server_timing import register_server_timing
+        from web.middleware.server_timing import register_server_timing
 
         register_server_timing(app, database.engine)
     register_extensions(app, database)
@@ -80,7 +80,6 @@ def register_blueprints(app: Flask) -> None:
     from web.auth import blueprint as auth
     from web.calendar import blueprint as calendar
     from web.compose import blueprint as compose
-    from web.govuk_frontend import register_govuk_frontend
     from web.health import blueprint as health
     from web.imports import blueprint as imports
     from web.inbox import blueprint as inbox
@@ -90,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from web.posts import blueprint as posts
     from web.queue import blueprint as queue
     from web.timeline import blueprint as timeline
+    from web.ui.govuk_frontend import register_govuk_frontend
 
     register_govuk_frontend(app)
     app.register_blueprint(auth)
@@ -111,9 +111,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Make local-time formatting, the navigation and the form helpers available to templates."""
-    from web.form_errors import register_form_helpers
-    from web.formatting import format_local
-    from web.navigation import register_navigation
+    from web.forms.errors import register_form_helpers
+    from web.ui.formatting import format_local
+    from web.ui.navigation import register_navigation
 
     app.add_template_filter(format_local, "local")
     register_navigation(app)
@@ -123,7 +123,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_security(app: Flask, settings: Settings) -> None:
     """Add the security headers and the two-factor policy to every request."""
     from web.auth.enforcement import register_two_factor_enforcement
-    from web.security_headers import register_security_headers
+    from web.middleware.security_headers import register_security_headers
 
     register_security_headers(app, behind_tls=settings.session_cookie_secure)
     register_two_factor_enforcement(app)

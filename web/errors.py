@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from scheduler.errors import NotFound, PermissionDenied
+from scheduler.core.errors import NotFound, PermissionDenied
 from web.api.problems import is_api_request, problem_for_exception
 
 _TITLES = {

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
-from web.database import RequestDatabase
+from web.middleware.database import RequestDatabase
 
 _Exempted = TypeVar("_Exempted", bound=Callable[..., Any] | Blueprint | str)
 

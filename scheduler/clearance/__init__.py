@@ -1,9 +1,9 @@
 """The clearance workflow: posts, twins and threads from draft to scheduled, and recovery."""
 
+from scheduler.clearance.after_failure import resolve_unknown, retry
 from scheduler.clearance.counting import approval_count, approvals_met
 from scheduler.clearance.drafting import KEEP, Keep, add_twin, create_post, edit_post
 from scheduler.clearance.queries import get_post, get_thread, list_posts, post_history
-from scheduler.clearance.recovery import resolve_unknown, retry
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.review import approve, request_changes, submit
 from scheduler.clearance.scheduling import publish_now, schedule, unschedule, withdraw

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from scheduler import audit
 from scheduler.clearance.authorship import Contribution, Touched
 from scheduler.clearance.transitions import Action
-from scheduler.errors import Conflict
+from scheduler.core import audit
+from scheduler.core.errors import Conflict
 from scheduler.models import Post, PostRevision, PostState, User, utcnow
 
 P = ParamSpec("P")

@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.access.rules import has_channel_access
 from scheduler.clearance.acting import begin_action
 from scheduler.clearance.changes import (
     ChangeSet,
@@ -23,9 +24,8 @@ from scheduler.clearance.send_times import require_after_embargo, require_future
 from scheduler.clearance.text_rules import clean_text, require_valid_text
 from scheduler.clearance.transitions import Action
 from scheduler.clearance.units import FINISHED, link_twins
-from scheduler.errors import PermissionDenied, ValidationFailed
+from scheduler.core.errors import PermissionDenied, ValidationFailed
 from scheduler.models import AccessRole, Channel, Post, PostState, Release, Thread, User
-from scheduler.permissions import has_channel_access
 
 
 class Keep(Enum):

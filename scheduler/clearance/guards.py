@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.access.rules import TextAccess, has_channel_access
 from scheduler.clearance.authorship import contribution_of
 from scheduler.clearance.counting import approvals_met, has_approved
 from scheduler.clearance.send_times import require_after_embargo, require_future
@@ -20,11 +21,9 @@ from scheduler.clearance.transitions import (
     known_action,
     refusal_message,
 )
-from scheduler.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from scheduler.local_time import describe
+from scheduler.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from scheduler.core.local_time import describe
 from scheduler.models import AccessRole, Channel, Post, PostAuthor, PostState, User
-from scheduler.permissions import has_channel_access
-from scheduler.visibility import TextAccess
 
 
 @dataclass
@@ -159,7 +158,7 @@ def _deed(row: PostAuthor, changed: Post | None, relative_to: Post) -> str:
 
 
 def text_readable(context: GuardContext) -> None:
-    """The person may read every text involved now (the rule of `scheduler.visibility`)."""
+    """The person may read every text involved now (the rule of `scheduler.access.rules`)."""
     access = TextAccess(context.session, context.by, now=context.now)
     for member in context.unit:
         release = member.release

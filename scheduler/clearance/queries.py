@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from scheduler.errors import NotFound
+from scheduler.access.rules import is_visible_to, visible_to
+from scheduler.core.errors import NotFound
 from scheduler.models import AuditEvent, Channel, Post, PostState, Release, Thread, User
-from scheduler.post_access import is_visible_to, visible_to
 
 
 def get_post(session: Session, post_id: int, *, reader: User | None = None) -> Post:

@@ -16,7 +16,7 @@ from scheduler.clearance.counting import approval_count, approvals_met
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import set_due, usable
 from scheduler.clearance.transitions import Action, row_for
-from scheduler.local_time import describe
+from scheduler.core.local_time import describe
 from scheduler.models import Approval, Post, PostState, User
 
 

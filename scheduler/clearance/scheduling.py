@@ -14,7 +14,7 @@ from scheduler.clearance.changes import (
 from scheduler.clearance.results import ClearanceResult
 from scheduler.clearance.send_times import set_due
 from scheduler.clearance.transitions import Action
-from scheduler.local_time import describe
+from scheduler.core.local_time import describe
 from scheduler.models import Post, PostState, User
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from config import Settings
-from scheduler.errors import ValidationFailed
-from scheduler.local_time import describe
+from scheduler.core.errors import ValidationFailed
+from scheduler.core.local_time import describe
 from scheduler.models import Post, Release
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from config import Settings
-from scheduler.connections import account_of
-from scheduler.credentials import CredentialsUnreadable
-from scheduler.errors import ValidationFailed
+from scheduler.channels.accounts import account_of
+from scheduler.channels.credentials import CredentialsUnreadable
+from scheduler.core.errors import ValidationFailed
 from scheduler.models import Channel
 from scheduler.platforms import TextCheck, registry
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from config import Settings
 from scheduler.clearance.text_rules import check_text
-from scheduler.errors import ValidationFailed
+from scheduler.core.errors import ValidationFailed
 from scheduler.models import Channel
 from scheduler.platforms import x_text
 

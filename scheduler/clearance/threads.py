@@ -27,7 +27,7 @@ from scheduler.clearance.send_times import set_due
 from scheduler.clearance.text_rules import clean_text, require_valid_text
 from scheduler.clearance.transitions import Action
 from scheduler.clearance.units import FINISHED, link_twins
-from scheduler.errors import InvalidTransition, ValidationFailed
+from scheduler.core.errors import InvalidTransition, ValidationFailed
 from scheduler.models import Channel, Post, PostState, Release, Thread, User
 
 MAX_THREAD_POSTS = 25

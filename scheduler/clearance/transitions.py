@@ -3,7 +3,7 @@
 # Each row says: from this state, this action leads to that state, if these guards pass. Rows
 # for the same state and action differ by `when`, the condition that picks the outcome. Rows
 # marked SYSTEM are taken by the publishing worker, never by a person; the worker takes its
-# audit action names and target states from them (scheduler/publishing/vocabulary.py), so
+# audit action names and target states from them (scheduler/publishing/rules/vocabulary.py), so
 # the audit trail, notifications and reports read one vocabulary for people and the worker.
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scheduler.errors import InvalidTransition
+from scheduler.core.errors import InvalidTransition
 from scheduler.models import PostState
 
 
@@ -117,7 +117,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Any edit sends the post, and everything cleared with it, back to draft and voids the
     # approvals. The rows are realised by the kinds of edit, each audited by its own name:
     # EDIT (text, send time, channel, release: scheduler/clearance/drafting.py:edit_post),
-    # TWIN_ADDED (drafting.py:add_twin), IMAGE_ATTACHED and IMAGE_REMOVED (scheduler/media.py),
+    # TWIN_ADDED (drafting.py:add_twin), IMAGE_ATTACHED and IMAGE_REMOVED (clearance/media.py),
     # THREAD_REORDERED (a post added to or moved in a thread: scheduler/clearance/threads.py).
     # The rest of the unit goes back to draft by the same rows, audited RETURNED_TO_DRAFT.
     T(S.DRAFT,      A.EDIT,                  S.DRAFT,      P, EDITING),
@@ -154,7 +154,7 @@ TRANSITIONS: tuple[Transition, ...] = (
       "a person checked the platform and found the post"),
     T(S.UNKNOWN,    A.CONFIRM_NOT_PUBLISHED, S.SCHEDULED,  P, REQUEUEING,
       "a person checked the platform and the post is not there"),
-    # Removal: the request and the deletion are one step (scheduler/removal.py). The post is
+    # Removal: the request and the deletion are one step (clearance/removal.py). The post is
     # marked removed only once the platform has deleted it; if it refuses, nothing changes.
     T(S.PUBLISHED,  A.REMOVE,                S.REMOVED,    P, REMOVING,
       "an approver or admin asked, with a reason, and the platform deleted it"),

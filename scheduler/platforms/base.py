@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from config import Settings
-from scheduler.clock import Clock, SystemClock
+from scheduler.core.clock import Clock, SystemClock
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, NoReturn
 
 from config import Settings, SettingsError
-from scheduler.clock import Clock
-from scheduler.errors import ValidationFailed
+from scheduler.core.clock import Clock
+from scheduler.core.errors import ValidationFailed
 from scheduler.platforms.base import (
     Account,
     CredentialsChanged,

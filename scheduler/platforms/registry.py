@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from config import Settings
-from scheduler.clock import Clock
-from scheduler.errors import ValidationFailed
+from scheduler.core.clock import Clock
+from scheduler.core.errors import ValidationFailed
 from scheduler.platforms.base import CredentialsChanged, Platform
 
 ENTRY_POINT_GROUP = "gatepost.platforms"

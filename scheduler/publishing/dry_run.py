@@ -13,15 +13,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.clock import FixedClock
-from scheduler.database import Database
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
 from scheduler.models import PostState
-from scheduler.publishing.claim import select_due, twin_neighbours
-from scheduler.publishing.eligibility import Decision, RuleContext, Verdict, judge
-from scheduler.publishing.facts import load_channels, load_facts
-from scheduler.publishing.platform_set import PlatformSet
+from scheduler.publishing.claim.leases import select_due, twin_neighbours
 from scheduler.publishing.rows import ChannelFacts, posts
-from scheduler.publishing.window import PublishingWindow, configured_quiet_periods
+from scheduler.publishing.rules.eligibility import Decision, RuleContext, Verdict, judge
+from scheduler.publishing.rules.facts import load_channels, load_facts
+from scheduler.publishing.rules.window import PublishingWindow, configured_quiet_periods
+from scheduler.publishing.send.platform_set import PlatformSet
 
 #: The most already-held posts a dry run lists.
 WAITING_LIMIT = 200

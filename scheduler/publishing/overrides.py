@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from scheduler import audit
 from scheduler.clearance.transitions import Action
-from scheduler.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from scheduler.core import audit
+from scheduler.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from scheduler.models import Post, PostState, PublishOverride, User, utcnow
 
 #: An override is for a post that has not gone out yet.

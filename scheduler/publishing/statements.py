@@ -48,7 +48,7 @@ from scheduler.publishing.rows import (
     in_id_list,
     posts,
 )
-from scheduler.publishing.vocabulary import (
+from scheduler.publishing.rules.vocabulary import (
     CLAIM,
     HELD_AT_CLAIM,
     HELD_IN_LANE,

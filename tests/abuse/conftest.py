@@ -16,8 +16,8 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from config import Settings
-from scheduler.api_tokens import create_token
 from scheduler.clearance import create_thread
+from scheduler.identity.api_tokens import create_token
 from scheduler.models import (
     ApiToken,
     Channel,

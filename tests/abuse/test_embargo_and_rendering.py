@@ -15,10 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from scheduler.access_export import write_access_list
-from scheduler.audit_export import AuditFilter, export_chunks
-from scheduler.channels import access_list
+from scheduler.channels.operations import access_list
 from scheduler.models import User
+from scheduler.reports.access_export import write_access_list
+from scheduler.reports.audit_export import AuditFilter, export_chunks
 from tests.abuse.conftest import (
     EMBARGO_MARKER,
     XSS_PAYLOADS,

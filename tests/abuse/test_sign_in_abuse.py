@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings, load_settings
-from scheduler.database import Database
+from scheduler.core.database import Database
 from tests.abuse.conftest import World, read
 from tests.conftest import TEST_PASSWORD
 from tests.web.conftest import csrf_token_from

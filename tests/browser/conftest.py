@@ -27,9 +27,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
 from sqlalchemy import delete, select
 
 from config import load_settings
-from scheduler import schema
-from scheduler.accounts import create_user
-from scheduler.database import Database
+from scheduler.core import schema
+from scheduler.core.database import Database
+from scheduler.identity.accounts import create_user
 from scheduler.models import Role, SignInAttempt, User
 from tests.conftest import TEST_PASSWORD
 from tests.support.browser import ARTIFACTS_DIR, CHROMIUM, CHROMIUM_ARGS

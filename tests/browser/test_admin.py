@@ -10,9 +10,9 @@ from datetime import time, timedelta
 from playwright.sync_api import Page, expect
 
 from config.settings import load_settings
-from scheduler.local_time import at_local
+from scheduler.access.rules import read_text
+from scheduler.core.local_time import at_local
 from scheduler.models import AccessRole, PostState, Role, utcnow
-from scheduler.visibility import read_text
 from tests.browser.conftest import Account, LiveServer
 from tests.support.browser import assert_accessible, page_title, screenshot
 from tests.support.factories import Factory

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from config import Settings, load_settings
 from scheduler.models import AccessRole, PostState, Role, User
-from scheduler.notifications import notify_from_audit
+from scheduler.notifications.operations import notify_from_audit
 from tests.browser.conftest import Account, LiveServer
 from tests.support.browser import assert_accessible, page_title, screenshot
 from tests.support.factories import NOW, Factory

@@ -13,11 +13,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from config import Settings, load_settings
-from scheduler.channels import grant_access
-from scheduler.clock import FixedClock
+from scheduler.channels.operations import grant_access
+from scheduler.core.clock import FixedClock
 from scheduler.models import AccessRole, Post, PostState, Role, User
-from scheduler.publishing.service import run_once
-from scheduler.releases import create_release, grant_release_access
+from scheduler.publishing.worker.service import run_once
+from scheduler.releases.operations import create_release, grant_release_access
 from tests.browser.conftest import Account, LiveServer
 from tests.support.browser import assert_accessible, page_title, screenshot
 from tests.support.factories import Factory

@@ -36,9 +36,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scheduler.accounts import create_user
-from scheduler.api_tokens import create_token
-from scheduler.channels import create_channel, grant_access
+from scheduler.channels.operations import create_channel, grant_access
+from scheduler.identity.accounts import create_user
+from scheduler.identity.api_tokens import create_token
 from scheduler.models import AccessRole, PostState, Role
 from tests.conftest import TEST_PASSWORD
 from tests.faults.edit_ledger import WRITE_STATUSES, EditLedger

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from scheduler import schema
-from scheduler.database import Database
+from scheduler.core import schema
+from scheduler.core.database import Database
 from scheduler.models import Channel, Post, PostState, WorkerHeartbeat
 from scheduler.platforms.mock_ledger import read_ledger
 from tests.support.processes import GATEPOST, gatepost_env, stop

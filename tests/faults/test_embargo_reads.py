@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.accounts import create_user
-from scheduler.api_tokens import create_token
-from scheduler.channels import create_channel, grant_access
+from scheduler.channels.operations import create_channel, grant_access
+from scheduler.identity.accounts import create_user
+from scheduler.identity.api_tokens import create_token
 from scheduler.models import AccessRole, EmbargoViewing, Role
-from scheduler.releases import create_release
+from scheduler.releases.operations import create_release
 from tests.conftest import TEST_PASSWORD
 from tests.faults.load import LOAD_CONFIG, Person, Results
 from tests.faults.site import FaultSite

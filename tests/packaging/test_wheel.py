@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import schema
+from scheduler.core import schema
 from tests.support.page_assets import requested_assets
 from tests.support.processes import PROJECT_ROOT, free_port, stop, wait_for_http
 

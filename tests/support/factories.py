@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler import audit
-from scheduler.channels import create_channel, grant_access
+from scheduler.channels.operations import create_channel, grant_access
 from scheduler.clearance import (
     TRANSITIONS,
     Action,
@@ -21,9 +20,10 @@ from scheduler.clearance import (
     submit,
     withdraw,
 )
+from scheduler.core import audit
+from scheduler.identity.passwords import hash_password
 from scheduler.models import AccessRole, Channel, Post, PostState, Release, Role, User
-from scheduler.passwords import hash_password
-from scheduler.releases import create_release
+from scheduler.releases.operations import create_release
 from tests.conftest import TEST_PASSWORD
 
 #: A Wednesday morning in March, before the clocks go forward.
@@ -214,7 +214,7 @@ class Factory:
             post.last_error = "The platform refused the post"
         post.state = state
         self.session.flush()
-        # The worker never removes a post (people do, scheduler/removal.py); the shortcut
+        # The worker never removes a post (people do, scheduler/clearance/removal.py); the shortcut
         # records it under the table's name all the same.
         audit.record(
             self.session,

@@ -13,7 +13,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from config import Settings, load_settings
-from scheduler.database import Database
+from scheduler.core.database import Database
+from scheduler.identity.passwords import hash_password
 from scheduler.models import (
     Approval,
     Channel,
@@ -25,7 +26,6 @@ from scheduler.models import (
     Thread,
     User,
 )
-from scheduler.passwords import hash_password
 
 TEST_PASSWORD = "correct horse battery staple"
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pyotp
 from sqlalchemy.orm import Session
 
+from scheduler.identity.two_factor import confirm_enrolment, start_enrolment
 from scheduler.models import User, utcnow
-from scheduler.two_factor import confirm_enrolment, start_enrolment
 
 
 def enrol(session: Session, user: User) -> list[str]:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from scheduler.accounts import authenticate
+from scheduler.identity.accounts import authenticate
+from scheduler.identity.recovery_codes import remaining_recovery_codes, use_recovery_code
 from scheduler.models import AuditEvent, Role, User
-from scheduler.recovery_codes import remaining_recovery_codes, use_recovery_code
 from tests.conftest import TEST_PASSWORD
 from tests.web.conftest import csrf_token_from
 

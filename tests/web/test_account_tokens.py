@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from scheduler.api_tokens import check_token, list_tokens
-from scheduler.errors import DomainError
+from scheduler.core.errors import DomainError
+from scheduler.identity.api_tokens import check_token, list_tokens
 from scheduler.models import Role, User
 from tests.web.conftest import csrf_token_from
 

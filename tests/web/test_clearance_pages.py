@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from config import Settings
 from scheduler.clearance import edit_post, request_changes
-from scheduler.database import Database
+from scheduler.core.database import Database
 from scheduler.models import Post, PostState, User, utcnow
 from scheduler.platforms.base import Account, PublishRequest
 from scheduler.platforms.registry import get_platform

@@ -21,9 +21,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from scheduler.errors import ValidationFailed
-from web.date_fields import DateInputField, TimeInputField
-from web.form_errors import add_domain_error, error_items
+from scheduler.core.errors import ValidationFailed
+from web.forms.date_fields import DateInputField, TimeInputField
+from web.forms.errors import add_domain_error, error_items
 
 PAGE = """{% extends "base.html" %}{% import "macros/forms.html" as forms %}
 {% block title %}Compose{% endblock %}

@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.database import Database
-from scheduler.publishing.heartbeat import beat
-from scheduler.publishing.identity import WorkerIdentity
+from scheduler.core.database import Database
+from scheduler.publishing.worker.heartbeat import beat
+from scheduler.publishing.worker.identity import WorkerIdentity
 from tests.support.publishing_factories import PublishingFactory
 from web import create_app
 

@@ -11,9 +11,9 @@ from werkzeug.test import TestResponse
 from werkzeug.wrappers import Response
 
 from config import Settings
-from scheduler.channels import create_channel, grant_access
-from scheduler.database import Database
-from scheduler.errors import PermissionDenied
+from scheduler.channels.operations import create_channel, grant_access
+from scheduler.core.database import Database
+from scheduler.core.errors import PermissionDenied
 from scheduler.models import AccessRole, Channel, Role, User
 from tests.conftest import TEST_PASSWORD
 from tests.web.conftest import csrf_token_from

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from config import Settings, load_settings
 from scheduler.models import PostState
-from scheduler.publishing.heartbeat import beat
-from scheduler.publishing.identity import WorkerIdentity
+from scheduler.publishing.worker.heartbeat import beat
+from scheduler.publishing.worker.identity import WorkerIdentity
 from tests.support.processes import free_port, start_gatepost, stop, wait_for_http
 from tests.support.publishing_factories import PublishingFactory
 

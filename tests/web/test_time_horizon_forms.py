@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from config import Settings
+from scheduler.core.time_horizon import Horizon
 from scheduler.models import Post, QuietPeriod, Release, Role, User
-from scheduler.time_horizon import Horizon
 from tests.support.factories import Factory
 from tests.support.totp import enrol
 from tests.web.admin.test_quiet_periods_overrides_audit import period_form

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from scheduler.account_security import rotate_login_id
+from scheduler.identity.account_security import rotate_login_id
 from scheduler.models import AuditEvent, Role, User
 from tests.conftest import TEST_PASSWORD
 from tests.web.conftest import csrf_token_from

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from web.storable_form import StorableForm
+from web.forms.storable import StorableForm
 
 
 class ChangePasswordForm(StorableForm):

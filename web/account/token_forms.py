@@ -5,9 +5,9 @@ from __future__ import annotations
 from wtforms import IntegerField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from scheduler.api_tokens import DEFAULT_LIFETIME, MAX_LIFETIME, MAX_NAME_LENGTH, Scope
-from web.select_choice import SelectChoice
-from web.storable_form import StorableForm
+from scheduler.identity.api_tokens import DEFAULT_LIFETIME, MAX_LIFETIME, MAX_NAME_LENGTH, Scope
+from web.forms.select_choice import SelectChoice
+from web.forms.storable import StorableForm
 
 SCOPE_LABELS = {
     Scope.READ: "Read posts, channels and releases",

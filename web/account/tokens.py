@@ -8,7 +8,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from scheduler.api_tokens import (
+from scheduler.core.errors import DomainError, NotFound
+from scheduler.identity.api_tokens import (
     create_token,
     display_prefix,
     get_token,
@@ -16,14 +17,13 @@ from scheduler.api_tokens import (
     revoke_token,
     token_status,
 )
-from scheduler.errors import DomainError, NotFound
+from scheduler.identity.two_factor import verify_code
 from scheduler.models import Role, User, utcnow
-from scheduler.two_factor import verify_code
 from web.account import blueprint
 from web.account.token_forms import CreateTokenForm
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error, add_error
+from web.forms.errors import add_domain_error, add_error
 
 Page = str | Response | tuple[str, int]
 

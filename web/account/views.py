@@ -11,22 +11,27 @@ from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from scheduler import account_security
-from scheduler.account_security import WrongPassword
-from scheduler.errors import ValidationFailed
+from scheduler.core.errors import ValidationFailed
+from scheduler.identity import account_security
+from scheduler.identity.account_security import WrongPassword
+from scheduler.identity.recovery_codes import regenerate_recovery_codes, remaining_recovery_codes
+from scheduler.identity.sign_in import check_not_locked, count_wrong_password
+from scheduler.identity.sign_in_throttle import SignInLocked
+from scheduler.identity.two_factor import (
+    check_may_turn_off,
+    confirm_enrolment,
+    start_enrolment,
+    turn_off,
+)
 from scheduler.models import User, utcnow
-from scheduler.recovery_codes import regenerate_recovery_codes, remaining_recovery_codes
-from scheduler.sign_in import check_not_locked, count_wrong_password
-from scheduler.sign_in_throttle import SignInLocked
-from scheduler.two_factor import check_may_turn_off, confirm_enrolment, start_enrolment, turn_off
 from web.account import blueprint
 from web.account.forms import ChangePasswordForm, ConfirmPasswordForm, SetUpTwoFactorForm
 from web.auth.lockout import TOO_MANY_REQUESTS, client_ip, lockout_message
 from web.auth.pending import finish_sign_in
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error, add_error
-from web.two_factor_pages import render_recovery_codes, render_set_up
+from web.forms.errors import add_domain_error, add_error
+from web.ui.two_factor_pages import render_recovery_codes, render_set_up
 
 Page = str | Response | tuple[str, int]
 T = TypeVar("T")

@@ -6,15 +6,15 @@ from flask import Response as FlaskResponse
 from flask import current_app, render_template, request, stream_with_context
 
 from config.settings import Settings
-from scheduler.audit_export import AuditFilter, day_range, export_chunks
-from scheduler.channels import list_channels
-from scheduler.errors import DomainError
+from scheduler.channels.operations import list_channels
+from scheduler.core.errors import DomainError
+from scheduler.reports.audit_export import AuditFilter, day_range, export_chunks
 from web.admin import blueprint
 from web.admin.calendar_forms import ALL_CHANNELS, AuditExportForm, channel_choices
 from web.admin.guard import require_admin
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error
+from web.forms.errors import add_domain_error
 
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 

@@ -6,9 +6,9 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from web.admin.local_instants import fold_field
-from web.date_fields import DateInputField, TimeInputField
-from web.select_choice import SelectChoice
-from web.storable_form import StorableForm
+from web.forms.date_fields import DateInputField, TimeInputField
+from web.forms.select_choice import SelectChoice
+from web.forms.storable import StorableForm
 
 ALL_CHANNELS = ""
 

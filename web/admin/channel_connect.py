@@ -6,8 +6,8 @@ from flask import current_app, flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
-from scheduler.channel_connections import check_connection, connect_channel
-from scheduler.errors import DomainError, NotFound
+from scheduler.channels.connections import check_connection, connect_channel
+from scheduler.core.errors import DomainError, NotFound
 from scheduler.models import Channel
 from scheduler.platforms.registry import platform_class
 from web.admin import blueprint
@@ -16,7 +16,7 @@ from web.admin.channels import channel_page, settings_form
 from web.admin.guard import require_admin
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_error
+from web.forms.errors import add_error
 
 
 def _channel(channel_id: int) -> Channel:

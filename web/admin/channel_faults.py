@@ -6,8 +6,8 @@ from flask import current_app, flash, redirect, url_for
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
-from scheduler.channel_options import set_platform_options
-from scheduler.errors import DomainError, NotFound
+from scheduler.channels.options import set_platform_options
+from scheduler.core.errors import DomainError, NotFound
 from scheduler.models import Channel
 from web.admin import blueprint
 from web.admin.channels import channel_page, settings_form
@@ -15,7 +15,7 @@ from web.admin.guard import require_admin
 from web.admin.mock_faults_form import MOCK, MockFaultsForm
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error
+from web.forms.errors import add_domain_error
 
 
 @blueprint.route("/channels/<int:channel_id>/faults", methods=["POST"])

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from scheduler.channels import MAX_APPROVALS_REQUIRED
+from scheduler.channels.operations import MAX_APPROVALS_REQUIRED
 from scheduler.models import AccessRole, Channel, User
-from web.select_choice import SelectChoice
-from web.storable_form import StorableForm
+from web.forms.select_choice import SelectChoice
+from web.forms.storable import StorableForm
 
 NOBODY = ""
 ACCESS_ROLE_CHOICES = [

@@ -22,9 +22,9 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from werkzeug.wrappers import Response
 
 from config import Settings
-from scheduler.channel_connections import save_connection
-from scheduler.connections import account_of
-from scheduler.errors import NotFound
+from scheduler.channels.accounts import account_of
+from scheduler.channels.connections import save_connection
+from scheduler.core.errors import NotFound
 from scheduler.models import Channel, utcnow
 from scheduler.platforms import Platform, PlatformError
 from scheduler.platforms.registry import get_platform
@@ -33,7 +33,7 @@ from web.admin.guard import require_admin
 from web.current import login_required
 from web.current import settings as _settings
 from web.extensions import db
-from web.security_headers import CONTENT_SECURITY_POLICY
+from web.middleware.security_headers import CONTENT_SECURITY_POLICY
 
 PENDING_KEY = "channel_oauth"
 #: Long enough to sign in to the platform (and pass its own second step), short enough to lapse.

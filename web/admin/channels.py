@@ -9,12 +9,12 @@ from flask import flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from scheduler import channels as channel_domain
-from scheduler.access_export import EXPORT_FORMATS, write_access_list
-from scheduler.accounts import get_user_by_email, list_users
-from scheduler.errors import DomainError, NotFound
+from scheduler.channels import operations as channel_domain
+from scheduler.core.errors import DomainError, NotFound
+from scheduler.identity.accounts import get_user_by_email, list_users
 from scheduler.models import Channel, User
 from scheduler.platforms import available_platforms
+from scheduler.reports.access_export import EXPORT_FORMATS, write_access_list
 from web.admin import blueprint
 from web.admin.channel_forms import (
     ACCESS_ROLE_HINTS,
@@ -29,9 +29,9 @@ from web.admin.guard import require_access_manager, require_admin
 from web.admin.mock_faults_form import FAULT_KIND_HINTS, MOCK, MockFaultsForm
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error
-from web.select_choice import SelectChoice
-from web.storable_form import storable_form_value
+from web.forms.errors import add_domain_error
+from web.forms.select_choice import SelectChoice
+from web.forms.storable import storable_form_value
 
 Page = str | Response
 

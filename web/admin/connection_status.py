@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from flask import url_for
 
-from scheduler.clock import SystemClock
-from scheduler.errors import ValidationFailed
+from scheduler.core.clock import SystemClock
+from scheduler.core.errors import ValidationFailed
 from scheduler.models import Channel
 from scheduler.platforms.registry import platform_class
-from web.formatting import time_ago
+from web.ui.formatting import time_ago
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from scheduler.errors import PermissionDenied
+from scheduler.access.rules import acts_as_admin, may_manage_channel_access
+from scheduler.core.errors import PermissionDenied
 from scheduler.models import Channel, User
-from scheduler.permissions import acts_as_admin, may_manage_channel_access
 
 
 def signed_in_user() -> User:

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from wtforms import RadioField
 
-from scheduler.local_time import AmbiguousLocalTime, Fold, to_utc
-from web.date_fields import DateInputField, TimeInputField
-from web.select_choice import SelectChoice
+from scheduler.core.local_time import AmbiguousLocalTime, Fold, to_utc
+from web.forms.date_fields import DateInputField, TimeInputField
+from web.forms.select_choice import SelectChoice
 
 FOLD_CHOICES = [
     SelectChoice(Fold.EARLIER.value, "The first time (before the clocks go back)"),

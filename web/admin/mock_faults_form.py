@@ -9,8 +9,8 @@ from wtforms import IntegerField, RadioField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from scheduler.platforms.mock_faults import FAULT_KINDS
-from web.select_choice import SelectChoice
-from web.storable_form import StorableForm
+from web.forms.select_choice import SelectChoice
+from web.forms.storable import StorableForm
 
 MOCK = "mock"
 FAULT_KIND_HINTS = {

@@ -6,15 +6,15 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from scheduler.clearance import get_post
-from scheduler.errors import DomainError
-from scheduler.override_review import has_current_override, held_posts, recent_overrides
+from scheduler.core.errors import DomainError
+from scheduler.publishing.override_review import has_current_override, held_posts, recent_overrides
 from scheduler.publishing.overrides import grant_override
 from web.admin import blueprint
 from web.admin.calendar_forms import OverrideForm
 from web.admin.guard import require_admin
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error
+from web.forms.errors import add_domain_error
 
 Page = str | Response
 

@@ -6,9 +6,9 @@ from flask import current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
-from scheduler import quiet_periods as quiet_domain
-from scheduler.channels import list_channels
-from scheduler.errors import DomainError, NotFound
+from scheduler.channels import quiet_periods as quiet_domain
+from scheduler.channels.operations import list_channels
+from scheduler.core.errors import DomainError, NotFound
 from scheduler.models import Channel, utcnow
 from web.admin import blueprint
 from web.admin.calendar_forms import ALL_CHANNELS, QuietPeriodForm, channel_choices
@@ -16,7 +16,7 @@ from web.admin.guard import require_admin
 from web.admin.local_instants import local_instant
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_error
+from web.forms.errors import add_error
 
 Page = str | Response
 # The domain names the instants; the form asks for their dates.

@@ -6,8 +6,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from web.admin.local_instants import fold_field
-from web.date_fields import DateInputField, TimeInputField
-from web.storable_form import StorableForm
+from web.forms.date_fields import DateInputField, TimeInputField
+from web.forms.storable import StorableForm
 
 
 class EmbargoForm(StorableForm):

@@ -6,21 +6,21 @@ from flask import current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
-from scheduler import releases as release_domain
-from scheduler.accounts import get_user_by_email
+from scheduler.access.rules import embargo_viewings
 from scheduler.clearance import list_posts
-from scheduler.errors import DomainError
-from scheduler.local_time import describe
+from scheduler.core.errors import DomainError
+from scheduler.core.local_time import describe
+from scheduler.identity.accounts import get_user_by_email
 from scheduler.models import Post, Release, User, utcnow
-from scheduler.visibility import embargo_viewings
+from scheduler.releases import operations as release_domain
 from web.admin import blueprint
 from web.admin.guard import require_admin
 from web.admin.local_instants import local_instant
 from web.admin.release_forms import CreateReleaseForm, EmbargoForm, ReleaseAccessForm
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error
-from web.storable_form import storable_form_value
+from web.forms.errors import add_domain_error
+from web.forms.storable import storable_form_value
 
 Page = str | Response
 

@@ -6,8 +6,8 @@ from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import InputRequired, Length
 
 from scheduler.models import Role
-from web.select_choice import SelectChoice
-from web.storable_form import StorableForm
+from web.forms.select_choice import SelectChoice
+from web.forms.storable import StorableForm
 
 ROLE_CHOICES = [
     SelectChoice(Role.AUTHOR.value, "Author"),

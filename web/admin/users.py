@@ -7,16 +7,16 @@ from collections.abc import Callable
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from scheduler import user_admin
-from scheduler.accounts import create_user, list_users
-from scheduler.errors import DomainError
+from scheduler.core.errors import DomainError
+from scheduler.identity import user_admin
+from scheduler.identity.accounts import create_user, list_users
 from scheduler.models import User
 from web.admin import blueprint
 from web.admin.guard import require_admin
 from web.admin.user_forms import ROLE_HINTS, ChangeRoleForm, CreateUserForm
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error
+from web.forms.errors import add_domain_error
 
 Page = str | Response
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import request
 
-from scheduler.api_tokens import Scope, check_token, record_token_use, use_needs_recording
+from scheduler.identity.api_tokens import Scope, check_token, record_token_use, use_needs_recording
 from scheduler.models import ApiToken
 from web.api.problems import ApiProblem, bearer_challenge
 from web.extensions import db

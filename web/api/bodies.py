@@ -12,7 +12,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from scheduler.storable_text import is_storable, unstorable_message
+from scheduler.core.storable_text import is_storable, unstorable_message
 from web.api.problems import ApiProblem, FieldError
 from web.api.schemas import NOW_CONTEXT
 
@@ -186,7 +186,7 @@ def _parse_json(also_accepted: Sequence[str] = ()) -> Any:
 
 
 def _refuse_unstorable_text(value: Any, location: tuple[int | str, ...]) -> None:
-    """Refuse text no database can store (the rule web forms share: scheduler.storable_text)."""
+    """Refuse text no database can store (the rule forms share: scheduler.core.storable_text)."""
     if isinstance(value, dict):
         for name, item in value.items():
             _refuse_unstorable_text(name, location)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from sqlalchemy import select
 
-from scheduler.api_tokens import Scope
-from scheduler.channels import get_channel, list_channels
+from scheduler.channels.operations import get_channel, list_channels
+from scheduler.identity.api_tokens import Scope
 from scheduler.models import AccessRole, Channel, ChannelAccess
 from web.api import routes
 from web.api.endpoints import ApiCall

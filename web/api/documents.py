@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from pydantic import Field
 
-from scheduler.errors import NotFound
+from scheduler.core.errors import NotFound
 from web.api import routes
 from web.api.endpoints import ApiCall
 from web.api.openapi import openapi_document

@@ -22,17 +22,17 @@ from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.api_tokens import Scope
-from scheduler.clock import Clock, SystemClock
-from scheduler.idempotency import (
+from scheduler.core.clock import Clock, SystemClock
+from scheduler.core.idempotency import (
     HEADER as IDEMPOTENCY_HEADER,
 )
-from scheduler.idempotency import (
+from scheduler.core.idempotency import (
     Replay,
     claim_key,
     fingerprint,
     store_response,
 )
+from scheduler.identity.api_tokens import Scope
 from scheduler.models import ApiToken, IdempotencyKey, User
 from scheduler.models.base import MAX_ID
 from web.api.authentication import authenticate_request, require_scope

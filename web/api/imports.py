@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from scheduler.api_tokens import Scope
-from scheduler.bulk_import import ImportRefused, import_thread, thread_import_from
 from scheduler.clearance.threads import MAX_THREAD_POSTS
-from scheduler.import_files import CSV_COLUMNS, ImportProblem, ImportRow, ThreadFile, read_csv
+from scheduler.identity.api_tokens import Scope
+from scheduler.imports.files import CSV_COLUMNS, ImportProblem, ImportRow, ThreadFile, read_csv
+from scheduler.imports.operations import ImportRefused, import_thread, thread_import_from
 from scheduler.models.base import MAX_ID
 from web.api import routes
 from web.api.bodies import TextBody

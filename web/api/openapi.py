@@ -8,9 +8,9 @@ from typing import Any
 from flask import Flask
 from pydantic import TypeAdapter
 
-from scheduler.api_tokens import Scope
-from scheduler.idempotency import HEADER as IDEMPOTENCY_HEADER
-from scheduler.idempotency import KEY_LIFETIME, MAX_KEY_LENGTH
+from scheduler.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from scheduler.core.idempotency import KEY_LIFETIME, MAX_KEY_LENGTH
+from scheduler.identity.api_tokens import Scope
 from web.api.bodies import MAX_BODY_BYTES
 from web.api.endpoints import (
     JSON_CONTENT_TYPE,

@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import Field
 
-from scheduler.api_tokens import Scope
 from scheduler.clearance import (
     ClearanceResult,
     add_twin,
@@ -23,6 +22,7 @@ from scheduler.clearance import (
     unschedule,
     withdraw,
 )
+from scheduler.identity.api_tokens import Scope
 from scheduler.models import Post
 from web.api import routes
 from web.api.endpoints import ApiCall, Reply

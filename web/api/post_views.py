@@ -8,9 +8,9 @@ from datetime import datetime
 from flask import request
 from pydantic import Field
 
+from scheduler.access.rules import TextAccess, ViewingLog, is_embargoed, read_texts
 from scheduler.clearance import approval_count
 from scheduler.models import Post, PostState, Thread
-from scheduler.visibility import TextAccess, ViewingLog, is_embargoed, read_texts
 from web.api.endpoints import ApiCall
 from web.api.schemas import ResponseBody
 from web.extensions import db

@@ -12,10 +12,10 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.api_tokens import Scope
 from scheduler.clearance import KEEP, create_post, edit_post, get_post, list_posts, post_history
 from scheduler.clearance.queries import get_thread
-from scheduler.errors import NotFound, ValidationFailed
+from scheduler.core.errors import NotFound, ValidationFailed
+from scheduler.identity.api_tokens import Scope
 from scheduler.models import AuditEvent, PostState, User
 from scheduler.models.base import MAX_ID
 from web.api import routes

@@ -13,8 +13,7 @@ from flask import Response, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from scheduler.api_tokens import InvalidToken
-from scheduler.errors import (
+from scheduler.core.errors import (
     Conflict,
     DomainError,
     InvalidTransition,
@@ -22,7 +21,8 @@ from scheduler.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from scheduler.idempotency import KeyInProgress, KeyReused
+from scheduler.core.idempotency import KeyInProgress, KeyReused
+from scheduler.identity.api_tokens import InvalidToken
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PATH_PREFIX = "/api/"

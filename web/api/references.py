@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.channels import get_channel
-from scheduler.errors import NotFound, ValidationFailed
+from scheduler.channels.operations import get_channel
+from scheduler.core.errors import NotFound, ValidationFailed
 from scheduler.models import Channel, Release, User
-from scheduler.releases import get_release
+from scheduler.releases.operations import get_release
 
 
 def named_channel(session: Session, handle: str, *, field: str = "channel") -> Channel:

@@ -6,10 +6,15 @@ from datetime import datetime
 
 from pydantic import Field
 
-from scheduler.api_tokens import Scope
+from scheduler.access.rules import is_on_release_access_list, may_manage_release
+from scheduler.identity.api_tokens import Scope
 from scheduler.models import Release
-from scheduler.permissions import is_on_release_access_list, may_manage_release
-from scheduler.releases import create_release, get_release, list_releases, release_access_list
+from scheduler.releases.operations import (
+    create_release,
+    get_release,
+    list_releases,
+    release_access_list,
+)
 from web.api import routes
 from web.api.endpoints import ApiCall, Reply
 from web.api.post_views import API_VIA

@@ -8,15 +8,15 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from scheduler.core.time_horizon import Horizon
 from scheduler.models import utcnow
-from scheduler.time_horizon import Horizon
 
 #: The validation context key holding the request's instant (bodies.read_body passes it).
 NOW_CONTEXT = "now"
 
 
 def _within_horizon(instant: datetime, info: ValidationInfo) -> datetime:
-    """Refuse an instant outside the accepted horizon (scheduler.time_horizon) with the range."""
+    """Refuse an instant outside the accepted horizon (scheduler.core.time_horizon), saying it."""
     context = info.context if isinstance(info.context, dict) else {}
     horizon = Horizon.around(context.get(NOW_CONTEXT) or utcnow())
     if not horizon.contains(instant):

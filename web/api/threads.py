@@ -6,9 +6,9 @@ from datetime import datetime
 
 from pydantic import Field
 
-from scheduler.api_tokens import Scope
 from scheduler.clearance import create_thread, get_thread
 from scheduler.clearance.threads import MAX_THREAD_POSTS
+from scheduler.identity.api_tokens import Scope
 from scheduler.models import Thread
 from web.api import routes
 from web.api.endpoints import ApiCall, Reply

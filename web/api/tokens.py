@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from scheduler.api_tokens import (
+from scheduler.identity.api_tokens import (
     DEFAULT_LIFETIME,
     MAX_LIFETIME,
     MAX_NAME_LENGTH,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from web.storable_form import StorableForm
+from web.forms.storable import StorableForm
 
 
 class SignInForm(StorableForm):

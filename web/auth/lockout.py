@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask import request
 
-from scheduler.sign_in_throttle import SignInLocked
-from web.formatting import format_local
+from scheduler.identity.sign_in_throttle import SignInLocked
+from web.ui.formatting import format_local
 
 #: The status for a refusal because of too many attempts.
 TOO_MANY_REQUESTS = 429

@@ -10,9 +10,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from scheduler.errors import ValidationFailed
-from scheduler.models import utcnow
-from scheduler.sign_in import (
+from scheduler.core.errors import ValidationFailed
+from scheduler.identity.sign_in import (
     NextStep,
     SignInRefused,
     check_code,
@@ -21,8 +20,9 @@ from scheduler.sign_in import (
     complete_sign_in,
     next_step,
 )
-from scheduler.sign_in_throttle import SignInLocked
-from scheduler.two_factor import confirm_enrolment, start_enrolment
+from scheduler.identity.sign_in_throttle import SignInLocked
+from scheduler.identity.two_factor import confirm_enrolment, start_enrolment
+from scheduler.models import utcnow
 from web.auth import blueprint
 from web.auth.forms import CodeForm, RecoveryCodeForm, SignInForm
 from web.auth.lockout import TOO_MANY_REQUESTS, client_ip, lockout_message
@@ -35,8 +35,8 @@ from web.auth.pending import (
 )
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error, add_error
-from web.two_factor_pages import render_recovery_codes, render_set_up
+from web.forms.errors import add_domain_error, add_error
+from web.ui.two_factor_pages import render_recovery_codes, render_set_up
 
 Page = str | Response | tuple[str, int]
 Checked = TypeVar("Checked")

@@ -6,13 +6,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from werkzeug.wrappers import Response as Redirect
 
-from scheduler.calendar_feed import (
+from scheduler.core.errors import NotFound
+from scheduler.reports.feeds import (
     build_feed,
     create_feed_token,
     revoke_feed_token,
     user_for_feed_token,
 )
-from scheduler.errors import NotFound
 from web.calendar import blueprint
 from web.current import login_required
 from web.extensions import db

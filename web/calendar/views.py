@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from scheduler.calendar_view import calendar_days, month_grid, week_start
-from scheduler.queue import excerpt
-from scheduler.time_horizon import OutOfHorizon, require_day_within
+from scheduler.core.time_horizon import OutOfHorizon, require_day_within
+from scheduler.reports.calendar import calendar_days, month_grid, week_start
+from scheduler.reports.queue import excerpt
 from web.calendar import blueprint
 from web.current import login_required
 from web.extensions import db

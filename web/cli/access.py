@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from scheduler.access_export import EXPORT_FORMATS, write_access_list
-from scheduler.channels import access_list, get_channel, grant_access, revoke_access
+from scheduler.channels.operations import access_list, get_channel, grant_access, revoke_access
+from scheduler.reports.access_export import EXPORT_FORMATS, write_access_list
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
 from web.cli.options import CLI_LABEL, as_option, person, required_person
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from scheduler.audit_export import EXPORT_FORMATS, AuditFilter, day_range, write_export
-from scheduler.channels import get_channel
+from scheduler.channels.operations import get_channel
 from scheduler.clearance import get_post
-from scheduler.errors import ValidationFailed
+from scheduler.core.errors import ValidationFailed
+from scheduler.reports.audit_export import EXPORT_FORMATS, AuditFilter, day_range, write_export
 from web.cli.context import CliContext, pass_cli, reports_errors
 
 

@@ -6,15 +6,20 @@ import sys
 
 import click
 
-from scheduler.channel_connections import (
+from scheduler.channels.connections import (
     CheckResult,
     check_connection,
     connect_channel,
     platform_needs_connection,
 )
-from scheduler.channels import create_channel, get_channel, list_channels, set_channel_owner
-from scheduler.credentials import new_key, reencrypt_channels
-from scheduler.errors import ValidationFailed
+from scheduler.channels.credentials import new_key, reencrypt_channels
+from scheduler.channels.operations import (
+    create_channel,
+    get_channel,
+    list_channels,
+    set_channel_owner,
+)
+from scheduler.core.errors import ValidationFailed
 from web.cli.context import EXIT_REFUSED, CliContext, echo_table, fail, pass_cli, reports_errors
 from web.cli.options import CLI_LABEL, person
 

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from config import Settings, SettingsError, load_settings
-from scheduler.database import Database, DatabaseUnavailable
-from scheduler.errors import DomainError
+from scheduler.core.database import Database, DatabaseUnavailable
+from scheduler.core.errors import DomainError
 
 P = ParamSpec("P")
 R = TypeVar("R")

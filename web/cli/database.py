@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler import schema
+from scheduler.core import schema
 from web.cli.context import CliContext, pass_cli, reports_errors
 
 

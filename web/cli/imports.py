@@ -6,8 +6,13 @@ from pathlib import Path
 
 import click
 
-from scheduler.bulk_import import PROGRESS_STEP, ImportRefused, import_thread, thread_import_from
-from scheduler.import_files import CSV_COLUMNS, read_thread_file
+from scheduler.imports.files import CSV_COLUMNS, read_thread_file
+from scheduler.imports.operations import (
+    PROGRESS_STEP,
+    ImportRefused,
+    import_thread,
+    thread_import_from,
+)
 from web.cli.context import EXIT_REFUSED, CliContext, pass_cli, reports_errors
 from web.cli.options import CLI_LABEL, as_option, fold_option, local_instant, required_person
 

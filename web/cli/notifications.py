@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.notification_delivery import deliver_notifications
+from scheduler.notifications.delivery import deliver_notifications
 from web.cli.context import CliContext, pass_cli, reports_errors
 
 

@@ -10,11 +10,11 @@ import click
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.accounts import get_user_by_email
-from scheduler.errors import ValidationFailed
-from scheduler.local_time import AmbiguousLocalTime, Fold, describe, read_local, to_utc
+from scheduler.core.errors import ValidationFailed
+from scheduler.core.local_time import AmbiguousLocalTime, Fold, describe, read_local, to_utc
+from scheduler.core.time_horizon import OutOfHorizon, require_local_within
+from scheduler.identity.accounts import get_user_by_email
 from scheduler.models import User, utcnow
-from scheduler.time_horizon import OutOfHorizon, require_local_within
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from scheduler.accounts import get_user_by_email
-from scheduler.errors import NotFound
+from scheduler.core.errors import NotFound
+from scheduler.identity.accounts import get_user_by_email
 from scheduler.models import Post
 from scheduler.publishing.overrides import grant_override
 from web.cli.context import CliContext, pass_cli, reports_errors

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from scheduler.channels import get_channel
+from scheduler.access.rules import displayed_text
+from scheduler.channels.operations import get_channel
 from scheduler.clearance import (
     KEEP,
     ClearanceResult,
@@ -31,10 +32,9 @@ from scheduler.clearance import (
     withdraw,
 )
 from scheduler.clearance.counting import live_approvals
-from scheduler.errors import ValidationFailed
+from scheduler.core.errors import ValidationFailed
 from scheduler.models import PostState, User
-from scheduler.releases import get_release
-from scheduler.visibility import displayed_text
+from scheduler.releases.operations import get_release
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
 from web.cli.options import CLI_LABEL, as_option, fold_option, local_instant, required_person, shown
 

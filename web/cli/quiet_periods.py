@@ -5,17 +5,17 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from scheduler.accounts import get_user_by_email
-from scheduler.clock import SystemClock
-from scheduler.errors import NotFound
-from scheduler.local_time import FOLDS, describe
-from scheduler.models import Channel
-from scheduler.quiet_periods import (
+from scheduler.channels.quiet_periods import (
     add_quiet_period,
     cancel_quiet_period,
     get_quiet_period,
     list_quiet_periods,
 )
+from scheduler.core.clock import SystemClock
+from scheduler.core.errors import NotFound
+from scheduler.core.local_time import FOLDS, describe
+from scheduler.identity.accounts import get_user_by_email
+from scheduler.models import Channel
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
 from web.cli.options import local_instant
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from scheduler.access.rules import embargo_viewings
 from scheduler.models import User
-from scheduler.releases import (
+from scheduler.releases.operations import (
     create_release,
     get_release,
     grant_release_access,
@@ -14,7 +15,6 @@ from scheduler.releases import (
     release_access_list,
     revoke_release_access,
 )
-from scheduler.visibility import embargo_viewings
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
 from web.cli.options import (
     CLI_LABEL,

@@ -9,12 +9,12 @@ from types import FrameType
 import click
 import waitress
 
-from scheduler import schema
-from scheduler.clock import SystemClock
-from scheduler.demo import DEMO_SIGN_INS, seed_demo
-from scheduler.garbage_collection import settle_long_running_process
-from scheduler.publishing.platform_set import PlatformSet
-from scheduler.publishing.service import WorkerService
+from scheduler.core import schema
+from scheduler.core.clock import SystemClock
+from scheduler.core.garbage_collection import settle_long_running_process
+from scheduler.demo.seed import DEMO_SIGN_INS, seed_demo
+from scheduler.publishing.send.platform_set import PlatformSet
+from scheduler.publishing.worker.service import WorkerService
 from web.app import create_app
 from web.cli.context import CliContext, pass_cli, reports_errors
 from web.cli.logging_setup import configure_logging

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import click
 
-from scheduler.accounts import get_user_by_email
-from scheduler.api_tokens import (
+from scheduler.identity.accounts import get_user_by_email
+from scheduler.identity.api_tokens import (
     DEFAULT_LIFETIME,
     MAX_LIFETIME,
     create_token,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.accounts import create_user, list_users
+from scheduler.identity.accounts import create_user, list_users
 from scheduler.models import Role
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
 

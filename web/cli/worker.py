@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from scheduler.clock import FixedClock, SystemClock
-from scheduler.garbage_collection import settle_long_running_process
-from scheduler.local_time import describe
+from scheduler.core.clock import FixedClock, SystemClock
+from scheduler.core.garbage_collection import settle_long_running_process
+from scheduler.core.local_time import describe
+from scheduler.core.time_horizon import shiftable
 from scheduler.publishing.dry_run import Preview, PreviewItem, preview
-from scheduler.publishing.identity import WorkerIdentity
-from scheduler.publishing.platform_set import PlatformSet
-from scheduler.publishing.service import WorkerService, run_once
+from scheduler.publishing.send.platform_set import PlatformSet
 from scheduler.publishing.status import queue_counts, worker_statuses
-from scheduler.time_horizon import shiftable
+from scheduler.publishing.worker.identity import WorkerIdentity
+from scheduler.publishing.worker.service import WorkerService, run_once
 from web.cli.context import CliContext, echo_table, fail, reports_errors
 from web.cli.logging_setup import configure_logging
 

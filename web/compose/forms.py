@@ -6,8 +6,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from web.send_time_form import send_date_field, send_fold_field, send_time_field
-from web.storable_form import StorableForm
+from web.forms.send_time import send_date_field, send_fold_field, send_time_field
+from web.forms.storable import StorableForm
 
 
 class ComposeForm(StorableForm):

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler.clearance.text_rules import check_saved_text
-from scheduler.local_time import describe
+from scheduler.core.local_time import describe
 from scheduler.models import Channel, Release
 from scheduler.platforms import TextCheck
-from scheduler.publishing.facts import load_window
-from scheduler.publishing.timing import Timing, judge_timing
-from scheduler.publishing.window import WindowNeverOpens
+from scheduler.publishing.rules.facts import load_window
+from scheduler.publishing.rules.timing import Timing, judge_timing
+from scheduler.publishing.rules.window import WindowNeverOpens
 
 
 @dataclass(frozen=True)

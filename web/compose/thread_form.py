@@ -7,9 +7,9 @@ from typing import ClassVar
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from web.date_fields import DateInputField, TimeInputField
-from web.send_time_form import send_date_field, send_fold_field, send_time_field
-from web.storable_form import StorableForm
+from web.forms.date_fields import DateInputField, TimeInputField
+from web.forms.send_time import send_date_field, send_fold_field, send_time_field
+from web.forms.storable import StorableForm
 
 
 class ThreadForm(StorableForm):

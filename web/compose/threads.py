@@ -9,19 +9,19 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
-from scheduler.compose_choices import authorable_channels, visible_releases
-from scheduler.errors import DomainError, ValidationFailed
-from scheduler.local_time import to_utc
+from scheduler.clearance.compose_choices import authorable_channels, visible_releases
+from scheduler.core.errors import DomainError, ValidationFailed
+from scheduler.core.local_time import to_utc
 from scheduler.models import Channel, Release, User, utcnow
-from scheduler.releases import create_release
+from scheduler.releases.operations import create_release
 from web.compose import blueprint
 from web.compose.thread_form import ThreadForm
 from web.compose.views import require_composer
 from web.current import login_required, settings, signed_in_user
 from web.extensions import db
-from web.form_errors import add_domain_error, add_error
-from web.post_choices import fill_choices, picked
-from web.send_time_form import send_at_from
+from web.forms.errors import add_domain_error, add_error
+from web.forms.post_choices import fill_choices, picked
+from web.forms.send_time import send_at_from
 
 Page = str | Response | tuple[str, int]
 

@@ -8,23 +8,23 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
+from scheduler.access.post_actions import require_readable
+from scheduler.access.rules import has_channel_access, may_write_posts
 from scheduler.clearance import get_post
+from scheduler.clearance.compose_choices import authorable_channels, visible_releases
 from scheduler.clearance.drafting import twin_channel_of
+from scheduler.clearance.media import attach_image
 from scheduler.clearance.text_rules import check_saved_text
-from scheduler.compose_choices import authorable_channels, visible_releases
-from scheduler.errors import DomainError, PermissionDenied
-from scheduler.media import attach_image
+from scheduler.core.errors import DomainError, PermissionDenied
 from scheduler.models import AccessRole, Channel, Post, Release, User, utcnow
-from scheduler.permissions import has_channel_access, may_write_posts
-from scheduler.post_actions import require_readable
 from web.compose import blueprint
 from web.compose.forms import ComposeForm
 from web.compose.preview import Preview, build_preview
 from web.current import login_required, settings, signed_in_user
 from web.extensions import db
-from web.form_errors import add_domain_error
-from web.post_choices import NO_RELEASE, fill_choices, picked
-from web.send_time_form import fill_send_at, send_at_from
+from web.forms.errors import add_domain_error
+from web.forms.post_choices import NO_RELEASE, fill_choices, picked
+from web.forms.send_time import fill_send_at, send_at_from
 
 Page = str | Response | tuple[str, int]
 

@@ -8,8 +8,8 @@ from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.channel_connections import connection_warnings
-from scheduler.clock import SystemClock
+from scheduler.channels.connections import connection_warnings
+from scheduler.core.clock import SystemClock
 from scheduler.publishing.status import queue_counts, worker_statuses
 from web.extensions import csrf, db
 from web.health import blueprint

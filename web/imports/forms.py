@@ -6,8 +6,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
-from web.date_fields import DateInputField, TimeInputField
-from web.storable_form import StorableForm
+from web.forms.date_fields import DateInputField, TimeInputField
+from web.forms.storable import StorableForm
 
 #: Far above a 25-post thread with twins; the same limit as an API body.
 MAX_FILE_BYTES = 1024 * 1024

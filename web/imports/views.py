@@ -9,24 +9,24 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from config import Settings
-from scheduler.bulk_import import (
+from scheduler.access.rules import channels_where_role
+from scheduler.core.errors import DomainError
+from scheduler.core.local_time import describe, to_utc
+from scheduler.imports.files import CSV_COLUMNS, ImportProblem, read_thread_file
+from scheduler.imports.operations import (
     ImportRefused,
     check_thread_import,
     import_thread,
     thread_import_from,
 )
-from scheduler.errors import DomainError
-from scheduler.import_files import CSV_COLUMNS, ImportProblem, read_thread_file
-from scheduler.local_time import describe, to_utc
 from scheduler.models import AccessRole, Channel, User
-from scheduler.permissions import channels_where_role
-from scheduler.releases import list_releases
+from scheduler.releases.operations import list_releases
 from web.current import login_required
 from web.extensions import db
-from web.form_errors import add_domain_error, add_error
+from web.forms.errors import add_domain_error, add_error
+from web.forms.select_choice import SelectChoice
 from web.imports import blueprint
 from web.imports.forms import MAX_FILE_BYTES, ThreadImportForm
-from web.select_choice import SelectChoice
 
 WEB_LABEL = "web"
 CHECK = "check"

@@ -7,13 +7,12 @@ from datetime import datetime
 
 from flask import abort, render_template, request
 
-from scheduler.errors import PermissionDenied
-from scheduler.inbox import waiting_for
+from scheduler.access.post_actions import unreadable_because
+from scheduler.access.rules import ViewingLog, may_clear_posts, read_texts, redacted_text
+from scheduler.clearance.review_changes import DiffPiece, changes_since_reviews
+from scheduler.core.errors import PermissionDenied
 from scheduler.models import Post, User, utcnow
-from scheduler.permissions import may_clear_posts
-from scheduler.post_actions import unreadable_because
-from scheduler.review_changes import DiffPiece, changes_since_reviews
-from scheduler.visibility import ViewingLog, read_texts, redacted_text
+from scheduler.reports.inbox import waiting_for
 from web.current import login_required, settings, signed_in_user
 from web.extensions import db
 from web.inbox import blueprint

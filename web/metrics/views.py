@@ -14,7 +14,7 @@ from ipaddress import ip_address
 from flask import Response, current_app, request
 
 from config.settings import MetricsAccess, Settings
-from scheduler.clock import SystemClock
+from scheduler.core.clock import SystemClock
 from scheduler.publishing.metrics import collect, prometheus_text
 from web.extensions import db
 from web.metrics import blueprint

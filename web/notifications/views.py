@@ -8,12 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from scheduler.errors import ValidationFailed
-from scheduler.notifications import list_notifications, mark_read, unread_count
+from scheduler.core.errors import ValidationFailed
+from scheduler.notifications.operations import list_notifications, mark_read, unread_count
 from web.current import login_required
 from web.extensions import db
+from web.forms.storable import storable_form_value
 from web.notifications import blueprint
-from web.storable_form import storable_form_value
 
 PAGE_SIZE = 50
 #: How each kind of notification is labelled (the words, not a colour, carry the meaning).

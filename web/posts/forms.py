@@ -5,8 +5,8 @@ from __future__ import annotations
 from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import Optional
 
-from web.send_time_form import send_date_field, send_fold_field, send_time_field
-from web.storable_form import StorableForm
+from web.forms.send_time import send_date_field, send_fold_field, send_time_field
+from web.forms.storable import StorableForm
 
 
 class PostActionForm(StorableForm):

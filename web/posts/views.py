@@ -11,22 +11,22 @@ from werkzeug.wrappers import Response
 
 from config import Settings
 from scheduler import clearance
+from scheduler.access.post_actions import available_actions, may_view_post
+from scheduler.access.rules import ViewingLog, read_text, redacted_text
 from scheduler.clearance import ClearanceResult, clearance_unit, get_post, post_history
 from scheduler.clearance.changes import check_expected_version
+from scheduler.clearance.removal import may_remove, remove_published
 from scheduler.clearance.transitions import Action
 from scheduler.clearance.units import live_approvals
-from scheduler.errors import Conflict, DomainError, NotFound, PermissionDenied
+from scheduler.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from scheduler.models import Post, User, utcnow
-from scheduler.post_actions import available_actions, may_view_post
 from scheduler.publishing.overrides import OVERRIDABLE, grant_override
-from scheduler.removal import may_remove, remove_published
-from scheduler.visibility import ViewingLog, read_text, redacted_text
 from web.current import login_required, settings, signed_in_user
 from web.extensions import db
-from web.form_errors import add_domain_error
+from web.forms.errors import add_domain_error
+from web.forms.send_time import fill_send_at, send_at_from
 from web.posts import blueprint
 from web.posts.forms import PostActionForm
-from web.send_time_form import fill_send_at, send_at_from
 
 Page = str | Response | tuple[str, int]
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from scheduler.core.time_horizon import OutOfHorizon, require_day_within
 from scheduler.models import PostState, utcnow
-from scheduler.queue import QueueFilter
-from scheduler.time_horizon import OutOfHorizon, require_day_within
+from scheduler.reports.queue import QueueFilter
 
 
 @dataclass

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from scheduler.channels import list_channels
+from scheduler.channels.operations import list_channels
 from scheduler.models import PostState
-from scheduler.queue import QueueFilter, embargo_of, excerpt, list_queue
-from scheduler.releases import list_releases
+from scheduler.releases.operations import list_releases
+from scheduler.reports.queue import QueueFilter, embargo_of, excerpt, list_queue
 from web.current import login_required
 from web.extensions import db
 from web.queue import blueprint

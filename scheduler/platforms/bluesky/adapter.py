@@ -28,8 +28,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, TypeVar
 
 from config import Settings
-from scheduler.clock import Clock
-from scheduler.errors import ValidationFailed
+from scheduler.core.clock import Clock
+from scheduler.core.errors import ValidationFailed
 from scheduler.platforms.base import (
     Account,
     Connection,

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from config import Settings
-from scheduler.clock import Clock
+from scheduler.core.clock import Clock
 from scheduler.platforms.base import (
     Account,
     Authorization,

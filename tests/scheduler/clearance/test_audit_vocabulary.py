@@ -27,6 +27,8 @@ from scheduler.clearance import (
     submit,
     withdraw,
 )
+from scheduler.clearance.media import attach_image, remove_image
+from scheduler.clearance.removal import remove_published
 from scheduler.clearance.transitions import (
     ALERTS,
     EDIT_KINDS,
@@ -34,17 +36,15 @@ from scheduler.clearance.transitions import (
     TRANSITIONS,
     Action,
 )
-from scheduler.clock import FixedClock
-from scheduler.database import Database
-from scheduler.media import attach_image, remove_image
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
 from scheduler.models import AuditEvent, PostState, Role
-from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.overrides import grant_override
-from scheduler.publishing.run_pass import run_pass
-from scheduler.publishing.runtime import WorkerRuntime
-from scheduler.releases import move_embargo
-from scheduler.removal import remove_published
-from tests.scheduler.test_media import image_bytes
+from scheduler.publishing.worker.identity import WorkerIdentity
+from scheduler.publishing.worker.run_pass import run_pass
+from scheduler.publishing.worker.runtime import WorkerRuntime
+from scheduler.releases.operations import move_embargo
+from tests.scheduler.clearance.test_media import image_bytes
 from tests.support.factories import NOW, Factory
 from tests.support.publishing_factories import make_settings
 

@@ -12,6 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.access.post_actions import available_actions
 from scheduler.clearance import (
     add_to_thread,
     add_twin,
@@ -24,12 +25,11 @@ from scheduler.clearance import (
     schedule,
     submit,
 )
+from scheduler.clearance.media import attach_image
 from scheduler.clearance.transitions import Action
-from scheduler.errors import PermissionDenied
-from scheduler.inbox import waiting_for
-from scheduler.media import attach_image
+from scheduler.core.errors import PermissionDenied
 from scheduler.models import AccessRole, AuditEvent, Channel, Post, PostState, User
-from scheduler.post_actions import available_actions
+from scheduler.reports.inbox import waiting_for
 from tests.support.factories import NOW, Factory
 
 LATER = NOW + timedelta(days=1)

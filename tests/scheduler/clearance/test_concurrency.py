@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler.clearance import approve, edit_post, get_post, request_changes
 from scheduler.clearance.changes import CONFLICT_MESSAGE
-from scheduler.database import Database
-from scheduler.errors import Conflict, DomainError
+from scheduler.core.database import Database
+from scheduler.core.errors import Conflict, DomainError
 from scheduler.models import PostState, User
 from tests.support.factories import NOW, Factory
 

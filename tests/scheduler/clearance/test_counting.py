@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler.clearance.counting import approval_count
 from scheduler.models import Approval, Post, PostAuthor, PostState
-from scheduler.publishing.facts import load_facts
 from scheduler.publishing.rows import POST_COLUMNS, PostRow
+from scheduler.publishing.rules.facts import load_facts
 from tests.support.factories import NOW, Factory
 
 PEOPLE = 4

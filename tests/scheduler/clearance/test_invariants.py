@@ -37,7 +37,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from config import Settings
-from scheduler import audit
 from scheduler.clearance import (
     add_twin,
     approve,
@@ -56,8 +55,9 @@ from scheduler.clearance import (
 from scheduler.clearance.authorship import authors_of
 from scheduler.clearance.counting import approvals_met
 from scheduler.clearance.units import clearance_unit
-from scheduler.database import Database
-from scheduler.errors import DomainError
+from scheduler.core import audit
+from scheduler.core.database import Database
+from scheduler.core.errors import DomainError
 from scheduler.models import (
     AccessRole,
     Approval,
@@ -69,7 +69,7 @@ from scheduler.models import (
     Thread,
     User,
 )
-from scheduler.releases import move_embargo
+from scheduler.releases.operations import move_embargo
 from tests.support.factories import NOW, Factory, worker_action
 
 S = PostState

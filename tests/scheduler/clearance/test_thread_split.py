@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler.clearance import split_thread_text, split_twin_texts
-from scheduler.errors import ValidationFailed
+from scheduler.core.errors import ValidationFailed
 from scheduler.platforms import x_text
 
 STATEMENT = (

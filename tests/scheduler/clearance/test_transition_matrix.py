@@ -31,7 +31,7 @@ from scheduler.clearance import (
     withdraw,
 )
 from scheduler.clearance.guards import GUARDS
-from scheduler.errors import DomainError, InvalidTransition, PermissionDenied
+from scheduler.core.errors import DomainError, InvalidTransition, PermissionDenied
 from scheduler.models import AccessRole, Approval, AuditEvent, Post, PostState, Role, User
 from tests.support.factories import NOW, Factory
 
@@ -236,7 +236,7 @@ def test_the_table_lists_every_state_and_each_person_guard_exists() -> None:
     for row in TRANSITIONS:
         if row.actor is Actor.PERSON:
             assert set(row.guards) <= set(GUARDS), row
-    # Creating a post (test_workflow.py) and removing one (tests/scheduler/test_removal.py) are
+    # Creating a post (test_workflow.py) and removing one (clearance/test_removal.py) are
     # tested apart: one has no state to start from, the other reaches the platform first.
     assert {row.action.value for row in TRANSITIONS if row.actor is Actor.PERSON} == {
         *OPERATIONS,

@@ -25,7 +25,7 @@ from scheduler.clearance import (
     unschedule,
     withdraw,
 )
-from scheduler.errors import PermissionDenied, ValidationFailed
+from scheduler.core.errors import PermissionDenied, ValidationFailed
 from scheduler.models import AccessRole, Approval, AuditEvent, PostRevision, PostState
 from tests.support.factories import NOW, Factory
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from config import Settings, SettingsError, load_settings
-from scheduler.clock import FixedClock
-from scheduler.errors import ValidationFailed
+from scheduler.core.clock import FixedClock
+from scheduler.core.errors import ValidationFailed
 from scheduler.platforms import (
     Account,
     OutcomeUnknown,

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from scheduler.clock import FixedClock
-from scheduler.database import Database
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
 from scheduler.models import AuditEvent, Post
 from scheduler.platforms.mock_ledger import read_ledger
-from scheduler.publishing.identity import WorkerIdentity
-from scheduler.publishing.recovery import recover_expired
-from scheduler.publishing.run_pass import PassReport, run_pass
-from scheduler.publishing.runtime import WorkerRuntime
+from scheduler.publishing.record.crash_recovery import recover_expired
+from scheduler.publishing.worker.identity import WorkerIdentity
+from scheduler.publishing.worker.run_pass import PassReport, run_pass
+from scheduler.publishing.worker.runtime import WorkerRuntime
 from tests.support.publishing_factories import PublishingFactory, make_settings
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.models import AuditEvent, Post, PostState
-from scheduler.publishing.audit_rows import audit_row, insert_audit
 from scheduler.publishing.bulk import BulkStatement, JsonRowsStatement, dumps_json
+from scheduler.publishing.record.audit_rows import audit_row, insert_audit
 from scheduler.publishing.rows import POST_COLUMNS, PostRow, posts
 from tests.support.publishing_factories import PublishingFactory
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from scheduler import schema
-from scheduler.database import Database
+from scheduler.core import schema
+from scheduler.core.database import Database
 from scheduler.models import PostState
-from scheduler.publishing.claim import claim_due
+from scheduler.publishing.claim.leases import claim_due
 from tests.support.publishing_factories import PublishingFactory
 from tests.support.query_count import counting_queries
 from tests.support.query_plans import sqlite_plan

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.channel_connections import connect_channel
-from scheduler.credentials import CredentialCipher, cipher_for
+from scheduler.channels.connections import connect_channel
+from scheduler.channels.credentials import CredentialCipher, cipher_for
 from scheduler.models import Channel, Notification, PostState, Role
-from scheduler.notification_delivery import deliver_notifications
-from scheduler.publishing.connection_checks import check_due_connections
+from scheduler.notifications.delivery import deliver_notifications
+from scheduler.publishing.worker.connection_checks import check_due_connections
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.connected_platform import NAME, PlatformState
 from tests.support.publishing_factories import PublishingFactory

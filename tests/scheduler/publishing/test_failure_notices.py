@@ -27,7 +27,7 @@ from scheduler.models import (
     Role,
     User,
 )
-from scheduler.notification_delivery import deliver_notifications
+from scheduler.notifications.delivery import deliver_notifications
 from tests.scheduler.publishing.conftest import Worker
 from tests.scheduler.publishing.test_recovery import die_mid_pass
 from tests.scheduler.publishing.test_retries import NoLookupMock

@@ -9,8 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.channels.quiet_periods import (
+    add_quiet_period,
+    cancel_quiet_period,
+    get_quiet_period,
+    list_quiet_periods,
+)
 from scheduler.clearance import publish_now, resolve_unknown, retry
-from scheduler.errors import (
+from scheduler.core.errors import (
     Conflict,
     InvalidTransition,
     PermissionDenied,
@@ -18,12 +24,6 @@ from scheduler.errors import (
 )
 from scheduler.models import AccessRole, AuditEvent, ChannelAccess, PostState, Role
 from scheduler.publishing.overrides import grant_override
-from scheduler.quiet_periods import (
-    add_quiet_period,
-    cancel_quiet_period,
-    get_quiet_period,
-    list_quiet_periods,
-)
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.publishing_factories import PublishingFactory
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from config import Settings
-from scheduler.clock import Clock
+from scheduler.core.clock import Clock
 from scheduler.models import PostState
 from scheduler.platforms import Published, PublishRequest
 from scheduler.platforms.mock import MockPlatform

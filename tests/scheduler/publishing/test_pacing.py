@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.publishing.pacing import Pacer
+from scheduler.publishing.send.pacing import Pacer
 
 AT = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)
 GAP = timedelta(seconds=2.4)  # 25 a minute

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from config import Settings
-from scheduler.clock import SystemClock
-from scheduler.publishing import platform_set
-from scheduler.publishing.platform_set import PlatformSet
+from scheduler.core.clock import SystemClock
+from scheduler.publishing.send import platform_set
+from scheduler.publishing.send.platform_set import PlatformSet
 
 
 def test_a_started_worker_knows_its_platforms_without_looking_for_them_again(

@@ -10,12 +10,12 @@ import pytest
 
 from scheduler.models import Post, PostState
 from scheduler.platforms import Account, PublishRequest
-from scheduler.publishing.complete import record_outcomes
-from scheduler.publishing.heartbeat import keep_leases, renew_leases
-from scheduler.publishing.intake import take_batch
-from scheduler.publishing.outcomes import Outcome, OutcomeKind
-from scheduler.publishing.plan import Job
-from scheduler.publishing.recovery import recover_expired
+from scheduler.publishing.claim.intake import take_batch
+from scheduler.publishing.record.complete import record_outcomes
+from scheduler.publishing.record.crash_recovery import recover_expired
+from scheduler.publishing.send.outcomes import Outcome, OutcomeKind
+from scheduler.publishing.send.plan import Job
+from scheduler.publishing.worker.heartbeat import keep_leases, renew_leases
 from tests.scheduler.publishing.conftest import Worker
 from tests.scheduler.publishing.test_retries import NoLookupMock
 from tests.support.publishing_factories import PublishingFactory

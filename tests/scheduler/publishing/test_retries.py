@@ -12,7 +12,7 @@ from config.settings import RetryPolicy
 from scheduler.clearance import retry
 from scheduler.models import PostState
 from scheduler.platforms.mock import MockPlatform
-from scheduler.publishing.backoff import retry_delay
+from scheduler.publishing.send.backoff import retry_delay
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.publishing_factories import PublishingFactory
 

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from config import Settings, load_settings
-from scheduler.database import Database
-from scheduler.idempotency import claim_key, store_response
+from scheduler.core.database import Database
+from scheduler.core.idempotency import claim_key, store_response
 from scheduler.models import IdempotencyKey, Post, PostState, Role, WorkerHeartbeat
 from scheduler.platforms.mock_ledger import read_ledger
-from scheduler.publishing.identity import WorkerIdentity
-from scheduler.publishing.service import WorkerService
+from scheduler.publishing.worker.identity import WorkerIdentity
+from scheduler.publishing.worker.service import WorkerService
 from tests.support.databases import query_file_alone
 from tests.support.publishing_factories import PublishingFactory
 

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from scheduler.clock import FixedClock
+from scheduler.core.clock import FixedClock
 from scheduler.models import AuditEvent, PostState
-from scheduler.publishing.run_pass import run_pass
+from scheduler.publishing.worker.run_pass import run_pass
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.publishing_factories import PublishingFactory
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler.models import PostState
-from scheduler.publishing.heartbeat import beat
-from scheduler.publishing.identity import WorkerIdentity
 from scheduler.publishing.status import next_due, queue_counts, worker_statuses
+from scheduler.publishing.worker.heartbeat import beat
+from scheduler.publishing.worker.identity import WorkerIdentity
 from tests.support.publishing_factories import PublishingFactory
 from tests.support.query_count import counting_queries
 from tests.support.query_plans import sqlite_plan

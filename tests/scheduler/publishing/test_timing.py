@@ -15,17 +15,17 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from scheduler.clock import FixedClock
-from scheduler.database import Database
-from scheduler.local_time import describe
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
+from scheduler.core.local_time import describe
 from scheduler.models import Post, PostState, QuietPeriod
 from scheduler.publishing.dry_run import preview as dry_run
-from scheduler.publishing.eligibility import root_cause, waiting_reason
-from scheduler.publishing.identity import WorkerIdentity
-from scheduler.publishing.run_pass import run_pass
-from scheduler.publishing.runtime import WorkerRuntime
-from scheduler.publishing.timing import judge_timing
-from scheduler.publishing.window import PublishingWindow
+from scheduler.publishing.rules.eligibility import root_cause, waiting_reason
+from scheduler.publishing.rules.timing import judge_timing
+from scheduler.publishing.rules.window import PublishingWindow
+from scheduler.publishing.worker.identity import WorkerIdentity
+from scheduler.publishing.worker.run_pass import run_pass
+from scheduler.publishing.worker.runtime import WorkerRuntime
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.publishing_factories import PublishingFactory, make_settings
 from web.compose.preview import build_preview
@@ -315,7 +315,7 @@ def test_root_cause_drops_the_posts_waited_on(reason: str, root: str) -> None:
 def test_an_embargo_stored_at_the_end_of_year_9999_holds_the_post_without_breaking_the_pass(
     factory: PublishingFactory, worker: Worker
 ) -> None:
-    # Only a row stored before the horizon rule (scheduler.time_horizon) can hold such a time.
+    # Only a row stored before the horizon rule (scheduler.core.time_horizon) can hold such a time.
     release = factory.release(datetime(9999, 12, 31, 23, 0, tzinfo=UTC))
     far = factory.post(factory.channel(), send_at=utc("2026-03-12 10:00"), release=release)
     near = factory.post(factory.channel(), send_at=utc("2026-03-12 10:00"))

@@ -13,7 +13,7 @@ from scheduler.clearance.transitions import (
     table_action,
 )
 from scheduler.models import PostState
-from scheduler.publishing import vocabulary
+from scheduler.publishing.rules import vocabulary
 
 
 def test_a_worker_step_missing_from_the_table_stops_the_worker_from_starting() -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from scheduler.clock import FixedClock
-from scheduler.database import Database
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
 from scheduler.models import AuditEvent, Post, PostState
-from scheduler.publishing.run_pass import run_pass
-from scheduler.publishing.runtime import WorkerRuntime
-from scheduler.publishing.warm_up import warm_up
+from scheduler.publishing.worker.run_pass import run_pass
+from scheduler.publishing.worker.runtime import WorkerRuntime
+from scheduler.publishing.worker.warm_up import warm_up
 from tests.support.publishing_factories import PublishingFactory, make_settings
 from tests.support.query_count import counting_queries
 

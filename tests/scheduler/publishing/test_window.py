@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from config import Settings, load_settings
-from scheduler.publishing.window import PublishingWindow, QuietSpan, WindowNeverOpens
+from scheduler.publishing.rules.window import PublishingWindow, QuietSpan, WindowNeverOpens
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from scheduler import schema
-from scheduler.database import Database
+from scheduler.core import schema
+from scheduler.core.database import Database
 from scheduler.models import AuditEvent, Post, PostState, WorkerHeartbeat
 from scheduler.platforms.mock_ledger import read_ledger
 from tests.support.processes import free_port, start_gatepost, stop, wait_for_http

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from scheduler.channel_connections import save_connection
+from scheduler.channels.connections import save_connection
 from scheduler.models import Channel, Post, PostState
 from scheduler.platforms import Connection, Credentials
 from scheduler.platforms.x import XPlatform

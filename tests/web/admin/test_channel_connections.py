@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from config import Settings
-from scheduler.channel_connections import connect_channel
-from scheduler.channels import create_channel, find_channel
+from scheduler.channels.connections import connect_channel
+from scheduler.channels.operations import create_channel, find_channel
 from scheduler.models import Channel, Role, User, utcnow
 from tests.support.connected_platform import NAME, ConnectedMock, PlatformState
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.credentials import cipher_for
+from scheduler.channels.credentials import cipher_for
 from scheduler.models import AuditEvent, Channel, Role, User
 from tests.support.emulators.x import XEmulator
 from tests.support.factories import Factory

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from scheduler.channels import access_list, create_channel, find_channel, grant_access
+from scheduler.channels.operations import access_list, create_channel, find_channel, grant_access
 from scheduler.models import Channel, Role, User
 
 SignInAs = Callable[[Role], User]

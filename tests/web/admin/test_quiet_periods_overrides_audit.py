@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from config import Settings
+from scheduler.channels.quiet_periods import add_quiet_period
 from scheduler.models import AccessRole, Post, PostState, PublishOverride, QuietPeriod, Role, User
-from scheduler.quiet_periods import add_quiet_period
 from tests.support.factories import Factory
 
 SignInAs = Callable[[Role], User]

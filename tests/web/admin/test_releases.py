@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from config import Settings
+from scheduler.access.rules import read_text
 from scheduler.models import AccessRole, PostState, Release, Role, User
-from scheduler.releases import grant_release_access, release_access_list
-from scheduler.visibility import read_text
+from scheduler.releases.operations import grant_release_access, release_access_list
 from tests.support.factories import Factory
 
 SignInAs = Callable[[Role], User]

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from config import Settings
-from scheduler import schema
-from scheduler.accounts import create_user
-from scheduler.api_tokens import create_token
-from scheduler.database import Database
+from scheduler.core import schema
+from scheduler.core.database import Database
+from scheduler.identity.accounts import create_user
+from scheduler.identity.api_tokens import create_token
 from scheduler.models import Role, User
 from tests.conftest import TEST_PASSWORD
 from web import create_app

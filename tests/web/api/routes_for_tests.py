@@ -10,9 +10,8 @@ from pydantic import Field
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import TooManyRequests
 
-from scheduler import audit
-from scheduler.api_tokens import Scope
-from scheduler.errors import (
+from scheduler.core import audit
+from scheduler.core.errors import (
     Conflict,
     DomainError,
     InvalidTransition,
@@ -20,6 +19,7 @@ from scheduler.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from scheduler.identity.api_tokens import Scope
 from web.api.endpoints import ApiCall, ApiRoutes
 from web.api.schemas import Instant, QueryParameters, RequestBody, ResponseBody
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from scheduler.clock import FixedClock
-from scheduler.database import Database
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
 from scheduler.models import AuditEvent, IdempotencyKey, User
 from tests.web.api.conftest import ApiClient, assert_problem
 from tests.web.api.routes_for_tests import NOTE_ACTION, SLOW_NOTE, mount

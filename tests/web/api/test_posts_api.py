@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.clock import FixedClock
-from scheduler.database import Database
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
 from scheduler.models import AccessRole, EmbargoViewing, Post, PostState
 from tests.support.factories import NOW, Factory
 from tests.support.query_count import counting_queries
@@ -386,7 +386,7 @@ def test_bad_requests_get_a_clear_problem(
 def test_expired_and_revoked_tokens_get_401(
     api: ApiClient, team: Team, session: Session, clock: FixedClock
 ) -> None:
-    from scheduler.api_tokens import create_token, revoke_token
+    from scheduler.identity.api_tokens import create_token, revoke_token
 
     token, secret = create_token(
         session, team.author, scopes="read", by=None, now=NOW, expires_in=timedelta(days=1)

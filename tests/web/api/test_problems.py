@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from scheduler.api_tokens import revoke_token
+from scheduler.identity.api_tokens import revoke_token
 from scheduler.models import ApiToken, Role, User
 from tests.web.api.conftest import ApiClient, assert_problem
 from web.api.bodies import MAX_BODY_BYTES

@@ -11,12 +11,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from config import Settings
-from scheduler.api_tokens import create_token
-from scheduler.channels import create_channel, grant_access
-from scheduler.clock import FixedClock
-from scheduler.database import Database
+from scheduler.channels.operations import create_channel, grant_access
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
+from scheduler.identity.api_tokens import create_token
 from scheduler.models import AccessRole, EmbargoViewing, Role
-from scheduler.publishing.service import run_once
+from scheduler.publishing.worker.service import run_once
 from tests.web.api.conftest import ApiClient
 from web.api.endpoints import CLOCK_CONFIG
 
@@ -29,7 +29,7 @@ EMBARGO = datetime(2027, 3, 11, 9, 30, tzinfo=UTC)
 def release_day(committed_app: Flask, committed_database: Database) -> dict[str, str]:
     """Set up, as an admin would (by the domain), two twinned channels, people and tokens."""
     suffix = uuid.uuid4().hex[:8]
-    from scheduler.accounts import create_user
+    from scheduler.identity.accounts import create_user
     from tests.conftest import TEST_PASSWORD
 
     secrets: dict[str, str] = {}

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.import_files import read_json
+from scheduler.imports.files import read_json
 from scheduler.models import Post, Thread
 from tests.support.factories import NOW, Factory
 from tests.web.api.conftest import ApiClient, assert_problem

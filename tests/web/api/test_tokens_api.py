@@ -9,9 +9,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.api_tokens import authenticate_token, hash_token
-from scheduler.clock import FixedClock
-from scheduler.database import Database
+from scheduler.core.clock import FixedClock
+from scheduler.core.database import Database
+from scheduler.identity.api_tokens import authenticate_token, hash_token
 from scheduler.models import ApiToken, AuditEvent, Role, User
 from tests.web.api.conftest import ApiClient, assert_problem
 

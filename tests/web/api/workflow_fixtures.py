@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.api_tokens import create_token
-from scheduler.clock import FixedClock
+from scheduler.core.clock import FixedClock
+from scheduler.identity.api_tokens import create_token
 from scheduler.models import Channel, Role, User
 from tests.support.factories import NOW, Factory
 

@@ -6,7 +6,7 @@ import mailbox
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from scheduler.database import Database
+from scheduler.core.database import Database
 from scheduler.models import AccessRole, ChannelAccess, Role
 from tests.conftest import TEST_PASSWORD
 from tests.support.publishing_factories import PublishingFactory

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.time_horizon import Horizon
+from scheduler.core.time_horizon import Horizon
 from tests.web.cli.conftest import Gatepost
 from tests.web.cli.test_clearance_cli import bilingual_channels, people
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scheduler.api_tokens import check_token
-from scheduler.database import Database
+from scheduler.core.database import Database
+from scheduler.identity.api_tokens import check_token
 from tests.support.processes import GATEPOST, gatepost_env
 from web.cli import main
 

@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from scheduler import schema
-from scheduler.database import Database
+from scheduler.core import schema
+from scheduler.core.database import Database
 from scheduler.models import PostState, QuietPeriod
 from scheduler.platforms.mock_ledger import read_ledger
-from scheduler.publishing.heartbeat import beat
-from scheduler.publishing.identity import WorkerIdentity
+from scheduler.publishing.worker.heartbeat import beat
+from scheduler.publishing.worker.identity import WorkerIdentity
 from tests.support.publishing_factories import PublishingFactory
 from web.cli import main
 

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from config import Settings, load_settings
-from scheduler.calendar_view import calendar_days
-from scheduler.database import Database
+from scheduler.core.database import Database
 from scheduler.models import PostState, Role, User
+from scheduler.reports.calendar import calendar_days
 from tests.support.factories import Factory
 from tests.support.query_count import counting_queries
 from tests.web.conftest import fetch

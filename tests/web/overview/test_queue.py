@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from scheduler.database import Database
+from scheduler.core.database import Database
 from scheduler.models import AccessRole, PostState, Role, User
 from tests.support.factories import NOW, Factory
 from tests.support.query_count import counting_queries

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from scheduler.channel_connections import connect_channel
-from scheduler.credentials import cipher_for
+from scheduler.channels.connections import connect_channel
+from scheduler.channels.credentials import cipher_for
 from scheduler.models import Channel, Post, PostState
 from scheduler.platforms import OutcomeUnknown, PublishRequest
 from scheduler.platforms.bluesky import BlueskyPlatform
-from scheduler.publishing.intake import take_batch
+from scheduler.publishing.claim.intake import take_batch
 from tests.scheduler.publishing.conftest import Worker
 from tests.scheduler.publishing.conftest import make_worker as make_worker
 from tests.support.emulators.base import ManualClock

@@ -1,0 +1,1 @@
+"""Access: the one answer to 'may this person see or do this', and the actions offered."""

@@ -1,0 +1,1 @@
+"""Channels: accounts on platforms, twins, owners, access lists, options, quiet periods."""

@@ -1,0 +1,1 @@
+"""Identity: accounts, passwords, sign-in and its throttle, two-factor, API tokens."""

@@ -1,0 +1,1 @@
+"""Notifications: made from the audit trail, read in the app, sent by e-mail."""

@@ -1,0 +1,1 @@
+"""Publishing, step 3: send claimed units through their adapters on paced lanes."""

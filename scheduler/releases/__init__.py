@@ -1,0 +1,1 @@
+"""Statistical releases: embargoes and their pre-release access lists."""

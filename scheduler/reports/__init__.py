@@ -1,0 +1,1 @@
+"""Reports: the queue, the inbox, the calendar, feeds and exports; nothing here changes state."""

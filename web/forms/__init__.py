@@ -1,0 +1,1 @@
+"""Form helpers shared by the blueprints: fields, choices, errors and the storable base."""

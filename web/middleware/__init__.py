@@ -1,0 +1,1 @@
+"""What wraps every request: the database session, security headers, server timing."""
