@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.orm import Session
 
+from config import Settings
 from scheduler.clearance import edit_post
 from scheduler.models import PostState
 from scheduler.publishing.override_review import has_current_override, held_posts, recent_overrides
 from scheduler.publishing.overrides import grant_override
 from tests.support.factories import Factory
+
+
+@pytest.fixture
+def factory(session: Session, settings: Settings) -> Factory:
+    """Return the clearance factory: these posts are made by people, not seeded for a pass."""
+    return Factory(session, settings)
 
 
 def test_held_posts_are_the_scheduled_ones_with_a_hold(session: Session, factory: Factory) -> None:
