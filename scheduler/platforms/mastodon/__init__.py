@@ -1,4 +1,4 @@
-"""The `mastodon` platform adapter: any Mastodon instance, through its client API."""
+"""The Mastodon platform adapter, registered as `mastodon`."""
 
 from scheduler.platforms.mastodon.adapter import MastodonPlatform
 

@@ -1,44 +1,28 @@
-"""Fixtures for the Mastodon adapter: the adapter, and an account on the emulator."""
+"""Fixtures for the Mastodon adapter: the adapter on the emulator's clock, a connected account."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from config import Settings, load_settings
-from scheduler.platforms import Account
+from scheduler.platforms import Account, PublishRequest
 from scheduler.platforms.mastodon import MastodonPlatform
-from tests.support.emulators.base import ManualClock
+from tests.scheduler.platforms.bluesky.conftest import EmulatorTime, adapter_settings
 from tests.support.emulators.mastodon import MastodonEmulator
 
 
-class EmulatorTime:
-    """Gatepost's clock reading the emulator's, so the idempotency window moves when told."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self._clock = clock
-
-    def now(self) -> datetime:
-        """Return the emulator's current instant."""
-        return self._clock.datetime()
-
-
-def adapter_settings(tmp_path: Path) -> Settings:
-    """Return settings for adapter tests (no database is needed)."""
-    return load_settings(
-        {},
-        overrides={
-            "instance_path": str(tmp_path / "instance"),
-            "secret_key": "test-secret-key-that-is-long-enough",
-        },
-    )
+def request(
+    account: Account, text: str, key: str = "gatepost-7-v1", **extra: Any
+) -> PublishRequest:
+    """Return a publish request for the account."""
+    return PublishRequest(account=account, text=text, idempotency_key=key, **extra)
 
 
 @pytest.fixture
 def mastodon(mastodon_emulator: MastodonEmulator, tmp_path: Path) -> MastodonPlatform:
-    """Return the adapter on the emulator's clock."""
+    """Return the adapter, on the emulator's clock."""
     return MastodonPlatform(adapter_settings(tmp_path), EmulatorTime(mastodon_emulator.clock))
 
 
@@ -49,11 +33,17 @@ def unconnected(mastodon_emulator: MastodonEmulator) -> Account:
 
 
 @pytest.fixture
-def account(
-    mastodon: MastodonPlatform, unconnected: Account, mastodon_emulator: MastodonEmulator
-) -> Account:
-    """Return the channel's account connected with an access token."""
-    connection = mastodon.connect(unconnected, mastodon_emulator.issue_token())
+def token(mastodon_emulator: MastodonEmulator) -> str:
+    """Return an access token of the emulator's first account, with the scopes Gatepost asks."""
+    return mastodon_emulator.issue_token(
+        scopes="read:accounts read:statuses write:statuses write:media"
+    )
+
+
+@pytest.fixture
+def account(mastodon: MastodonPlatform, unconnected: Account, token: str) -> Account:
+    """Return the channel's account connected with its access token."""
+    connection = mastodon.connect(unconnected, token)
     return Account(
         unconnected.handle,
         channel_id=unconnected.channel_id,
