@@ -1,0 +1,5 @@
+"""The Mastodon platform adapter, registered as `mastodon`."""
+
+from scheduler.platforms.mastodon.adapter import MastodonPlatform
+
+__all__ = ["MastodonPlatform"]
