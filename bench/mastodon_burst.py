@@ -18,10 +18,19 @@ from bench.outcome import measure
 from bench.seeding import make_due, seed_channels, seed_people, seed_scheduled, settle_after_seeding
 from bench.workers import running_workers, wait_until_settled
 from scheduler.channels.credentials import CredentialCipher, new_key
+from tests.support.emulators.base import ManualClock
 from tests.support.emulators.mastodon import MastodonEmulator
 
 #: Time from making posts due to the instant: the workers start (and look) before it.
 LEAD = timedelta(seconds=8)
+
+
+class WallClock(ManualClock):
+    """The emulator's clock following the machine's, so its `created_at` is when it made each."""
+
+    def now(self) -> float:
+        """Return the machine's time."""
+        return time.time()
 
 
 def drain_on_mastodon(
@@ -36,7 +45,8 @@ def drain_on_mastodon(
     """Seed Mastodon channels on a fresh SQLite database and measure one worker's drain."""
     key = new_key()
     cipher = CredentialCipher([key])
-    with MastodonEmulator(latency=latency) as emulator, scratch("sqlite", root, None) as run:
+    emulator = MastodonEmulator(clock=WallClock(), latency=latency)
+    with emulator, scratch("sqlite", root, None) as run:
         tokens = [
             emulator.issue_token(emulator.add_account(f"bench{number:05d}"))
             for number in range(channels)
