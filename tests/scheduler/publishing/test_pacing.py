@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.models import PostState
 from scheduler.publishing.send.pacing import Pacer
+from tests.scheduler.publishing.conftest import Worker
+from tests.support.publishing_factories import PublishingFactory
 
 AT = datetime(2026, 3, 12, 9, 30, tzinfo=UTC)
 GAP = timedelta(seconds=2.4)  # 25 a minute
@@ -47,3 +50,32 @@ def test_however_often_posts_ask_again_slots_keep_the_limit_and_never_move(
     assert all(went[post] >= slot for post, slot in slots.items() if post in went)
     taken = sorted([*slots.values(), *(at for post, at in went.items() if post not in slots)])
     assert all(later - earlier >= GAP for earlier, later in itertools.pairwise(taken))
+
+
+def test_a_paced_25_post_thread_and_its_twin_go_at_the_channel_s_pace_not_behind_themselves(
+    factory: PublishingFactory, worker: Worker
+) -> None:
+    english, welsh = factory.twin_channels()
+    for channel in (english, welsh):
+        channel.platform_options = {"rate_limit_per_minute": 10}
+    at = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)  # a Thursday, inside office hours
+    english_thread = factory.thread(english, 25, send_at=at)
+    welsh_thread = factory.thread(welsh, 25, send_at=at)
+    for en_post, cy_post in zip(english_thread, welsh_thread, strict=True):
+        en_post.twin_id, cy_post.twin_id = cy_post.id, en_post.id
+    factory.session.flush()
+    posts = english_thread + welsh_thread
+
+    instant = at
+    for _ in range(200):
+        worker.run_at(instant)
+        if all(post.state is PostState.PUBLISHED for post in posts):
+            break
+        waiting = [post for post in posts if post.state is not PostState.PUBLISHED]
+        due = [post.due_at for post in waiting if post.due_at is not None]
+        assert due, [post.hold_reason for post in waiting]
+        instant = max(instant, min(due))
+
+    assert all(post.state is PostState.PUBLISHED for post in posts)
+    # Ten a minute: the 25th pair goes 24 slots of 6 s after the first.
+    assert instant <= at + timedelta(minutes=2, seconds=30)
