@@ -1,8 +1,13 @@
-"""One database session per request; views commit once, anything left is rolled back."""
+"""One database session per request, and each view one unit of work.
+
+A view never commits: `unit_of_work` around the view commits once when it returns, and saves
+nothing when it raised or refused (`refuse`, which the helpers that show a domain refusal call).
+Work that must follow the commit (starting a fresh signed-in session, say) goes to `after_commit`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, request
@@ -42,8 +47,42 @@ class RequestDatabase:
             g._gatepost_session = session
         return session
 
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """Commit what the view changed unless it raised or refused; then run after_commit."""
+        g._gatepost_refused = False
+        g._gatepost_after_commit = []
+        try:
+            yield
+        except BaseException:
+            self.refuse()
+            raise
+        if g._gatepost_refused:
+            return
+        session: Session | None = g.get("_gatepost_session")
+        if session is not None:
+            session.commit()
+        callbacks: list[Callable[[], object]] = g.pop("_gatepost_after_commit")
+        for callback in callbacks:
+            callback()
+
+    def refuse(self) -> None:
+        """Roll back what this request changed, and save nothing more in it."""
+        g._gatepost_refused = True
+        g._gatepost_after_commit = []  # kept so that later calls are accepted, and never run
+        session: Session | None = g.get("_gatepost_session")
+        if session is not None:
+            session.rollback()
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run the callback once this request's changes are saved (never if they are not)."""
+        callbacks: list[Callable[[], object]] | None = g.get("_gatepost_after_commit")
+        if callbacks is None:
+            raise RuntimeError("after_commit is for views, inside the request's unit of work")
+        callbacks.append(callback)
+
     def commit(self) -> None:
-        """Commit this request's unit of work."""
+        """Commit now, for the API's dispatcher alone: it answers a failed commit as a problem."""
         self.session.commit()
 
     @contextmanager
