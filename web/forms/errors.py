@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, flash
+from flask import Flask
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField
 from wtforms.widgets import ListWidget
@@ -39,13 +39,6 @@ def add_domain_error(form: FlaskForm, error: DomainError, field: str | None = No
     if not error.keeps_changes:
         db.refuse()
     add_error(form, error.message, field or error.field)
-
-
-def flash_domain_error(error: DomainError) -> None:
-    """Show a refusal from the domain on the next page, saving nothing (as add_domain_error)."""
-    if not error.keeps_changes:
-        db.refuse()
-    flash(error.message, "error")
 
 
 def error_anchor(field: Field) -> str:

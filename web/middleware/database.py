@@ -51,35 +51,45 @@ class RequestDatabase:
     def unit_of_work(self) -> Iterator[None]:
         """Commit what the view changed unless it raised or refused; then run after_commit."""
         g._gatepost_refused = False
-        g._gatepost_after_commit = []
+        g._gatepost_after = []
         try:
             yield
         except BaseException:
             self.refuse()
             raise
-        if g._gatepost_refused:
-            return
         session: Session | None = g.get("_gatepost_session")
         if session is not None:
-            session.commit()
-        callbacks: list[Callable[[], object]] = g.pop("_gatepost_after_commit")
-        for callback in callbacks:
-            callback()
+            if g._gatepost_refused:
+                session.rollback()  # ends the reads made since the refusal, saving nothing
+            else:
+                session.commit()
+        pending: list[tuple[Callable[[], object], bool]] = g.pop("_gatepost_after")
+        for callback, even_if_refused in pending:
+            if even_if_refused or not g._gatepost_refused:
+                callback()
 
     def refuse(self) -> None:
         """Roll back what this request changed, and save nothing more in it."""
         g._gatepost_refused = True
-        g._gatepost_after_commit = []  # kept so that later calls are accepted, and never run
         session: Session | None = g.get("_gatepost_session")
         if session is not None:
             session.rollback()
 
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run the callback once this request's changes are saved (never if they are not)."""
-        callbacks: list[Callable[[], object]] | None = g.get("_gatepost_after_commit")
-        if callbacks is None:
+        self._after(callback, even_if_refused=False)
+
+    def after_transaction(self, callback: Callable[[], object]) -> None:
+        """Run the callback once this request's transaction is over, saved or refused."""
+        # For work apart from the request (recording who read a text) that must not wait on,
+        # or be lost with, the request's own transaction.
+        self._after(callback, even_if_refused=True)
+
+    def _after(self, callback: Callable[[], object], *, even_if_refused: bool) -> None:
+        pending: list[tuple[Callable[[], object], bool]] | None = g.get("_gatepost_after")
+        if pending is None:
             raise RuntimeError("after_commit is for views, inside the request's unit of work")
-        callbacks.append(callback)
+        pending.append((callback, even_if_refused))
 
     def commit(self) -> None:
         """Commit now, for the API's dispatcher alone: it answers a failed commit as a problem."""
