@@ -1,7 +1,8 @@
 """One database session per request, and each view one unit of work.
 
 A view never commits: `unit_of_work` around the view commits once when it returns, and saves
-nothing when it raised or refused (`refuse`, which the helpers that show a domain refusal call).
+nothing when it raised or refused (`refuse`, which the helpers that show a domain refusal call),
+or when the request only reads (GET, HEAD, OPTIONS).
 Work that must follow the commit (starting a fresh signed-in session, say) goes to `after_commit`.
 """
 
@@ -59,8 +60,10 @@ class RequestDatabase:
             raise
         session: Session | None = g.get("_gatepost_session")
         if session is not None:
-            if g._gatepost_refused:
-                session.rollback()  # ends the reads made since the refusal, saving nothing
+            if g._gatepost_refused or request.method in _READ_ONLY_METHODS:
+                # Ends the reads, saving nothing: a refusal saves nothing, and neither does a
+                # GET (its session only reads; what it records goes apart, after_transaction).
+                session.rollback()
             else:
                 session.commit()
         pending: list[tuple[Callable[[], object], bool]] = g.pop("_gatepost_after")

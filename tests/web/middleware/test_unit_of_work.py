@@ -135,3 +135,16 @@ def test_a_refusal_that_keeps_its_changes_is_saved(
 ) -> None:
     client.post("/test-unit/counted_failure")
     assert "counted@example.gov.uk" in _emails(session)
+
+
+def test_a_page_that_only_reads_saves_nothing(
+    app: Flask, client: FlaskClient, session: Session, commits: list[Session]
+) -> None:
+    def read_page() -> str:
+        _new_person("read@example.gov.uk")  # a GET's session only reads: nothing is kept
+        return "read"
+
+    app.add_url_rule("/test-unit/read", "read_page", read_page)
+    assert client.get("/test-unit/read").text == "read"
+    assert commits == []
+    assert "read@example.gov.uk" not in _emails(session)
