@@ -7,11 +7,21 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from flask.typing import ResponseReturnValue
 
 from config import Settings, load_settings
 from scheduler.core.database import Database
 from web.errors import register_errorhandlers
 from web.extensions import csrf, db, login_manager
+
+
+class GatepostFlask(Flask):
+    """Flask, with each view one unit of work (see RequestDatabase.unit_of_work)."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        """Run the view, committing once what it changed unless it raised or refused."""
+        with db.unit_of_work():
+            return super().dispatch_request()
 
 
 def create_app(
@@ -24,7 +34,9 @@ def create_app(
         settings = load_settings()
     elif not isinstance(settings, Settings):
         settings = load_settings({}, overrides=settings)
-    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app = GatepostFlask(
+        __name__, instance_path=str(settings.instance_path), instance_relative_config=True
+    )
     configure(app, settings)
     database = database or Database(settings.database_url)
     if settings.server_timing:

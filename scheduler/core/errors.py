@@ -8,6 +8,9 @@ class DomainError(Exception):
 
     #: A short, stable code for API clients.
     code = "refused"
+    #: Whether what was done before the refusal is still to be saved: only where recording the
+    #: failure is the point (a counted sign-in attempt), and nothing else was changed before it.
+    keeps_changes = False
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

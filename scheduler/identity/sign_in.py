@@ -1,7 +1,8 @@
 """The steps of signing in: password, then (where set up or required) a second factor.
 
-Every step checks the throttle first and counts its failures. Callers commit even when a step
-raises SignInRefused or SignInLocked, so that the failure is counted in every process.
+Every step checks the throttle first and counts its failures, changing nothing else before it
+refuses. Callers commit even when a step raises SignInRefused or SignInLocked (both say so with
+`keeps_changes`), so that the failure is counted in every process.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.core import audit
 from scheduler.core.errors import ValidationFailed
+from scheduler.identity.account_security import WrongPassword, require_current_password
 from scheduler.identity.accounts import authenticate
 from scheduler.identity.recovery_codes import remaining_recovery_codes, use_recovery_code
 from scheduler.identity.sign_in_throttle import (
@@ -31,6 +33,8 @@ from scheduler.models import User
 
 class SignInRefused(ValidationFailed):
     """The password or code was wrong (never saying whether the account exists)."""
+
+    keeps_changes = True  # the failure was counted, and must count in every process
 
 
 class NextStep(StrEnum):
@@ -143,6 +147,28 @@ def check_not_locked(
     check_allowed(
         session, account=account_key(user.email), ip_address=ip_address, now=now, policy=policy
     )
+
+
+def confirm_current_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    ip_address: str,
+    now: datetime,
+    policy: ThrottlePolicy = DEFAULT_POLICY,
+) -> None:
+    """Refuse unless the account is unlocked and the password is right, counting a wrong one.
+
+    Account pages call this before making the change the password confirms, so a refusal has
+    changed nothing but the count (SignInRefused or SignInLocked, both to be saved).
+    """
+    check_not_locked(session, user, ip_address=ip_address, now=now, policy=policy)
+    try:
+        require_current_password(user, password)
+    except WrongPassword as wrong:
+        count_wrong_password(session, user, ip_address=ip_address, now=now, policy=policy)
+        raise SignInRefused(wrong.message, field=wrong.field) from None
 
 
 def _fail(

@@ -36,6 +36,7 @@ class SignInLocked(DomainError):
     """Too many failed attempts: signing in is refused until the instant given."""
 
     code = "too_many_attempts"
+    keeps_changes = True  # the failure that caused the lock must count in every process
 
     def __init__(self, until: datetime) -> None:
         super().__init__("Too many attempts to sign in")

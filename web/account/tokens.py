@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -24,6 +24,7 @@ from web.account.token_forms import CreateTokenForm
 from web.current import login_required
 from web.extensions import db
 from web.forms.errors import add_domain_error, add_error
+from web.ui.messages import flash_saved
 
 Page = str | Response | tuple[str, int]
 
@@ -79,10 +80,8 @@ def create_api_token() -> Page:
                     now=now,
                 )
             except DomainError as error:
-                db.session.rollback()
                 add_domain_error(form, error)
             else:
-                db.commit()
                 return render_template(
                     "account/token_created.html",
                     token=token,
@@ -102,6 +101,5 @@ def revoke_api_token(token_id: int) -> Response:
         # Admins may see anyone's token, but this page is for the person's own.
         raise NotFound(f"You have no API token with id {token_id}")
     revoke_token(db.session, token, by=user, now=utcnow())
-    db.commit()
-    flash(f"Token {display_prefix(token)} ({token.name}) is revoked and no longer works", "success")
+    flash_saved(f"Token {display_prefix(token)} ({token.name}) is revoked and no longer works")
     return redirect(url_for("account.tokens"))

@@ -11,11 +11,10 @@ from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from scheduler.core.errors import ValidationFailed
+from scheduler.core.errors import DomainError
 from scheduler.identity import account_security
-from scheduler.identity.account_security import WrongPassword
 from scheduler.identity.recovery_codes import regenerate_recovery_codes, remaining_recovery_codes
-from scheduler.identity.sign_in import check_not_locked, count_wrong_password
+from scheduler.identity.sign_in import confirm_current_password
 from scheduler.identity.sign_in_throttle import SignInLocked
 from scheduler.identity.two_factor import (
     check_may_turn_off,
@@ -51,30 +50,27 @@ def _signed_in_user() -> User:
     return user
 
 
-def _with_current_password(form: FlaskForm, change: Callable[[], T]) -> Outcome[T]:
+def _with_current_password(
+    form: FlaskForm, change: Callable[[], T], *, confirm: bool = True
+) -> Outcome[T]:
     """Make a change needing the current password once the form is valid (wrong ones count)."""
     if not form.validate_on_submit():
         return Outcome(False)
     user = _signed_in_user()
-    now = utcnow()
     try:
-        check_not_locked(db.session, user, ip_address=client_ip(), now=now)
+        if confirm:
+            confirm_current_password(
+                db.session,
+                user,
+                form.current_password.data or "",
+                ip_address=client_ip(),
+                now=utcnow(),
+            )
         return Outcome(True, change())
     except SignInLocked as locked:
         add_error(form, lockout_message(locked), "current_password")
         return Outcome(False, status=TOO_MANY_REQUESTS)
-    except WrongPassword as wrong:
-        db.session.rollback()
-        try:
-            count_wrong_password(db.session, user, ip_address=client_ip(), now=now)
-        except SignInLocked as locked:
-            db.commit()
-            add_error(form, lockout_message(locked), "current_password")
-            return Outcome(False, status=TOO_MANY_REQUESTS)
-        db.commit()
-        add_domain_error(form, wrong)
-        return Outcome(False)
-    except ValidationFailed as refused:
+    except DomainError as refused:
         add_domain_error(form, refused)
         return Outcome(False)
 
@@ -108,9 +104,11 @@ def change_password() -> Page:
         ),
     )
     if outcome.ok:
-        db.commit()
-        finish_sign_in(user)
-        flash("Your password has been changed and your other sessions ended", "success")
+        db.after_commit(
+            lambda: finish_sign_in(
+                user, then_flash="Your password has been changed and your other sessions ended"
+            )
+        )
         return redirect(url_for("account.index"))
     return render_template("account/change_password.html", form=form), outcome.status
 
@@ -130,7 +128,6 @@ def set_up_two_factor() -> str:
 def start_two_factor() -> Response:
     """Make a new secret for the person's authenticator app."""
     start_enrolment(_signed_in_user())
-    db.commit()
     return redirect(url_for("account.set_up_two_factor"))
 
 
@@ -151,10 +148,10 @@ def confirm_two_factor() -> Page:
             now=utcnow(),
             current_password=form.current_password.data or "",
         ),
+        confirm=user.totp_enabled,  # replacing an app needs the password; a first one does not
     )
     if outcome.ok and outcome.value is not None:
-        db.commit()
-        finish_sign_in(user)
+        db.after_commit(lambda: finish_sign_in(user))
         return render_recovery_codes(outcome.value, continue_url=url_for("account.index"))
     return _set_up_page(user, form), outcome.status
 
@@ -179,9 +176,7 @@ def turn_off_two_factor() -> Page:
         ),
     )
     if outcome.ok:
-        db.commit()
-        finish_sign_in(user)
-        flash("Two-factor authentication is off", "success")
+        db.after_commit(lambda: finish_sign_in(user, then_flash="Two-factor authentication is off"))
         return redirect(url_for("account.index"))
     return render_template("account/turn_off_two_factor.html", form=form), outcome.status
 
@@ -204,7 +199,6 @@ def replace_recovery_codes() -> Page:
         ),
     )
     if outcome.ok and outcome.value is not None:
-        db.commit()
         return render_recovery_codes(outcome.value, continue_url=url_for("account.index"))
     return render_template("account/replace_recovery_codes.html", form=form), outcome.status
 
@@ -214,11 +208,14 @@ def replace_recovery_codes() -> Page:
 def sign_out_everywhere() -> Response:
     """End every session the person has, this one included."""
     account_security.sign_out_everywhere(db.session, _signed_in_user(), now=utcnow())
-    db.commit()
+    db.after_commit(_signed_out_everywhere)
+    return redirect(url_for("auth.sign_in"))
+
+
+def _signed_out_everywhere() -> None:
     logout_user()
     session.clear()
     flash("You have been signed out on every device", "success")
-    return redirect(url_for("auth.sign_in"))
 
 
 def _must_enrol(user: User) -> bool:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Response as FlaskResponse
-from flask import current_app, render_template, request, stream_with_context
+from flask import render_template, request, stream_with_context
 
-from config.settings import Settings
 from scheduler.channels.operations import list_channels
 from scheduler.core.errors import DomainError
 from scheduler.reports.audit_export import AuditFilter, day_range, export_chunks
+from web import current
 from web.admin import blueprint
 from web.admin.calendar_forms import ALL_CHANNELS, AuditExportForm, channel_choices
 from web.admin.guard import require_admin
@@ -29,7 +29,7 @@ def audit_export() -> tuple[str, int] | FlaskResponse:
         [(channel.id, channel.handle) for channel in list_channels(db.session)]
     )
     if "download" in request.args and form.validate():
-        settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+        settings = current.settings()
         since, until = day_range(form.since.data, form.until.data, settings.timezone)
         try:
             criteria = AuditFilter(

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response
 
-from config.settings import Settings
 from scheduler.channels.connections import check_connection, connect_channel
 from scheduler.core.errors import DomainError, NotFound
 from scheduler.models import Channel
 from scheduler.platforms.registry import platform_class
+from web import current
 from web.admin import blueprint
 from web.admin.channel_forms import ConnectChannelForm
 from web.admin.channels import channel_page, settings_form
 from web.admin.guard import require_admin
 from web.current import login_required
 from web.extensions import db
-from web.forms.errors import add_error
+from web.forms.errors import add_domain_error
+from web.ui.messages import flash_domain_error, flash_saved
 
 
 def _channel(channel_id: int) -> Channel:
@@ -35,18 +36,16 @@ def connect_channel_view(channel_id: int) -> str | Response:
     form = ConnectChannelForm()
     connect_with = platform_class(channel.platform).connect_with
     if form.validate_on_submit():
-        settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+        settings = current.settings()
         try:
             connect_channel(
                 db.session, channel, form.secret(connect_with), by=admin, settings=settings
             )
         except DomainError as error:
-            db.session.rollback()
-            field = form.secret_field(connect_with) if error.field == "secret" else error.field
-            add_error(form, error.message, field)
+            secret = form.secret_field(connect_with) if error.field == "secret" else None
+            add_domain_error(form, error, secret)
         else:
-            db.commit()
-            flash(f"@{channel.handle} is connected as {channel.connected_as}", "success")
+            flash_saved(f"@{channel.handle} is connected as {channel.connected_as}")
             return redirect(url_for("admin.channel", channel_id=channel.id))
     return channel_page(channel, settings_form(channel), connect_form=form)
 
@@ -57,13 +56,11 @@ def check_channel_connection(channel_id: int) -> Response:
     """Ask the platform whether the channel's stored credentials still work."""
     admin = require_admin()
     channel = _channel(channel_id)
-    settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     try:
         result = check_connection(db.session, channel, by=admin, settings=settings)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_domain_error(error)
     else:
-        db.commit()
         flash(result.line(), "success" if result.working else "error")
     return redirect(url_for("admin.channel", channel_id=channel.id))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, url_for
+from flask import redirect, url_for
 from werkzeug.wrappers import Response
 
-from config.settings import Settings
 from scheduler.channels.options import set_platform_options
 from scheduler.core.errors import DomainError, NotFound
 from scheduler.models import Channel
+from web import current
 from web.admin import blueprint
 from web.admin.channels import channel_page, settings_form
 from web.admin.guard import require_admin
@@ -16,6 +16,7 @@ from web.admin.mock_faults_form import MOCK, MockFaultsForm
 from web.current import login_required
 from web.extensions import db
 from web.forms.errors import add_domain_error
+from web.ui.messages import flash_saved
 
 
 @blueprint.route("/channels/<int:channel_id>/faults", methods=["POST"])
@@ -28,19 +29,16 @@ def channel_faults(channel_id: int) -> str | Response:
         raise NotFound(f"There is no mock channel with id {channel_id}")
     form = MockFaultsForm()
     if form.validate_on_submit():
-        settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+        settings = current.settings()
         try:
             changed = set_platform_options(
                 db.session, channel, form.options(), by=admin, settings=settings
             )
         except DomainError as error:
-            db.session.rollback()
             add_domain_error(form, error)
         else:
-            db.commit()
-            flash(
-                f"Mock faults for @{channel.handle} " + ("saved" if changed else "unchanged"),
-                "success",
+            flash_saved(
+                f"Mock faults for @{channel.handle} " + ("saved" if changed else "unchanged")
             )
             return redirect(url_for("admin.channel", channel_id=channel.id))
     settings_page_form = settings_form(channel)

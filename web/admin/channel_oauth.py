@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from config import Settings
@@ -34,6 +34,7 @@ from web.current import login_required
 from web.current import settings as _settings
 from web.extensions import db
 from web.middleware.security_headers import CONTENT_SECURITY_POLICY
+from web.ui.messages import flash_saved
 
 PENDING_KEY = "channel_oauth"
 #: Long enough to sign in to the platform (and pass its own second step), short enough to lapse.
@@ -192,6 +193,5 @@ def channel_oauth_callback() -> Page:
             channel, f"@{channel.handle} was not connected", f"{refused.message}. {_NOTHING_SAVED}"
         )
     save_connection(db.session, channel, connection, by=admin, settings=_settings(), now=utcnow())
-    db.commit()
-    flash(f"Connected as {connection.account_name}", "success")
+    flash_saved(f"Connected as {connection.account_name}")
     return redirect(url_for("admin.channel", channel_id=channel.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import Response as FlaskResponse
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -32,6 +32,7 @@ from web.extensions import db
 from web.forms.errors import add_domain_error
 from web.forms.select_choice import SelectChoice
 from web.forms.storable import storable_form_value
+from web.ui.messages import flash_domain_error, flash_saved
 
 Page = str | Response
 
@@ -97,11 +98,9 @@ def create_channel() -> Page:
                 by=admin,
             )
         except DomainError as error:
-            db.session.rollback()
             add_domain_error(form, error)
         else:
-            db.commit()
-            flash(f"Channel @{channel.handle} added", "success")
+            flash_saved(f"Channel @{channel.handle} added")
             return redirect(url_for("admin.channel", channel_id=channel.id))
     return render_template("admin/create_channel.html", form=form)
 
@@ -156,11 +155,9 @@ def channel(channel_id: int) -> Page:
         try:
             _apply_settings(channel, form, admin)
         except DomainError as error:
-            db.session.rollback()
             add_domain_error(form, error)
         else:
-            db.commit()
-            flash(f"Settings for @{channel.handle} saved", "success")
+            flash_saved(f"Settings for @{channel.handle} saved")
             return redirect(url_for("admin.channel", channel_id=channel.id))
     return channel_page(channel, form)
 
@@ -206,14 +203,11 @@ def channel_access(channel_id: int) -> Page:
                 db.session, channel=channel, user=person, role=form.role.data or "", by=manager
             )
         except NotFound as error:
-            db.session.rollback()
-            form.email.errors = [error.message]
+            add_domain_error(form, error, "email")
         except DomainError as error:
-            db.session.rollback()
             add_domain_error(form, error)
         else:
-            db.commit()
-            flash(f"{person.email} is now {form.role.data} on @{channel.handle}", "success")
+            flash_saved(f"{person.email} is now {form.role.data} on @{channel.handle}")
             return redirect(url_for("admin.channel_access", channel_id=channel.id))
     return render_template(
         "admin/channel_access.html",
@@ -238,11 +232,9 @@ def revoke_channel_access(channel_id: int) -> Response:
             db.session, channel=channel, user=person, role=role, by=manager
         )
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_domain_error(error)
     else:
-        db.commit()
-        flash(f"{person.email} is no longer {role} on @{channel.handle}", "success")
+        flash_saved(f"{person.email} is no longer {role} on @{channel.handle}")
     return redirect(url_for("admin.channel_access", channel_id=channel.id))
 
 

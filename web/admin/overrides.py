@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from scheduler.clearance import get_post
@@ -15,6 +15,7 @@ from web.admin.guard import require_admin
 from web.current import login_required
 from web.extensions import db
 from web.forms.errors import add_domain_error
+from web.ui.messages import flash_saved
 
 Page = str | Response
 
@@ -44,13 +45,10 @@ def grant_post_override(post_id: int) -> Page:
         try:
             grant_override(db.session, post, by=admin, reason=form.reason.data or "")
         except DomainError as error:
-            db.session.rollback()
             add_domain_error(form, error)
         else:
-            db.commit()
-            flash(
-                f"Post {post.id} may go outside the publishing window (never before an embargo)",
-                "success",
+            flash_saved(
+                f"Post {post.id} may go outside the publishing window (never before an embargo)"
             )
             return redirect(url_for("admin.overrides"))
     return render_template("admin/grant_override.html", form=form, post=post)

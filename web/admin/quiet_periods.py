@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
@@ -10,13 +10,15 @@ from scheduler.channels import quiet_periods as quiet_domain
 from scheduler.channels.operations import list_channels
 from scheduler.core.errors import DomainError, NotFound
 from scheduler.models import Channel, utcnow
+from web import current
 from web.admin import blueprint
 from web.admin.calendar_forms import ALL_CHANNELS, QuietPeriodForm, channel_choices
 from web.admin.guard import require_admin
 from web.admin.local_instants import local_instant
 from web.current import login_required
 from web.extensions import db
-from web.forms.errors import add_error
+from web.forms.errors import add_domain_error
+from web.ui.messages import flash_domain_error, flash_saved
 
 Page = str | Response
 # The domain names the instants; the form asks for their dates.
@@ -24,7 +26,7 @@ _FIELDS = {"ends_at": "ends_date", "starts_at": "starts_date"}
 
 
 def _settings() -> Settings:
-    settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     return settings
 
 
@@ -51,11 +53,9 @@ def quiet_periods() -> Page:
                 reason=form.reason.data or "",
             )
         except DomainError as error:
-            db.session.rollback()
-            add_error(form, error.message, _FIELDS.get(error.field or "", error.field))
+            add_domain_error(form, error, _FIELDS.get(error.field or ""))
         else:
-            db.commit()
-            flash(f"Quiet period “{period.name}” added; posts due in it will be held", "success")
+            flash_saved(f"Quiet period “{period.name}” added; posts due in it will be held")
             return redirect(url_for("admin.quiet_periods"))
     return render_template(
         "admin/quiet_periods.html",
@@ -83,10 +83,8 @@ def cancel_quiet_period(period_id: int) -> Response:
     try:
         released = quiet_domain.cancel_quiet_period(db.session, period, by=admin)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_domain_error(error)
     else:
-        db.commit()
         held = f"{released} held post{'s' if released != 1 else ''}"
-        flash(f"Quiet period “{period.name}” cancelled; {held} will go when allowed", "success")
+        flash_saved(f"Quiet period “{period.name}” cancelled; {held} will go when allowed")
     return redirect(url_for("admin.quiet_periods"))

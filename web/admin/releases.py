@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from config.settings import Settings
@@ -13,6 +13,7 @@ from scheduler.core.local_time import describe
 from scheduler.identity.accounts import get_user_by_email
 from scheduler.models import Post, Release, User, utcnow
 from scheduler.releases import operations as release_domain
+from web import current
 from web.admin import blueprint
 from web.admin.guard import require_admin
 from web.admin.local_instants import local_instant
@@ -21,12 +22,13 @@ from web.current import login_required
 from web.extensions import db
 from web.forms.errors import add_domain_error
 from web.forms.storable import storable_form_value
+from web.ui.messages import flash_domain_error, flash_saved
 
 Page = str | Response
 
 
 def _settings() -> Settings:
-    settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     return settings
 
 
@@ -55,14 +57,11 @@ def create_release() -> Page:
                 db.session, title=form.title.data or "", embargo_at=embargo_at, by=admin
             )
         except DomainError as error:
-            db.session.rollback()
             add_domain_error(form, error)
         else:
-            db.commit()
-            flash(
+            flash_saved(
                 f"Release “{release.title}” embargoed until "
-                f"{describe(release.embargo_at, _settings().timezone)}",
-                "success",
+                f"{describe(release.embargo_at, _settings().timezone)}"
             )
             return redirect(url_for("admin.release", release_id=release.id))
     return render_template("admin/create_release.html", form=form)
@@ -123,12 +122,10 @@ def move_embargo(release_id: int) -> Page:
                 db.session, release, embargo_at=embargo_at, by=admin, settings=_settings()
             )
         except DomainError as error:
-            db.session.rollback()
-            db.session.refresh(release)
             add_domain_error(form, error)
+            db.session.refresh(release)
         else:
-            db.commit()
-            flash(_moved_message(release, moved), "success")
+            flash_saved(_moved_message(release, moved))
             return redirect(url_for("admin.release", release_id=release.id))
     return _release_page(release, embargo_form=form)
 
@@ -154,14 +151,12 @@ def grant_release_access(release_id: int) -> Page:
             person = get_user_by_email(db.session, form.email.data or "")
             release_domain.grant_release_access(db.session, release, user=person, by=admin)
         except DomainError as error:
-            db.session.rollback()
             add_domain_error(form, error)
             if error.field is None:
                 form.email.errors = [error.message]
                 form.form_errors.clear()
         else:
-            db.commit()
-            flash(f"{person.email} may now see “{release.title}” before its embargo", "success")
+            flash_saved(f"{person.email} may now see “{release.title}” before its embargo")
             return redirect(url_for("admin.release", release_id=release.id))
     return _release_page(release, access_form=form)
 
@@ -176,9 +171,7 @@ def revoke_release_access(release_id: int) -> Response:
         person = get_user_by_email(db.session, storable_form_value("email", "Email address"))
         release_domain.revoke_release_access(db.session, release, user=person, by=admin)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_domain_error(error)
     else:
-        db.commit()
-        flash(f"{person.email} can no longer see “{release.title}” before its embargo", "success")
+        flash_saved(f"{person.email} can no longer see “{release.title}” before its embargo")
     return redirect(url_for("admin.release", release_id=release.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from scheduler.core.errors import DomainError
@@ -17,6 +17,7 @@ from web.admin.user_forms import ROLE_HINTS, ChangeRoleForm, CreateUserForm
 from web.current import login_required
 from web.extensions import db
 from web.forms.errors import add_domain_error
+from web.ui.messages import flash_domain_error, flash_saved
 
 Page = str | Response
 
@@ -46,11 +47,9 @@ def create_person() -> Page:
                 by=admin,
             )
         except DomainError as error:
-            db.session.rollback()
             add_domain_error(form, error)
         else:
-            db.commit()
-            flash(f"{person.email} can now sign in as {person.role.value}", "success")
+            flash_saved(f"{person.email} can now sign in as {person.role.value}")
             return redirect(url_for("admin.person", user_id=person.id))
     return render_template("admin/create_user.html", form=form, role_hints=ROLE_HINTS)
 
@@ -68,12 +67,10 @@ def person(user_id: int) -> Page:
         try:
             user_admin.change_role(db.session, person, role=form.role.data or "", by=admin)
         except DomainError as error:
-            db.session.rollback()
-            db.session.refresh(person)
             add_domain_error(form, error)
+            db.session.refresh(person)
         else:
-            db.commit()
-            flash(_role_message(person), "success")
+            flash_saved(_role_message(person))
             return redirect(url_for("admin.person", user_id=person.id))
     return render_template(
         "admin/user.html", person=person, form=form, admin=admin, role_hints=ROLE_HINTS
@@ -95,11 +92,9 @@ def _act(user_id: int, change: Callable[..., User], done: Callable[[User], str])
     try:
         change(db.session, person, by=admin)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash_domain_error(error)
     else:
-        db.commit()
-        flash(done(person), "success")
+        flash_saved(done(person))
     return redirect(url_for("admin.person", user_id=user_id))
 
 

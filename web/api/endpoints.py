@@ -35,6 +35,7 @@ from scheduler.core.idempotency import (
 from scheduler.identity.api_tokens import Scope
 from scheduler.models import ApiToken, IdempotencyKey, User
 from scheduler.models.base import MAX_ID
+from web import current
 from web.api.authentication import authenticate_request, require_scope
 from web.api.bodies import TextBody, read_body, read_query, read_text_body
 from web.api.problems import ApiProblem, problem_for_exception
@@ -360,9 +361,7 @@ def _serve(endpoint: Endpoint, path_values: dict[str, Any]) -> Response:
     claim = _claim(endpoint, token, payload, now)
     if isinstance(claim, Replay):
         return _replayed(claim)
-    call = ApiCall(
-        session=db.session, now=now, settings=current_app.config["GATEPOST_SETTINGS"], caller=token
-    )
+    call = ApiCall(session=db.session, now=now, settings=current.settings(), caller=token)
     response = _render(endpoint, endpoint.handler(call, **inputs))
     if claim is not None:
         store_response(

@@ -23,6 +23,7 @@ from scheduler.core.errors import (
 )
 from scheduler.core.idempotency import KeyInProgress, KeyReused
 from scheduler.identity.api_tokens import InvalidToken
+from web.extensions import db
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PATH_PREFIX = "/api/"
@@ -321,7 +322,11 @@ def server_error_problem(error: BaseException) -> ApiProblem:
 
 
 def problem_for_exception(error: BaseException) -> Response:
-    """Return the problem response for any exception raised while serving an API request."""
+    """Return the problem response for any exception raised while serving an API request.
+
+    Nothing the request changed is saved: the problem says so.
+    """
+    db.refuse()
     if isinstance(error, ApiProblem):
         return problem_response(error)
     if isinstance(error, DomainError):

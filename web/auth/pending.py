@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from flask import session
+from flask import flash, session
 from flask_login import login_user
 from sqlalchemy import select
 
@@ -54,7 +54,9 @@ def clear_pending_sign_in() -> None:
     session.pop(PENDING_KEY, None)
 
 
-def finish_sign_in(user: User) -> None:
-    """Sign the person in on a fresh session (nothing from before carries over)."""
+def finish_sign_in(user: User, *, then_flash: str | None = None, category: str = "success") -> None:
+    """Sign the person in on a fresh session (nothing from before carries over but the message)."""
     session.clear()
     login_user(user)
+    if then_flash is not None:
+        flash(then_flash, category)

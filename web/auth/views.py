@@ -72,24 +72,21 @@ def sign_in() -> Page:
                 now=now,
             )
         except SignInLocked as locked:
-            db.commit()  # the failure that caused the lock must count in every process
+            # The failure that caused the lock is saved all the same (SignInLocked keeps it).
             add_error(form, lockout_message(locked), "email")
             status = TOO_MANY_REQUESTS
         except SignInRefused as refused:
-            db.commit()
             add_domain_error(form, refused)
         else:
             next_url = safe_next_url(request.args.get("next"))
             step = next_step(user)
             if step is NextStep.DONE:
                 complete_sign_in(db.session, user, method="password", now=now)
-                db.commit()
-                finish_sign_in(user)
+                db.after_commit(lambda: finish_sign_in(user))
                 return redirect(next_url or url_for("main.home"))
             if step is NextStep.ENROL:
                 start_enrolment(user)
-            db.commit()
-            begin_pending_sign_in(user, next_url)
+            db.after_commit(lambda: begin_pending_sign_in(user, next_url))
             if step is NextStep.ENROL:
                 return redirect(url_for("auth.set_up_two_factor"))
             return redirect(url_for("auth.two_factor"))
@@ -121,7 +118,8 @@ def recovery_code() -> Page:
 
 
 def _after_recovery_code(left: int, _next_url: str | None) -> Response:
-    flash(_codes_left_message(left), "important")
+    # On the fresh session, once signed in: finish_sign_in clears everything before it.
+    db.after_commit(lambda: flash(_codes_left_message(left), "important"))
     return redirect(url_for("account.index"))
 
 
@@ -133,8 +131,8 @@ def _second_factor(
     method: str,
     then: Callable[[Checked, str | None], Response],
 ) -> Page:
-    # `then` runs once the person is signed in, on the fresh session, with the check's result
-    # and where they were going.
+    # `then` gives the page once the person is signed in, with the check's result and where they
+    # were going; anything it puts in the session must wait for the fresh one (after_commit).
     user = pending_user()
     if user is None or not user.totp_enabled:
         return _start_again()
@@ -147,18 +145,15 @@ def _second_factor(
                 db.session, user, code=form.code.data or "", ip_address=client_ip(), now=now
             )
         except SignInLocked as locked:
-            db.commit()
             clear_pending_sign_in()
             add_error(form, lockout_message(locked), "code")
             status = TOO_MANY_REQUESTS
         except SignInRefused as refused:
-            db.commit()
             add_domain_error(form, refused)
         else:
             next_url = pending_next_url()
             complete_sign_in(db.session, user, method=method, now=now)
-            db.commit()
-            finish_sign_in(user)
+            db.after_commit(lambda: finish_sign_in(user))
             return then(checked, next_url)
     return render_template(template, form=form), status
 
@@ -179,8 +174,7 @@ def set_up_two_factor() -> Page:
         else:
             next_url = pending_next_url()
             complete_sign_in(db.session, user, method="totp_enrolment", now=now)
-            db.commit()
-            finish_sign_in(user)
+            db.after_commit(lambda: finish_sign_in(user))
             return render_recovery_codes(codes, continue_url=next_url or url_for("main.home"))
     return render_set_up(user, form, action=url_for("auth.set_up_two_factor"), required=True)
 

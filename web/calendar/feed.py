@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as Redirect
 
@@ -16,6 +16,7 @@ from scheduler.reports.feeds import (
 from web.calendar import blueprint
 from web.current import login_required
 from web.extensions import db
+from web.ui.messages import flash_saved
 
 
 @blueprint.route("/feed", methods=["GET"])
@@ -33,13 +34,9 @@ def change_feed() -> str | Redirect:
     """Create or regenerate the feed address (shown once), or revoke it."""
     if request.form.get("action") == "revoke":
         revoked = revoke_feed_token(db.session, current_user, by=current_user)
-        db.commit()
-        flash(
-            "Your calendar feed is turned off" if revoked else "You had no calendar feed", "success"
-        )
+        flash_saved("Your calendar feed is turned off" if revoked else "You had no calendar feed")
         return redirect(url_for("calendar.feed_settings"))
     token = create_feed_token(db.session, current_user, by=current_user)
-    db.commit()
     # Rendered, not redirected: the address is shown this once and never kept in the session.
     return render_template(
         "calendar/feed.html",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from scheduler.core.time_horizon import OutOfHorizon, require_day_within
 from scheduler.reports.calendar import calendar_days, month_grid, week_start
 from scheduler.reports.queue import excerpt
+from web import current
 from web.calendar import blueprint
 from web.current import login_required
 from web.extensions import db
@@ -29,7 +30,7 @@ def _shift_month(day: date, months: int) -> date:
 @login_required
 def index() -> str:
     """Show a week (by default) or a month of the calendar around the given local date."""
-    settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     now = datetime.now(UTC)
     today = now.astimezone(settings.timezone).date()
     errors: dict[str, str] = {}

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
 from scheduler.clearance.compose_choices import authorable_channels, visible_releases
 from scheduler.core.errors import DomainError, ValidationFailed
 from scheduler.core.local_time import to_utc
-from scheduler.models import Channel, Release, User, utcnow
-from scheduler.releases.operations import create_release
+from scheduler.models import Channel, Release, utcnow
+from scheduler.releases.release_day import NewRelease, refuse_two_releases, write_thread
 from web.compose import blueprint
 from web.compose.thread_form import ThreadForm
 from web.compose.views import require_composer
@@ -22,6 +22,7 @@ from web.extensions import db
 from web.forms.errors import add_domain_error, add_error
 from web.forms.post_choices import fill_choices, picked
 from web.forms.send_time import send_at_from
+from web.ui.messages import flash_saved
 
 Page = str | Response | tuple[str, int]
 
@@ -99,13 +100,13 @@ def thread() -> Page:
         return _render(form, rows, chosen.twin)
     try:
         channel, release = picked(form, channels, releases)
-        release = _new_release(form, user, release) or release
+        new_release = _new_release(form, release)
         if operation == "split":
             return _render(form, _split(form, channel, rows), channel.twin)
         send_at = send_at_from(form, config.timezone)
         filled = [row for row in rows if row.text.strip() or row.twin_text.strip()]
         has_twins = any(row.twin_text.strip() for row in filled)
-        built = clearance.create_thread(
+        written = write_thread(
             db.session,
             channel=channel,
             texts=[row.text for row in filled],
@@ -114,40 +115,35 @@ def thread() -> Page:
             settings=config,
             send_at=send_at,
             release=release,
+            new_release=new_release,
             title=(form.title.data or "").strip(),
+            submit_for_clearance=operation == "submit",
             now=now,
         )
-        first = built.posts[0]
-        message = f"Thread of {len(built.posts)} posts saved as a draft."
-        if operation == "submit":
-            message = clearance.submit(db.session, first, by=user, settings=config, now=now).message
     except DomainError as error:
-        ambiguous = form.ambiguous_time
-        db.session.rollback()
-        form.ambiguous_time = ambiguous
         add_domain_error(form, error)
         return _render(form, rows, chosen.twin)
-    db.commit()
-    flash(message, "success")
+    first = written.thread.posts[0]
+    if written.submitted is not None:
+        flash_saved(written.submitted.message)
+    else:
+        flash_saved(f"Thread of {len(written.thread.posts)} posts saved as a draft.")
     return redirect(url_for("posts.show", post_id=first.id))
 
 
-def _new_release(form: ThreadForm, user: User, picked_release: Release | None) -> Release | None:
-    """Create the release typed in, if any (its creator goes on its access list)."""
+def _new_release(form: ThreadForm, picked_release: Release | None) -> NewRelease | None:
+    """Read the release typed in, if any (created with the thread; its creator gets access)."""
     title = (form.new_release_title.data or "").strip()
     if not title:
         return None
-    if picked_release is not None:
-        raise ValidationFailed(
-            "Choose an existing release or create a new one, not both", field="new_release_title"
-        )
+    refuse_two_releases(picked_release, title)
     day, wall = form.embargo_date.data, form.embargo_time.data
     if day is None:
         raise ValidationFailed("Enter the date of the embargo", field="embargo_date")
     if wall is None:
         raise ValidationFailed("Enter the time of the embargo", field="embargo_time")
     embargo_at = to_utc(datetime.combine(day, wall), settings().timezone, field="embargo_time")
-    return create_release(db.session, title=title, embargo_at=embargo_at, by=user)
+    return NewRelease(title=title, embargo_at=embargo_at)
 
 
 def _split(form: ThreadForm, channel: Channel, rows: list[Row]) -> list[Row]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
@@ -25,6 +25,7 @@ from web.extensions import db
 from web.forms.errors import add_domain_error
 from web.forms.post_choices import NO_RELEASE, fill_choices, picked
 from web.forms.send_time import fill_send_at, send_at_from
+from web.ui.messages import flash_saved
 
 Page = str | Response | tuple[str, int]
 
@@ -185,16 +186,12 @@ def _compose(post: Post | None) -> Page:
         try:
             saved, preview, message = _save(form, user, channels, releases, post)
         except DomainError as error:
-            ambiguous = form.ambiguous_time
-            db.session.rollback()
-            form.ambiguous_time = ambiguous
             add_domain_error(form, error)
             if post is not None:
                 post = get_post(db.session, post.id)
             return _render(form, channels, post=post, preview=None)
         if saved is not None:
-            db.commit()
-            flash(message, "success")
+            flash_saved(message)
             return redirect(url_for("posts.show", post_id=saved.id))
     return _render(form, channels, post=post, preview=preview)
 

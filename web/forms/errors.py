@@ -10,6 +10,7 @@ from wtforms import Field, RadioField
 from wtforms.widgets import ListWidget
 
 from scheduler.core.errors import DomainError
+from web.extensions import db
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,15 @@ def add_error(form: FlaskForm, message: str, field: str | None = None) -> None:
         target.errors = [*target.errors, message]
 
 
-def add_domain_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a refusal from the domain beside the field it is about."""
-    add_error(form, error.message, error.field)
+def add_domain_error(form: FlaskForm, error: DomainError, field: str | None = None) -> None:
+    """Show a refusal from the domain beside its field (or the one named), saving nothing.
+
+    The request's unit of work is rolled back at once (see RequestDatabase.refuse), unless the
+    refusal keeps its changes (a counted sign-in failure).
+    """
+    if not error.keeps_changes:
+        db.refuse()
+    add_error(form, error.message, field or error.field)
 
 
 def error_anchor(field: Field) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from scheduler.channels.connections import connection_warnings
 from scheduler.core.clock import SystemClock
 from scheduler.publishing.status import queue_counts, worker_statuses
+from web import current
 from web.extensions import csrf, db
 from web.health import blueprint
 
@@ -23,7 +24,7 @@ def _iso(value: Any) -> str | None:
 @csrf.exempt
 def health() -> ResponseReturnValue:
     """Report health as JSON: 200 when the database answers and a worker is alive, else 503."""
-    settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     now = SystemClock().now()
     try:
         with db.database.read_session_factory() as session:

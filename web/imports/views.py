@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
@@ -21,6 +21,7 @@ from scheduler.imports.operations import (
 )
 from scheduler.models import AccessRole, Channel, User
 from scheduler.releases.operations import list_releases
+from web import current
 from web.current import login_required
 from web.extensions import db
 from web.forms.errors import add_domain_error, add_error
@@ -36,7 +37,7 @@ CHECK = "check"
 @login_required
 def thread() -> str:
     """Check or import a release-day thread (and its twin) from a CSV or JSON file."""
-    settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     user: User = current_user
     form = ThreadImportForm()
     form.channel.choices = [SelectChoice("", "Choose a channel")] + [
@@ -78,8 +79,8 @@ def thread() -> str:
                     created = import_thread(
                         db.session, source, by=user, settings=settings, actor_label=WEB_LABEL
                     )
-                    db.commit()
             except ImportRefused as refused:
+                db.refuse()  # nothing of the file is saved; the page lists its problems instead
                 problems = list(refused.problems)
             except DomainError as error:
                 add_domain_error(form, error)

@@ -119,7 +119,6 @@ def index() -> str:
         next_after=next_after,
         form=PostActionForm(formdata=None),
     )
-    db.commit()
     # Reading embargoed texts is recorded, apart from the read (see the post page).
-    viewings.record_apart(db.database.session_factory)
+    db.after_transaction(lambda: viewings.record_apart(db.database.session_factory))
     return html

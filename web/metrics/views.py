@@ -11,11 +11,12 @@ import hashlib
 import hmac
 from ipaddress import ip_address
 
-from flask import Response, current_app, request
+from flask import Response, request
 
-from config.settings import MetricsAccess, Settings
+from config.settings import MetricsAccess
 from scheduler.core.clock import SystemClock
 from scheduler.publishing.metrics import collect, prometheus_text
+from web import current
 from web.extensions import db
 from web.metrics import blueprint
 
@@ -74,7 +75,7 @@ def _bearer_matches(token: str) -> bool:
 @blueprint.route("/metrics")
 def metrics() -> Response:
     """Report queue depth, held posts, publish lag, errors and heartbeat ages (no post text)."""
-    settings: Settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     refused = refusal(settings.metrics)
     if refused is not None:
         return refused

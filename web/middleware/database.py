@@ -1,8 +1,14 @@
-"""One database session per request; views commit once, anything left is rolled back."""
+"""One database session per request, and each view one unit of work.
+
+A view never commits: `unit_of_work` around the view commits once when it returns, and saves
+nothing when it raised or refused (`refuse`, which the helpers that show a domain refusal call),
+or when the request only reads (GET, HEAD, OPTIONS).
+Work that must follow the commit (starting a fresh signed-in session, say) goes to `after_commit`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, request
@@ -42,8 +48,54 @@ class RequestDatabase:
             g._gatepost_session = session
         return session
 
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """Commit what the view changed unless it raised or refused; then run after_commit."""
+        g._gatepost_refused = False
+        g._gatepost_after = []
+        try:
+            yield
+        except BaseException:
+            self.refuse()
+            raise
+        session: Session | None = g.get("_gatepost_session")
+        if session is not None:
+            if g._gatepost_refused or request.method in _READ_ONLY_METHODS:
+                # Ends the reads, saving nothing: a refusal saves nothing, and neither does a
+                # GET (its session only reads; what it records goes apart, after_transaction).
+                session.rollback()
+            else:
+                session.commit()
+        pending: list[tuple[Callable[[], object], bool]] = g.pop("_gatepost_after")
+        for callback, even_if_refused in pending:
+            if even_if_refused or not g._gatepost_refused:
+                callback()
+
+    def refuse(self) -> None:
+        """Roll back what this request changed, and save nothing more in it."""
+        g._gatepost_refused = True
+        session: Session | None = g.get("_gatepost_session")
+        if session is not None:
+            session.rollback()
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run the callback once this request's changes are saved (never if they are not)."""
+        self._after(callback, even_if_refused=False)
+
+    def after_transaction(self, callback: Callable[[], object]) -> None:
+        """Run the callback once this request's transaction is over, saved or refused."""
+        # For work apart from the request (recording who read a text) that must not wait on,
+        # or be lost with, the request's own transaction.
+        self._after(callback, even_if_refused=True)
+
+    def _after(self, callback: Callable[[], object], *, even_if_refused: bool) -> None:
+        pending: list[tuple[Callable[[], object], bool]] | None = g.get("_gatepost_after")
+        if pending is None:
+            raise RuntimeError("after_commit is for views, inside the request's unit of work")
+        pending.append((callback, even_if_refused))
+
     def commit(self) -> None:
-        """Commit this request's unit of work."""
+        """Commit now, for the API's dispatcher alone: it answers a failed commit as a problem."""
         self.session.commit()
 
     @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -14,6 +14,7 @@ from web.current import login_required
 from web.extensions import db
 from web.forms.storable import storable_form_value
 from web.notifications import blueprint
+from web.ui.messages import flash_domain_error, flash_saved
 
 PAGE_SIZE = 50
 #: How each kind of notification is labelled (the words, not a colour, carry the meaning).
@@ -72,10 +73,9 @@ def read(notification_id: int) -> Response:
     try:
         show = storable_form_value("show", "Which notifications to show")
     except ValidationFailed as error:
-        flash(error.message, "error")
+        flash_domain_error(error)
         return redirect(url_for("notifications.index"))
     mark_read(db.session, current_user, notification_id=notification_id)
-    db.commit()
     return redirect(url_for("notifications.index", show=show or None))
 
 
@@ -84,6 +84,5 @@ def read(notification_id: int) -> Response:
 def read_all() -> Response:
     """Mark every one of the person's notifications as read."""
     count = mark_read(db.session, current_user)
-    db.commit()
-    flash(f"Marked {count} notification{'s' if count != 1 else ''} as read", "success")
+    flash_saved(f"Marked {count} notification{'s' if count != 1 else ''} as read")
     return redirect(url_for("notifications.index"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypedDict
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -27,6 +27,7 @@ from web.forms.errors import add_domain_error
 from web.forms.send_time import fill_send_at, send_at_from
 from web.posts import blueprint
 from web.posts.forms import PostActionForm
+from web.ui.messages import flash_saved
 
 Page = str | Response | tuple[str, int]
 
@@ -97,10 +98,9 @@ def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, i
         form=form,
         page_has_errors=bool(form.errors or form.form_errors),
     )
-    db.commit()
     # Reading an embargoed text is recorded, after the read and apart from it: a GET's session
     # only reads, and a record that cannot be written must not fail the page.
-    viewings.record_apart(db.database.session_factory)
+    db.after_transaction(lambda: viewings.record_apart(db.database.session_factory))
     return page, status
 
 
@@ -171,14 +171,10 @@ def act(post_id: int, action: str) -> Page:
     except NotFound:
         raise
     except DomainError as error:
-        ambiguous = form.ambiguous_time
-        db.session.rollback()
-        post = get_post(db.session, post_id)
-        form.ambiguous_time = ambiguous
         add_domain_error(form, error)
+        post = get_post(db.session, post_id)
         return _render(post, form, _status_for(error))
-    db.commit()
-    flash(message, "success")
+    flash_saved(message)
     if request.form.get("back") == "inbox":
         return redirect(url_for("inbox.index"))
     return redirect(url_for("posts.show", post_id=post.id))

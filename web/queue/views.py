@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from scheduler.channels.operations import list_channels
 from scheduler.models import PostState
 from scheduler.releases.operations import list_releases
 from scheduler.reports.queue import QueueFilter, embargo_of, excerpt, list_queue
+from web import current
 from web.current import login_required
 from web.extensions import db
 from web.queue import blueprint
@@ -21,7 +22,7 @@ from web.queue.filters import parse_filters
 @login_required
 def index() -> str:
     """Show a page of the posts the person may see, with filters."""
-    settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     parsed = parse_filters(request.args)
     filters = QueueFilter() if parsed.errors else parsed.filters
     page = list_queue(

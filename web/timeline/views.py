@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 
 from scheduler.platforms.mock_timeline import read_timeline
+from web import current
 from web.current import login_required
 from web.timeline import blueprint
 
@@ -13,7 +14,7 @@ from web.timeline import blueprint
 @login_required
 def index() -> str:
     """Show what the mock platform has published, newest thread first, on one channel or all."""
-    settings = current_app.config["GATEPOST_SETTINGS"]
+    settings = current.settings()
     channel = request.args.get("channel", "").strip() or None
     timeline = read_timeline(settings.mock_ledger_path, channel=channel)
     return render_template("timeline/index.html", timeline=timeline, channel=channel)

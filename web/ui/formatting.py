@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
+from web.current import settings
 
 
 def format_local(instant: datetime | None, pattern: str = "%a %d %b %Y %H:%M %Z") -> str:
     """Return the instant in the configured zone, e.g. "Thu 12 Mar 2026 09:30 GMT"."""
     if instant is None:
         return ""
-    zone = current_app.config["GATEPOST_SETTINGS"].timezone
+    zone = settings().timezone
     return instant.astimezone(zone).strftime(pattern)
 
 
