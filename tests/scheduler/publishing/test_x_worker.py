@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from scheduler.channels.connections import save_connection
 from scheduler.models import Channel, Post, PostState
-from scheduler.platforms import Connection, Credentials
+from scheduler.platforms import Connection, Credentials, OutcomeUnknown, PublishRequest
 from scheduler.platforms.x import XPlatform
+from scheduler.publishing.claim.intake import take_batch
 from tests.scheduler.publishing.conftest import Worker
 from tests.support.emulators.x import XEmulator, XUser
 from tests.support.publishing_factories import PublishingFactory
@@ -188,3 +189,50 @@ def test_a_duplicate_of_a_post_from_before_it_was_due_goes_to_unknown_for_a_pers
     assert "refused the post as a duplicate" in post.last_error
     assert "check the account on X" in post.last_error
     assert len(x_emulator.tweets) == 1
+
+
+def test_a_worker_that_died_after_sending_is_recovered_by_a_look_up_without_a_second_post(
+    factory: PublishingFactory,
+    session: Session,
+    x_emulator: XEmulator,
+    x_worker: Callable[[dict[int, XUser]], Worker],
+) -> None:
+    channel = factory.channel()
+    channel.platform, channel.instance_url = "x", x_emulator.base_url
+    thread = factory.thread(channel, 3, send_at=AT)
+    dead = x_worker({channel.id: x_emulator.user})
+    alive = x_worker({})
+
+    # The dead worker claims the first post; X takes it but the answer is lost, and the worker
+    # dies before recording anything.
+    dead.clock.set(AT)
+    intake = take_batch(dead.runtime, limit=10)
+    job = next(job for unit in intake.units for job in unit.jobs)
+    assert job.post.id == thread[0].id
+    account = dead.runtime.platforms.account_for(job.channel)
+    x_emulator.lose_next_answer(endpoint="tweets.create")
+    sent = PublishRequest(
+        account, job.post.text, idempotency_key=job.post.idempotency_key, first_tried_at=AT
+    )
+    with pytest.raises(OutcomeUnknown):
+        dead.runtime.platforms.get("x").publish(sent)
+    assert len(x_emulator.tweets) == 1
+    dead.session.expire_all()
+    assert thread[0].state is PostState.PUBLISHING
+
+    # The lease runs out; the other worker asks X (the account's recent posts), finds the post
+    # and sends the rest of the thread after it.
+    instant = AT + timedelta(minutes=2, seconds=1)
+    for _ in range(20):
+        alive.run_at(instant)
+        if all(post.state is PostState.PUBLISHED for post in thread):
+            break
+        due = [post.due_at for post in thread if post.due_at is not None]
+        assert due, [post.hold_reason for post in thread]
+        instant = max(instant, min(due))
+
+    assert [post.state for post in thread] == [PostState.PUBLISHED] * 3
+    assert x_emulator.duplicate_texts() == {}
+    assert len(x_emulator.tweets) == 3
+    assert alive.actions(thread[0]) == ["claim", "mark_published"]
+    assert replies_of_posts(x_emulator)["Thread post 2 of 3"] == "Thread post 1 of 3"

@@ -11,7 +11,9 @@ from werkzeug.test import TestResponse
 
 from config import Settings
 from scheduler.clearance import create_post
+from scheduler.core.errors import ValidationFailed
 from scheduler.models import User, utcnow
+from tests.support.emulators.mastodon import MastodonEmulator
 from tests.support.factories import Factory
 from tests.web.conftest import csrf_token_from
 
@@ -89,3 +91,21 @@ def test_the_counter_names_a_byte_order_mark_it_refuses(
         "The post contains a character X does not accept: U+FEFF (zero width no-break space); "
         "remove it"
     ]
+
+
+def test_a_mastodon_channel_counts_and_refuses_by_its_own_instance_s_limit(
+    client: FlaskClient, factory: Factory, sign_in_fully: SignIn, settings: Settings
+) -> None:
+    with MastodonEmulator(max_characters=100) as instance:
+        channel = factory.channel()
+        channel.platform, channel.instance_url = "mastodon", instance.base_url
+        factory.session.flush()
+        author = factory.author(channel)
+        sign_in_fully(author)
+
+        counted = measure(client, channel=channel.id, text="x" * 90).get_json()
+        assert (counted["length"], counted["limit"], counted["remaining"]) == (90, 100, 10)
+        with pytest.raises(ValidationFailed, match=r"mastodon\.example allows 100"):
+            create_post(
+                factory.session, channel=channel, text="x" * 101, by=author, settings=settings
+            )
