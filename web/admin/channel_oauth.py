@@ -33,6 +33,7 @@ from web.admin.guard import require_admin
 from web.current import login_required
 from web.current import settings as _settings
 from web.extensions import db
+from web.middleware.database import writes_on_get
 from web.middleware.security_headers import CONTENT_SECURITY_POLICY
 from web.ui.messages import flash_saved
 
@@ -149,6 +150,7 @@ def channel_oauth_start(channel_id: int) -> Page:
 
 
 @blueprint.route("/channels/oauth/callback")
+@writes_on_get  # the platform sends the admin back with a GET that keeps the connection
 @login_required
 def channel_oauth_callback() -> Page:
     """Take the platform's answer: check it belongs to the sign-in started here, then keep it."""

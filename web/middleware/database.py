@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
@@ -18,6 +19,24 @@ from scheduler.core.database import Database
 
 _EXTENSION_KEY = "gatepost.database"
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES_ON_GET = "_gatepost_writes_on_get"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes_on_get(view: F) -> F:
+    """Mark a view that changes state on a GET (a platform's OAuth redirect back, say).
+
+    Its request gets a session that may write, committed like any other unit of work.
+    """
+    setattr(view, _WRITES_ON_GET, True)
+    return view
+
+
+def _only_reads() -> bool:
+    if not request or request.method not in _READ_ONLY_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, _WRITES_ON_GET, False)
 
 
 class RequestDatabase:
@@ -40,7 +59,7 @@ class RequestDatabase:
         session: Session | None = g.get("_gatepost_session")
         if session is None:
             # Pages that only read need not queue behind writers on SQLite.
-            read_only = bool(request) and request.method in _READ_ONLY_METHODS
+            read_only = _only_reads()
             factory = (
                 self.database.read_session_factory if read_only else self.database.session_factory
             )
@@ -60,7 +79,7 @@ class RequestDatabase:
             raise
         session: Session | None = g.get("_gatepost_session")
         if session is not None:
-            if g._gatepost_refused or request.method in _READ_ONLY_METHODS:
+            if g._gatepost_refused or _only_reads():
                 # Ends the reads, saving nothing: a refusal saves nothing, and neither does a
                 # GET (its session only reads; what it records goes apart, after_transaction).
                 session.rollback()
