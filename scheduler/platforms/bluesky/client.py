@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from scheduler.platforms.http_failures import NOT_SENT, describe
+
 #: Seconds to wait: to connect, for an answer (uploads of a 1 MB image included), for a pool slot.
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=10.0)
 
@@ -97,11 +99,11 @@ class XrpcClient:
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self._http.request(verb, url, headers=headers, **kwargs)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            raise XrpcUnreachable(_describe(error, url), sent=False) from None
+        except NOT_SENT as error:
+            raise XrpcUnreachable(f"{base_url} {describe(error)}", sent=False) from None
         except httpx.TransportError as error:
             # Read/write timeouts and dropped connections: the server may have acted.
-            raise XrpcUnreachable(_describe(error, url), sent=True) from None
+            raise XrpcUnreachable(f"{base_url} {describe(error)}", sent=True) from None
         try:
             answer = response.json() if response.content else {}
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -129,15 +131,3 @@ class XrpcClient:
             f"{url} answered {response.status_code} {response.reason_phrase} without an XRPC error",
             response.headers,
         )
-
-
-def _describe(error: httpx.TransportError, url: str) -> str:
-    kind = {
-        httpx.ConnectTimeout: "did not accept a connection in time",
-        httpx.ConnectError: "could not be reached",
-        httpx.PoolTimeout: "had no free connection in time",
-        httpx.ReadTimeout: "did not answer in time",
-        httpx.WriteTimeout: "did not take the request in time",
-        httpx.RemoteProtocolError: "closed the connection without an answer",
-    }.get(type(error), "failed")
-    return f"{url.split('/xrpc/')[0]} {kind} ({type(error).__name__})"

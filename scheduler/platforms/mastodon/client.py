@@ -20,6 +20,7 @@ import httpx
 
 from scheduler.core.clock import Clock
 from scheduler.platforms.base import OutcomeUnknown, TransientError
+from scheduler.platforms.http_failures import NOT_SENT, describe
 
 #: Seconds to wait: to connect, for an answer (image uploads included), for a pool slot.
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=10.0)
@@ -31,7 +32,6 @@ BUCKET_DEFAULT = "default"
 BUCKET_MEDIA = "media"
 BUCKET_DELETE = "delete"
 # The request cannot have reached the server: sending it again is safe.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 @dataclass(frozen=True)
@@ -107,14 +107,14 @@ class MastodonHttp:
             request["timeout"] = timeout
         try:
             response = self.http.request(method, url, headers=headers, **request)
-        except _NOT_SENT as error:
-            raise Unreachable(f"{base_url} {_describe(error)}") from None
+        except NOT_SENT as error:
+            raise Unreachable(f"{base_url} {describe(error)}") from None
         except httpx.HTTPError as error:
             if sends_post:
                 raise OutcomeUnknown(
-                    f"{base_url} {_describe(error)} after the post was sent"
+                    f"{base_url} {describe(error)} after the post was sent"
                 ) from None
-            raise TransientError(f"{base_url} {_describe(error)}") from None
+            raise TransientError(f"{base_url} {describe(error)}") from None
         try:
             body = response.json() if response.content else None
         except ValueError:
@@ -187,17 +187,3 @@ def _instant(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
-
-
-def _describe(error: httpx.HTTPError) -> str:
-    kinds: dict[type[httpx.HTTPError], str] = {
-        httpx.ConnectTimeout: "did not accept a connection in time",
-        httpx.ConnectError: "could not be reached",
-        httpx.PoolTimeout: "had no free connection in time",
-        httpx.UnsupportedProtocol: "is not an http:// or https:// address",
-        httpx.ReadTimeout: "did not answer in time",
-        httpx.WriteTimeout: "did not take the request in time",
-        httpx.RemoteProtocolError: "closed the connection without an answer",
-    }
-    kind = kinds.get(type(error), "failed")
-    return f"{kind} ({type(error).__name__})"

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from scheduler.platforms.base import OutcomeUnknown, TransientError
+from scheduler.platforms.http_failures import NOT_SENT
 
 #: X's answer to a text the account posted recently (not in X's documents; every client sees it).
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
@@ -23,8 +24,6 @@ MOST_INLINE_WAIT = 2.0
 #: Retry-after when a 429 names no reset time.
 DEFAULT_RETRY_AFTER = 60.0
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-# The request cannot have reached X: nothing was sent, so sending again is safe.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ class XHttp:
         self._wait_for_window(caller, bucket)
         try:
             response = self.http.request(method, url, **request)
-        except _NOT_SENT as error:
+        except NOT_SENT as error:
             raise TransientError(f"X could not be reached ({type(error).__name__})") from None
         except httpx.HTTPError as error:
             if sends_post:
