@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from scheduler.core.clock import FixedClock
 from scheduler.core.database import Database
-from scheduler.models import AuditEvent, Post
+from scheduler.models import AuditEvent, Post, PostState
 from scheduler.platforms.mock_ledger import read_ledger
 from scheduler.publishing.record.crash_recovery import recover_expired
 from scheduler.publishing.worker.identity import WorkerIdentity
@@ -51,6 +51,20 @@ class Worker:
         report = run_pass(self.runtime)
         self.session.expire_all()
         return report
+
+    def run_until_published(self, posts: list[Post], start: datetime) -> list[datetime]:
+        """Run passes at each instant the worker next asks for, until every post is published."""
+        instants = [start]
+        self.run_at(start)
+        for _ in range(3000):
+            if all(post.state is PostState.PUBLISHED for post in posts):
+                return instants
+            waiting = [post for post in posts if post.state is not PostState.PUBLISHED]
+            due = [post.due_at for post in waiting if post.due_at is not None]
+            assert due, [post.hold_reason for post in waiting]
+            instants.append(max(instants[-1], min(due)))
+            self.run_at(instants[-1])
+        raise AssertionError("the posts were not all published")
 
     def ledger(self) -> list[dict[str, Any]]:
         """Return the mock ledger's events."""

@@ -222,14 +222,7 @@ def test_a_worker_that_died_after_sending_is_recovered_by_a_look_up_without_a_se
 
     # The lease runs out; the other worker asks X (the account's recent posts), finds the post
     # and sends the rest of the thread after it.
-    instant = AT + timedelta(minutes=2, seconds=1)
-    for _ in range(20):
-        alive.run_at(instant)
-        if all(post.state is PostState.PUBLISHED for post in thread):
-            break
-        due = [post.due_at for post in thread if post.due_at is not None]
-        assert due, [post.hold_reason for post in thread]
-        instant = max(instant, min(due))
+    alive.run_until_published(thread, AT + timedelta(minutes=2, seconds=1))
 
     assert [post.state for post in thread] == [PostState.PUBLISHED] * 3
     assert x_emulator.duplicate_texts() == {}

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from config import Settings, load_settings
 from scheduler.platforms import Account, Credentials
 from scheduler.platforms.bluesky import BlueskyPlatform
-from tests.support.emulators.base import ManualClock
+from tests.support.adapters import EmulatorTime, adapter_settings
 from tests.support.emulators.bluesky import BlueskyEmulator
 
 PASSWORD = "app-pass-word-1234"
-
-
-class EmulatorTime:
-    """Gatepost's clock reading the emulator's, so token expiry moves when the test says."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self._clock = clock
-
-    def now(self) -> datetime:
-        """Return the emulator's current instant."""
-        return self._clock.datetime()
 
 
 class StoredCredentials:
@@ -35,17 +22,6 @@ class StoredCredentials:
 
     def __call__(self, account: Account, credentials: Credentials) -> None:
         self.changes.append((account, dict(credentials)))
-
-
-def adapter_settings(tmp_path: Path) -> Settings:
-    """Return settings for adapter tests (no database is needed)."""
-    return load_settings(
-        {},
-        overrides={
-            "instance_path": str(tmp_path / "instance"),
-            "secret_key": "test-secret-key-that-is-long-enough",
-        },
-    )
 
 
 @pytest.fixture

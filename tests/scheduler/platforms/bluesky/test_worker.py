@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.channels.connections import connect_channel
 from scheduler.channels.credentials import cipher_for
-from scheduler.models import Channel, Post, PostState
+from scheduler.models import Channel, PostState
 from scheduler.platforms import OutcomeUnknown, PublishRequest
 from scheduler.platforms.bluesky import BlueskyPlatform
 from scheduler.publishing.claim.intake import take_batch
@@ -62,21 +62,6 @@ def stored_credentials(worker: Worker, channel: Channel) -> dict[str, str]:
     return cipher_for(worker.settings).open(channel.credentials_encrypted)
 
 
-def run_until_sent(worker: Worker, posts: list[Post], start: datetime) -> list[datetime]:
-    """Run passes at each instant the worker next asks for, until every post is published."""
-    instants = [start]
-    worker.run_at(start)
-    for _ in range(3000):
-        if all(post.state is PostState.PUBLISHED for post in posts):
-            return instants
-        waiting = [post for post in posts if post.state is not PostState.PUBLISHED]
-        due = [post.due_at for post in waiting if post.due_at is not None]
-        assert due, [post.hold_reason for post in waiting]
-        instants.append(max(instants[-1], min(due)))
-        worker.run_at(instants[-1])
-    raise AssertionError("the thread did not finish")
-
-
 def _instant(created_at: str) -> datetime:
     return datetime.fromisoformat(created_at.replace("Z", "+00:00"))
 
@@ -107,7 +92,7 @@ def test_a_release_day_thread_and_its_welsh_twin_go_out_as_reply_chains(
     connected = stored_credentials(worker, english)
     pds.expire_token_next(endpoint=CREATE)  # the English session expires during the release
 
-    run_until_sent(worker, english_thread + welsh_thread, AT)
+    worker.run_until_published(english_thread + welsh_thread, AT)
 
     assert len(pds.created) == 50
     assert pds.duplicate_texts() == {}
@@ -172,7 +157,7 @@ def test_a_worker_that_died_after_sending_is_recovered_by_get_record_without_a_s
     assert thread[0].state is PostState.PUBLISHING
 
     # The lease runs out; the other worker asks Bluesky, finds the post, and sends the rest.
-    instants = run_until_sent(alive, thread, AT + timedelta(minutes=2, seconds=1))
+    instants = alive.run_until_published(thread, AT + timedelta(minutes=2, seconds=1))
     assert len(pds.created) == 3
     assert pds.duplicate_texts() == {}
     first = thread[0]
@@ -204,5 +189,5 @@ def test_a_paced_twinned_thread_goes_out_at_its_pace(
     for en_post, cy_post in zip(english_thread, welsh_thread, strict=True):
         en_post.twin_id, cy_post.twin_id = cy_post.id, en_post.id
     worker.session.flush()
-    instants = run_until_sent(worker, english_thread + welsh_thread, AT)
+    instants = worker.run_until_published(english_thread + welsh_thread, AT)
     assert instants[-1] - AT <= timedelta(seconds=4 * 2.4)

@@ -9,7 +9,7 @@ import pytest
 
 from scheduler.platforms import Account, PublishRequest
 from scheduler.platforms.mastodon import MastodonPlatform
-from tests.scheduler.platforms.bluesky.conftest import EmulatorTime, adapter_settings
+from tests.support.adapters import EmulatorTime, adapter_settings
 from tests.support.emulators.mastodon import MastodonEmulator
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from scheduler.platforms import Account, CredentialsRefused, PermanentError
 from scheduler.platforms.mastodon import MastodonPlatform
-from tests.scheduler.platforms.bluesky.conftest import EmulatorTime, adapter_settings
 from tests.scheduler.platforms.mastodon.conftest import request
+from tests.support.adapters import EmulatorTime, adapter_settings
 from tests.support.emulators.bluesky import BlueskyEmulator
 from tests.support.emulators.mastodon import MastodonEmulator
 

@@ -21,8 +21,8 @@ from scheduler.platforms import (
 )
 from scheduler.platforms.mastodon import MastodonPlatform
 from scheduler.platforms.mastodon.client import MastodonHttp
-from tests.scheduler.platforms.bluesky.conftest import EmulatorTime, adapter_settings
 from tests.scheduler.platforms.mastodon.conftest import request
+from tests.support.adapters import EmulatorTime, adapter_settings
 from tests.support.emulators.mastodon import MastodonEmulator
 
 CREATE = "statuses.create"

@@ -18,7 +18,6 @@ from scheduler.models import Channel, Post, PostState
 from scheduler.platforms import OutcomeUnknown, Platform, PublishRequest, registry
 from scheduler.platforms.mastodon import MastodonPlatform
 from scheduler.publishing.claim.intake import take_batch
-from tests.scheduler.platforms.bluesky.test_worker import run_until_sent
 from tests.scheduler.publishing.conftest import Worker
 from tests.scheduler.publishing.conftest import make_worker as make_worker
 from tests.support.emulators.base import ManualClock
@@ -89,7 +88,7 @@ def test_a_release_day_thread_and_its_welsh_twin_go_out_at_once_as_reply_chains(
         en_post.twin_id, cy_post.twin_id = cy_post.id, en_post.id
     worker.session.flush()
 
-    instants = run_until_sent(worker, english_thread + welsh_thread, AT)
+    instants = worker.run_until_published(english_thread + welsh_thread, AT)
 
     assert instants == [AT]  # not paced: Mastodon takes 300 statuses per 3 hours
     assert len(instance.statuses) == 50
@@ -139,7 +138,7 @@ def test_a_worker_that_died_after_sending_is_recovered_by_look_up_without_a_seco
 
     # The lease runs out; the other worker reads the account's statuses, finds the post, and
     # sends the rest as replies to it.
-    instants = run_until_sent(alive, thread, AT + timedelta(minutes=2, seconds=1))
+    instants = alive.run_until_published(thread, AT + timedelta(minutes=2, seconds=1))
     assert instants[0] == AT + timedelta(minutes=2, seconds=1)
     assert len(instance.statuses) == 3
     assert instance.duplicate_texts() == {}
