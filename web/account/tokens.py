@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import redirect, render_template, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from scheduler.core.errors import DomainError, NotFound
@@ -22,16 +21,12 @@ from scheduler.models import Role, User, utcnow
 from web.account import blueprint
 from web.account.token_forms import CreateTokenForm
 from web.current import login_required
+from web.current import signed_in_user as _signed_in_user
 from web.extensions import db
 from web.forms.errors import add_domain_error, add_error
 from web.ui.messages import flash_saved
 
 Page = str | Response | tuple[str, int]
-
-
-def _signed_in_user() -> User:
-    user: User = current_user._get_current_object()
-    return user
 
 
 def _may_approve(user: User) -> bool:

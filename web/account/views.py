@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import flash, redirect, render_template, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -28,6 +28,7 @@ from web.account.forms import ChangePasswordForm, ConfirmPasswordForm, SetUpTwoF
 from web.auth.lockout import TOO_MANY_REQUESTS, client_ip, lockout_message
 from web.auth.pending import finish_sign_in
 from web.current import login_required
+from web.current import signed_in_user as _signed_in_user
 from web.extensions import db
 from web.forms.errors import add_domain_error, add_error
 from web.ui.two_factor_pages import render_recovery_codes, render_set_up
@@ -43,11 +44,6 @@ class Outcome(Generic[T]):
     ok: bool
     value: T | None = None
     status: int = 200
-
-
-def _signed_in_user() -> User:
-    user: User = current_user._get_current_object()
-    return user
 
 
 def _with_current_password(

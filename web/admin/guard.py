@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from flask_login import current_user
-
 from scheduler.access.rules import acts_as_admin, may_manage_channel_access
 from scheduler.core.errors import PermissionDenied
 from scheduler.models import Channel, User
-
-
-def signed_in_user() -> User:
-    """Return the person signed in."""
-    user: User = current_user._get_current_object()
-    return user
+from web.current import signed_in_user
 
 
 def require_admin() -> User:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.access.rules import may_clear_posts, may_write_posts
 from scheduler.models import User
+from web.current import signed_in_user
 from web.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -113,10 +114,12 @@ def register_navigation(app: Flask) -> None:
     def inject() -> dict[str, Any]:
         if not current_user.is_authenticated:
             return {"navigation_links": []}
-        user: User = current_user._get_current_object()
         return {
             "navigation_links": navigation_links(
-                current_app.view_functions, db.session, user, request.endpoint if request else None
+                current_app.view_functions,
+                db.session,
+                signed_in_user(),
+                request.endpoint if request else None,
             )
         }
 
