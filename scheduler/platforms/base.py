@@ -163,6 +163,8 @@ class Platform(ABC):
     #: "handle_and_password" (`handle app-password` on one line, like Bluesky's app passwords).
     #: The web form asks for those fields; the CLI reads that line from standard input.
     connect_with: ClassVar[str] = "token"
+    #: Where a person makes that credential, and what it must allow (shown beside the form).
+    credential_hint: ClassVar[str] = "Make one in the account's settings on the platform"
 
     def __init__(
         self,

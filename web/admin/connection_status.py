@@ -22,6 +22,8 @@ class ConnectionView:
     status: str
     #: "token" or "handle_and_password": which fields the connect form shows
     connect_with: str
+    #: where the admin makes the credential, in the adapter's words
+    credential_hint: str
     #: where "Connect with <platform>" starts the platform's OAuth sign-in, if it has one here
     authorization_url: str | None
 
@@ -57,5 +59,6 @@ def connection_view(channel: Channel) -> ConnectionView | None:
         working=connected and not channel.connection_problem,
         status=status,
         connect_with=adapter.connect_with,
+        credential_hint=adapter.credential_hint,
         authorization_url=authorization_url,
     )

@@ -91,6 +91,9 @@ class BlueskyPlatform(Platform):
     default_instance: ClassVar[str | None] = "https://bsky.social"
     #: An admin connects a channel with its handle and an app password.
     connect_with: ClassVar[str] = "handle_and_password"
+    credential_hint: ClassVar[str] = (
+        "Make one in the account's settings under App passwords; never the account's own password"
+    )
     #: Bluesky allows an account 5,000 write points an hour and 35,000 a day; a post costs 3
     #: (https://docs.bsky.app/docs/advanced-guides/rate-limits), so 1,666 posts an hour. 25 a
     #: minute stays under that with room for deletes (1 point) and retries, and sends a 25-post

@@ -110,6 +110,10 @@ class MastodonPlatform(Platform):
     default_instance: ClassVar[str | None] = None
     supports_authorization: ClassVar[bool] = True
     connect_with: ClassVar[str] = "token"
+    credential_hint: ClassVar[str] = (
+        f"Make one on the instance under Preferences, Development, New application, with the "
+        f"scopes {SCOPES}"
+    )
 
     def __init__(
         self,
