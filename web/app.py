@@ -124,10 +124,15 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Make local-time formatting, the navigation and the form helpers available to templates."""
     from web.forms.errors import register_form_helpers
-    from web.ui.formatting import format_local
+    from web.ui.formatting import format_local, format_local_date, format_local_time
     from web.ui.navigation import register_navigation
+    from web.ui.states import state_colour, state_words
 
     app.add_template_filter(format_local, "local")
+    app.add_template_filter(format_local_date, "local_date")
+    app.add_template_filter(format_local_time, "local_time")
+    app.add_template_filter(state_words, "state_words")
+    app.add_template_filter(state_colour, "state_colour")
     register_navigation(app)
     register_form_helpers(app)
 

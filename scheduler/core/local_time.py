@@ -76,8 +76,9 @@ def _gap_around(local: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return gap_start, gap_end
 
 
-def _describe_day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+def describe_date(day: date) -> str:
+    """Return a day as people read it, e.g. "Thu 12 Mar 2026" (the one date format)."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def to_utc(
@@ -95,7 +96,7 @@ def to_utc(
     if not exists(local, zone):
         gap_start, gap_end = _gap_around(local, zone)
         raise NonexistentLocalTime(
-            f"{_describe_day(local.date())} {local:%H:%M} does not exist in {zone.key}: the clocks "
+            f"{describe_date(local.date())} {local:%H:%M} does not exist in {zone.key}: the clocks "
             f"go forward from {gap_start:%H:%M} to {gap_end:%H:%M} that night. Choose a time "
             f"before {gap_start:%H:%M} or from {gap_end:%H:%M}",
             field=field,
@@ -105,7 +106,7 @@ def to_utc(
         later = local.replace(tzinfo=zone, fold=1)
         if fold is None:
             raise AmbiguousLocalTime(
-                f"{_describe_day(local.date())} {local:%H:%M} happens twice in {zone.key}: first "
+                f"{describe_date(local.date())} {local:%H:%M} happens twice in {zone.key}: first "
                 f"in {earlier.tzname()} ({_offset_text(earlier.utcoffset())}), then an hour later "
                 f"in {later.tzname()} ({_offset_text(later.utcoffset())}) after the clocks go "
                 "back. Say which one you mean: earlier or later",
@@ -155,5 +156,11 @@ def at_local(day: date, wall: time, zone: ZoneInfo) -> datetime:
 def describe(instant: datetime, zone: ZoneInfo) -> str:
     """Return an instant as people read it, e.g. "Thu 12 Mar 2026 09:30 GMT"."""
     local = instant.astimezone(zone)
+    return f"{describe_date(local.date())} {describe_clock(instant, zone)}"
+
+
+def describe_clock(instant: datetime, zone: ZoneInfo) -> str:
+    """Return the local wall-clock time of an instant, e.g. "09:30 GMT" (seconds only if any)."""
+    local = instant.astimezone(zone)
     seconds = f":{local:%S}" if local.second or local.microsecond else ""
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M}{seconds} {local.tzname()}"
+    return f"{local:%H:%M}{seconds} {local.tzname()}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from scheduler.core.errors import ValidationFailed
+from scheduler.core.local_time import describe_date
 
 YEARS_BACK = 1
 YEARS_AHEAD = 5
@@ -27,10 +28,6 @@ def _years_from(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year without one
         return day.replace(year=day.year + years, day=28)
-
-
-def _describe_day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 class OutOfHorizon(ValidationFailed):
@@ -65,7 +62,7 @@ class Horizon:
 
     def describe(self) -> str:
         """Return the span as people read it, e.g. "2 Dec 2025 and 2 Dec 2031"."""
-        return f"{_describe_day(self.earliest.date())} and {_describe_day(self.latest.date())}"
+        return f"{describe_date(self.earliest.date())} and {describe_date(self.latest.date())}"
 
     def refusal(self, what: str) -> str:
         """Return the message refusing a time outside the span, naming what it was."""

@@ -44,6 +44,11 @@ class PostState(StrEnum):
     # Published, then taken down from the platform.
     REMOVED = "removed"
 
+    @property
+    def words(self) -> str:
+        """Return the state as people write it, e.g. "in review"."""
+        return self.value.replace("_", " ")
+
 
 def state_literal(state: PostState) -> ColumnClause[str]:
     """Return the state as an SQL literal, as the partial indexes' WHERE clauses write it.

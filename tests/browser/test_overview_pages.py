@@ -118,13 +118,13 @@ def test_the_calendar_week_and_month(
 
     page.goto("/calendar?view=week&date=2027-03-10")
     expect(page).to_have_title(page_title("Calendar"))
-    expect(page.get_by_role("heading", level=2, name="Week of 8 March 2027")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Week of Mon 8 Mar 2027")).to_be_visible()
     expect(page.get_by_text("Embargo ends 09:30 GMT:").first).to_be_visible()
     assert_accessible(page)
     screenshot(page, "calendar-week")
 
     page.get_by_role("link", name="Next week").click()
-    expect(page.get_by_role("heading", level=2, name="Week of 15 March 2027")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Week of Mon 15 Mar 2027")).to_be_visible()
 
     # A busy day: the month view lists its first five posts and links to the rest in the queue.
     with live_server.database.unit_of_work() as session:
@@ -148,7 +148,7 @@ def test_the_calendar_week_and_month(
     expect(page.get_by_role("heading", level=2, name="March 2027")).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("this day has 23 hours")
     more = page.get_by_role(
-        "link", name=re.compile(r"^2 more posts on this day\W+24 March\W+in the queue$")
+        "link", name=re.compile(r"^2 more posts on this day\W+Wed 24 Mar 2027\W+in the queue$")
     )
     expect(more).to_be_visible()
     assert_accessible(page)

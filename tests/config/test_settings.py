@@ -112,7 +112,7 @@ ends = "2027-05-07T00:00"
         (
             {},
             '[[quiet_periods]]\nstarts = "2027-03-28T01:30"\nends = "2027-04-01T00:00"\n',
-            "quiet_periods[0].starts: 28 Mar 2027 01:30 does not exist in Europe/London",
+            "quiet_periods[0].starts: Sun 28 Mar 2027 01:30 does not exist in Europe/London",
         ),
     ],
 )

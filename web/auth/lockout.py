@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import request
 
 from scheduler.identity.sign_in_throttle import SignInLocked
-from web.ui.formatting import format_local
+from web.ui.formatting import format_local_time
 
 #: The status for a refusal because of too many attempts.
 TOO_MANY_REQUESTS = 429
@@ -24,4 +24,4 @@ def lockout_message(locked: SignInLocked) -> str:
     until = locked.until
     if until.second or until.microsecond:
         until = until.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return f"Too many attempts; try again after {format_local(until, '%H:%M')}"
+    return f"Too many attempts; try again after {format_local_time(until)}"

@@ -36,7 +36,8 @@ def test_a_time_the_clocks_skip_is_refused_with_what_to_do() -> None:
     with pytest.raises(ValidationFailed) as refused:
         parse_local("2026-03-29 01:30", LONDON, field="send_at")
     assert refused.value.message == (
-        "29 Mar 2026 01:30 does not exist in Europe/London: the clocks go forward from 01:00 to "
+        "Sun 29 Mar 2026 01:30 does not exist in Europe/London: the clocks go forward from "
+        "01:00 to "
         "02:00 that night. Choose a time before 01:00 or from 02:00"
     )
     assert refused.value.field == "send_at"
@@ -49,7 +50,7 @@ def test_a_time_that_happens_twice_must_be_resolved_explicitly() -> None:
     with pytest.raises(ValidationFailed) as refused:
         parse_local("2026-10-25 01:30", LONDON)
     assert refused.value.message == (
-        "25 Oct 2026 01:30 happens twice in Europe/London: first in BST (UTC+01:00), then an "
+        "Sun 25 Oct 2026 01:30 happens twice in Europe/London: first in BST (UTC+01:00), then an "
         "hour later in GMT (UTC+00:00) after the clocks go back. Say which one you mean: "
         "earlier or later"
     )

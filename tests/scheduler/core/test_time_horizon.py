@@ -22,7 +22,7 @@ def test_the_span_runs_from_a_year_back_to_five_years_ahead_in_whole_days() -> N
     horizon = Horizon.around(NOW)
     assert horizon.earliest == datetime(2025, 12, 2, tzinfo=UTC)
     assert horizon.latest == datetime(2031, 12, 3, tzinfo=UTC) - timedelta(microseconds=1)
-    assert horizon.describe() == "2 Dec 2025 and 2 Dec 2031"
+    assert horizon.describe() == "Tue 2 Dec 2025 and Tue 2 Dec 2031"
 
 
 def test_a_leap_day_moves_to_the_28th() -> None:
@@ -43,7 +43,7 @@ def test_a_leap_day_moves_to_the_28th() -> None:
 def test_instants_outside_are_refused_with_the_span(instant: datetime) -> None:
     with pytest.raises(OutOfHorizon) as refused:
         require_within(instant, now=NOW, what="Send time", field="send_at")
-    assert refused.value.message == "Send time must be between 2 Dec 2025 and 2 Dec 2031"
+    assert refused.value.message == "Send time must be between Tue 2 Dec 2025 and Tue 2 Dec 2031"
     assert refused.value.field == "send_at"
 
 

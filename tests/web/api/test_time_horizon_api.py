@@ -14,7 +14,7 @@ from tests.web.api.conftest import ApiClient, assert_problem
 from tests.web.api.workflow_fixtures import Team
 
 # The API's clock stands at Wednesday 10 March 2027 (tests.support.factories.NOW).
-RANGE = "must be between 10 Mar 2026 and 10 Mar 2032"
+RANGE = "must be between Tue 10 Mar 2026 and Wed 10 Mar 2032"
 OUT_OF_RANGE = [
     "9999-12-31T00:00:00+00:00",
     "0001-01-01T00:00:00+14:00",

@@ -153,7 +153,8 @@ def test_release_times_are_local_and_dst_gaps_and_repeats_are_explicit(gatepost:
     gap = gatepost("releases", "create", "--title", "Gap", "--embargo", "2030-03-31 01:30",
                    expect=1)  # fmt: skip
     assert gap.stderr == (
-        "gatepost: error: --embargo: 31 Mar 2030 01:30 does not exist in Europe/London: the clocks "
+        "gatepost: error: --embargo: Sun 31 Mar 2030 01:30 does not exist in Europe/London: "
+        "the clocks "
         "go forward from 01:00 to 02:00 that night. Choose a time before 01:00 or from 02:00\n"
     )
     twice = gatepost("releases", "create", "--title", "Twice", "--embargo", "2030-10-27 01:30",

@@ -37,10 +37,10 @@ def test_the_week_of_the_spring_clock_change(
 
     html = fetch(client, "/calendar?view=week&date=2027-03-28").get_data(as_text=True)
 
-    assert "Week of 22 March 2027" in html
+    assert "Week of Mon 22 Mar 2027" in html
     assert "Clocks go forward:</strong> this day has 23 hours" in html
     assert "Good Friday" in html
-    assert "11:00 @ons, post" in html  # 10:00 UTC is 11:00 BST
+    assert "11:00 BST @ons, post" in html  # 10:00 UTC is 11:00 BST
     assert "Easter figures" in html
     assert "date=2027-03-15" in html
     assert "date=2027-03-29" in html
@@ -159,7 +159,7 @@ def test_a_post_due_outside_the_window_shows_when_the_worker_will_send_it(
     html = fetch(client, "/calendar?view=week&date=2027-03-12").get_data(as_text=True)
 
     assert html.count("Held until") == 1
-    assert "Held until Mon 15 Mar 09:00 GMT" in html
+    assert "Held until Mon 15 Mar 2027 09:00 GMT" in html
 
 
 def test_the_calendar_shows_the_quiet_periods_of_the_settings_file(
