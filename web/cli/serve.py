@@ -83,7 +83,7 @@ def _seed_and_explain_demo(cli: CliContext, sign_in_url: str) -> None:
         return
     if outcome is SeedOutcome.ADDED:
         click.echo(
-            "Demo data added: people, channels and Siân Statistician's release-day thread, "
+            "Demo data added: people, channels and Siân Statistician's release-day thread,\n"
             "part cleared and part waiting for clearance."
         )
     else:
