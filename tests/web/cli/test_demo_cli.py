@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
+import shutil
+import sys
 
 import pytest
 from click.testing import Result
@@ -14,6 +16,7 @@ from scheduler.identity.accounts import get_user_by_email
 from scheduler.identity.two_factor import verify_code
 from scheduler.models import Role, utcnow
 from tests.web.cli.conftest import Gatepost
+from web.cli.demo import command_prefix
 
 APPROVER = "approver@demo.gatepost.test"
 
@@ -141,3 +144,19 @@ def test_demo_code_refuses_an_author_who_needs_no_code(serve_demo: Gatepost) -> 
     _serve_demo(serve_demo)
     result = serve_demo("demo", "code", "--user", "author@demo.gatepost.test", expect=2)
     assert "signs in with a password alone" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv0", "which", "expected"),
+    [
+        (".venv/bin/gatepost", None, ".venv/bin/gatepost"),  # `make run`, from the checkout
+        ("/usr/local/bin/gatepost", "/usr/local/bin/gatepost", "gatepost"),  # on the PATH
+        ("-c", "/usr/local/bin/gatepost", "gatepost"),  # python -c, python -m
+    ],
+)
+def test_the_code_hint_runs_gatepost_the_way_it_was_started(
+    monkeypatch: pytest.MonkeyPatch, argv0: str, which: str | None, expected: str
+) -> None:
+    monkeypatch.setattr(sys, "argv", [argv0, "serve", "--demo"])
+    monkeypatch.setattr(shutil, "which", lambda name: which if name == "gatepost" else None)
+    assert command_prefix() == expected

@@ -28,5 +28,7 @@ def test_serve_demo_on_an_empty_instance_serves_sign_in(tmp_path: Path) -> None:
     finally:
         output = stop(process)
     assert f"Gatepost is running at http://localhost:{port}/" in output
-    assert "lead@demo.gatepost.test" in output
+    assert "email lead@demo.gatepost.test  password demo-lead-password" in output
+    # Started as `python -c ...`, not a `gatepost` script: the hint names the command itself.
+    assert "  gatepost demo code --user approver@demo.gatepost.test\n" in output
     assert (tmp_path / "instance" / "gatepost.sqlite3").exists()
