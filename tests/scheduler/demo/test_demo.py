@@ -18,6 +18,7 @@ from scheduler.identity.accounts import create_user, get_user_by_email
 from scheduler.models import AuditEvent, Post, PostState, Release, Role, Thread, User
 from scheduler.releases.operations import release_access_list
 from tests.conftest import TEST_PASSWORD
+from tests.support.processes import PROJECT_ROOT
 
 THURSDAY_BEFORE_EASTER = datetime(2027, 3, 25, 10, 0, tzinfo=UTC)
 
@@ -139,6 +140,13 @@ def test_a_database_with_real_people_is_left_alone(session: Session, settings: S
     assert demo_marker(session) is None
     assert demo_sign_ins(session) == []
     assert not session.scalars(select(AuditEvent).where(AuditEvent.action == DEMO_SEEDED)).all()
+
+
+def test_the_readme_lists_the_demo_sign_ins_as_they_are() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for person in DEMO_PEOPLE:
+        row = f"| `{person.email}` | `{person.password}` | {person.role.value} |"
+        assert row in readme, row
 
 
 @pytest.mark.parametrize(
