@@ -94,9 +94,12 @@ def _seed_and_explain_demo(cli: CliContext, sign_in_url: str) -> None:
         code = "  then a two-factor code" if sign_in.two_factor else ""
         click.echo(f"  {person.name} ({sign_in.role.value}: {person.job})")
         click.echo(f"      email {person.email}  password {person.password}{code}")
-    with_codes = [sign_in for sign_in in sign_ins if sign_in.two_factor]
+    # Approvers first: clearing posts is what most people come to the demo to try.
+    with_codes = sorted(
+        (sign_in for sign_in in sign_ins if sign_in.two_factor),
+        key=lambda sign_in: sign_in.role is not Role.APPROVER,
+    )
     if with_codes:
-        example = next((s for s in with_codes if s.role is Role.APPROVER), with_codes[0])
         click.echo(
             click.wrap_text(
                 "Approvers and admins then enter the 6-digit code from an authenticator app. "
@@ -105,7 +108,8 @@ def _seed_and_explain_demo(cli: CliContext, sign_in_url: str) -> None:
                 width=88,
             )
         )
-        click.echo(f"  {command_prefix()} demo code --user {example.person.email}")
+        for sign_in in with_codes:
+            click.echo(f"  {command_prefix()} demo code --user {sign_in.person.email}")
 
 
 def _exit_on_sigterm(_signal: int, _frame: FrameType | None) -> None:

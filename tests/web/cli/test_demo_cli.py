@@ -62,7 +62,11 @@ def test_serve_demo_prints_each_sign_in_and_how_to_get_codes_without_a_phone(
         "phone, print a person's current code in another terminal, in this folder and with the "
         "same GATEPOST_* settings:"
     ) in words
-    assert f"  gatepost demo code --user {APPROVER}\n" in out
+    assert (
+        f"  gatepost demo code --user {APPROVER}\n"
+        "  gatepost demo code --user welsh-approver@demo.gatepost.test\n"
+        "  gatepost demo code --user lead@demo.gatepost.test\n"
+    ) in out
     assert "Gatepost is running at http://localhost:8123/" in out
 
 
