@@ -8,7 +8,6 @@ part cleared, part waiting, part sent back, so each page has something real to s
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -70,6 +69,11 @@ REGIONS = (
         "yn ystod yr wythnos.",
     ),
 )
+#: Release titles name the month in English, whatever the machine's locale.
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 SENT_BACK_COMMENT = "Please add the helpline's phone number, in both languages."
 
 
@@ -98,7 +102,7 @@ def next_release_morning(settings: Settings, now: datetime) -> datetime:
 def release_title(embargo: datetime, settings: Settings) -> str:
     """Return the release's title, named for the month it comes out, as statistics are."""
     local = embargo.astimezone(settings.timezone)
-    return f"Labour market overview, UK: {calendar.month_name[local.month]} {local.year}"
+    return f"Labour market overview, UK: {MONTHS[local.month - 1]} {local.year}"
 
 
 def seed_demo(session: Session, settings: Settings, *, now: datetime | None = None) -> SeedOutcome:
