@@ -43,7 +43,8 @@ def demo_server(tmp_path: Path) -> Iterator[DemoServer]:
     process = start_gatepost(["serve", "--demo", "--port", str(port)], env, cwd=tmp_path)
     server = DemoServer(url=f"http://127.0.0.1:{port}", env=env, cwd=tmp_path)
     try:
-        wait_for_http(f"{server.url}/sign-in", process)
+        # Migrating and seeding take seconds; far longer on a busy machine.
+        wait_for_http(f"{server.url}/sign-in", process, timeout=120)
         yield server
     finally:
         stop(process)
