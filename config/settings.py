@@ -514,7 +514,7 @@ def _metrics_access(table: _Reader) -> MetricsAccess:
 
 
 def _reminders(table: _Reader) -> ReminderSettings:
-    """Read the reminders' lead times: ["24h", "2h", "30m"], or "24h,2h,30m" from the environment."""
+    """Read the reminders' lead times: ["24h", "2h", "30m"] ("24h,2h,30m" in the environment)."""
     key = "lead_times"
     raw = table.remaining()
     value = raw.pop(key, list(DEFAULT_REMINDER_LEAD_TIMES))
