@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from config import Settings
 from scheduler.access.rules import (
     TextAccess,
+    ViewingLog,
+    read_texts,
     releases_visible_to,
     under_embargo,
 )
@@ -473,10 +475,27 @@ def _place(post: Post) -> str:
 
 
 def build_board(
-    session: Session, release: Release, *, reader: User, settings: Settings, now: datetime
+    session: Session,
+    release: Release,
+    *,
+    reader: User,
+    settings: Settings,
+    now: datetime,
+    log: ViewingLog | None = None,
 ) -> Board:
-    """Return the release's readiness board as the reader may see it now."""
+    """Return the release's readiness board as the reader may see it now.
+
+    Texts are read through `read_texts`: only for readers the one rule allows, and each read of
+    an embargoed text is noted in `log` (recorded in the session at once without one).
+    """
     posts = release_posts(session, release)
+    texts = dict(
+        zip(
+            (post.id for post in posts),
+            read_texts(session, posts, reader=reader, now=now, via="board", log=log),
+            strict=True,
+        )
+    )
     live = [post for post in posts if post.state not in GONE]
     channels = release_channels(live or posts)
     by_channel = _approvers_by_channel(session, (channel.id for channel in channels))
@@ -523,10 +542,7 @@ def build_board(
             settings=settings,
             goes_at=goes_at,
         )
-        # Text only for readers the one rule allows; the board never records a read, because it
-        # shows no more than the post page would, and the post page records it when opened.
-        text = post.text if text_access.allows(post) else None
-        return BoardPost(post, _place(post), text, step, conflict)
+        return BoardPost(post, _place(post), texts[post.id], step, conflict)
 
     groups = _groups(posts, board_post, text_access)
     unreadable = _unreadable(live, by_channel, access_list) if embargoed else []

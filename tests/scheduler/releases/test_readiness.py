@@ -9,7 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.access.rules import may_open_releases, may_see_release, releases_visible_to
+from scheduler.access.rules import (
+    ViewingLog,
+    may_open_releases,
+    may_see_release,
+    releases_visible_to,
+)
 from scheduler.clearance import approve, request_changes, submit
 from scheduler.models import EmbargoViewing, PostState, QuietPeriod, Release, Role
 from scheduler.releases.operations import grant_release_access
@@ -29,7 +34,10 @@ def test_the_board_lists_the_thread_beside_its_welsh_twins_in_order_then_loose_p
 ) -> None:
     day = release_day(factory)
 
-    board = build_board(session, day.release, reader=day.reader, settings=settings, now=NOW)
+    log = ViewingLog()
+    board = build_board(
+        session, day.release, reader=day.reader, settings=settings, now=NOW, log=log
+    )
 
     thread, loose = board.groups
     assert thread.title == "Unemployment at 4.1%"
@@ -39,9 +47,14 @@ def test_the_board_lists_the_thread_beside_its_welsh_twins_in_order_then_loose_p
     assert [row.post.place for row in thread.rows] == ["Post 1 of 3", "Post 2 of 3", "Post 3 of 3"]
     assert [row.post.post.id for row in loose.rows] == [day.loose.id]
     assert loose.rows[0].twin is not None
-    assert board.total == 8 and board.not_cleared == 8 and board.cleared == 0
-    # The board shows text without recording a read: the post page records it when opened.
+    assert (board.total, board.not_cleared, board.cleared) == (8, 8, 0)
+    # Every embargoed text shown is a read, noted for the page to record after it answers.
+    assert len(log.pending) == 8
+    assert {row["via"] for row in log.pending} == {"board"}
+    assert {row["user_id"] for row in log.pending} == {day.reader.id}
     assert session.scalars(select(EmbargoViewing)).all() == []
+    build_board(session, day.release, reader=day.outsider, settings=settings, now=NOW)
+    assert session.scalars(select(EmbargoViewing)).all() == []  # nothing read, nothing noted
 
 
 def test_people_off_the_access_list_see_states_but_never_text_or_the_thread_title(
