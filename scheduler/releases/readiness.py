@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -82,6 +82,8 @@ class TimingConflict:
     #: The worker's own words, ending with when it may go.
     reason: str
     post_id: int | None = None
+    #: Where the post sits ("Post 2 of 8"), for a post's conflict.
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -529,8 +531,10 @@ def build_board(
                 override_from=overrides.get(post.id),
                 post_id=post.id,
             )
-            if conflict is not None and post.send_at is not None:
-                conflicts.append(conflict)
+            at_embargo = {(c.handle, c.at) for c in conflicts if c.post_id is None}
+            if conflict is not None and (conflict.handle, conflict.at) not in at_embargo:
+                # A post at the embargo is held as its channel is: said once, above.
+                conflicts.append(replace(conflict, place=_place(post)))
         if post.state is PostState.SCHEDULED and post.due_at is not None:
             goes_at = post.due_at
         step = next_step(

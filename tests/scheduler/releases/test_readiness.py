@@ -159,6 +159,9 @@ def test_a_bank_holiday_or_a_quiet_period_at_the_embargo_is_a_conflict(
     assert "Bank holiday in England (Good Friday)" in reason
     assert reason.endswith("it may go at Tue 30 Mar 2027 09:00 BST")
     assert board.groups[0].rows[0].post.conflict is not None
+    # Posts at the embargo are held as their channel is, said once; a later one is named.
+    later = [(c.post_id, c.place) for c in board.conflicts if c.post_id is not None]
+    assert later == [(day.loose.id, "Post"), (day.loose.twin_id, "Post")]
 
     other = release_day(factory)
     session.add(
