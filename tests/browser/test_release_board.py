@@ -54,10 +54,8 @@ def team(
         factory = Factory(session, factory_settings, now=now)
         welsh = factory.channel(f"ONSCymruBoard{number}", language="cy")
         english = factory.channel(f"ONSBoard{number}", twin=welsh, requires_twin=True)
-        people = {
-            account.id: session.get(User, account.id) for account in (statistician, reader, outsider)
-        }
-        writer, officer, other = (people[a.id] for a in (statistician, reader, outsider))
+        accounts = (statistician, reader, outsider)
+        writer, officer, other = (session.get(User, account.id) for account in accounts)
         assert writer is not None
         assert officer is not None
         assert other is not None
