@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from web.notifications import blueprint as notifications
     from web.posts import blueprint as posts
     from web.queue import blueprint as queue
+    from web.releases import blueprint as releases
     from web.timeline import blueprint as timeline
     from web.ui.govuk_frontend import register_govuk_frontend
 
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(timeline)
     app.register_blueprint(admin)
     app.register_blueprint(imports)
+    app.register_blueprint(releases)
 
 
 def register_template_helpers(app: Flask) -> None:

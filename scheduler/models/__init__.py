@@ -17,6 +17,7 @@ from scheduler.models.post import (
     Thread,
 )
 from scheduler.models.release import EmbargoViewing, Release, ReleaseAccess
+from scheduler.models.release_reminder import ReleaseReminder
 from scheduler.models.sign_in import SignInAttempt
 from scheduler.models.user import ApiToken, RecoveryCode, Role, User
 from scheduler.models.worker import WorkerHeartbeat
@@ -43,6 +44,7 @@ __all__ = [
     "RecoveryCode",
     "Release",
     "ReleaseAccess",
+    "ReleaseReminder",
     "Role",
     "SignInAttempt",
     "Thread",
