@@ -76,8 +76,19 @@ TRIGGERS: dict[tuple[str, str | None], Trigger] = {
     (A.APPROVE, "approved"): Trigger("approved", "was approved", True, False),
     (A.APPROVE, "scheduled"): Trigger("scheduled", "was approved and scheduled", True, False),
     (A.SCHEDULE, None): Trigger("scheduled", "was scheduled", True, False),
-    # Only someone else's edit reaches the author: nobody is told what they did themselves.
+    # Only someone else's edit reaches the author: nobody is told what they did themselves. Every
+    # kind of edit (transitions.EDIT_KINDS) makes its editor an author of the post, so each tells.
     (A.EDIT, None): Trigger("edited", "was edited by", True, False, names_actor=True),
+    (A.TWIN_ADDED, None): Trigger("edited", "had a twin added by", True, False, names_actor=True),
+    (A.IMAGE_ATTACHED, None): Trigger(
+        "edited", "had an image attached by", True, False, names_actor=True
+    ),
+    (A.IMAGE_REMOVED, None): Trigger(
+        "edited", "had an image removed by", True, False, names_actor=True
+    ),
+    (A.THREAD_REORDERED, None): Trigger(
+        "edited", "had its thread reordered by", True, False, names_actor=True
+    ),
     (A.MARK_FAILED, None): Trigger("failed", "failed to publish", True, True),
     (A.MARK_UNKNOWN, None): Trigger(
         "unknown", "may or may not have been published; check it", True, True
