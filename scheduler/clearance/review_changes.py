@@ -136,7 +136,8 @@ def _handles(session: Session, versions: Sequence[ReviewedVersion]) -> dict[int,
     ids = {version.channel_id for version in versions}
     if not ids:
         return {}
-    return dict(session.execute(select(Channel.id, Channel.handle).where(Channel.id.in_(ids))))
+    rows = session.execute(select(Channel.id, Channel.handle).where(Channel.id.in_(ids)))
+    return {channel_id: handle for channel_id, handle in rows}
 
 
 def _compare(post: Post, version: ReviewedVersion, handles: dict[int, str]) -> ReviewChanges:
