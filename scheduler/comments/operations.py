@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -17,6 +18,23 @@ from scheduler.models import Comment, Post, User, utcnow
 
 #: The longest comment kept: a remark, not a document.
 MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class CommentAdded:
+    """The comment saved, and the people it mentions (who will be notified)."""
+
+    comment: Comment
+    mentioned: tuple[User, ...]
+
+    @property
+    def message(self) -> str:
+        """Return what the person who commented is told."""
+        if not self.mentioned:
+            return "Comment added."
+        names = [user.display_name for user in self.mentioned]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+        return f"Comment added; {listed} will be told you mentioned them."
 
 
 def _checked_text(text: str) -> str:
@@ -42,7 +60,7 @@ def add_comment(
     settings: Settings,
     now: datetime | None = None,
     actor_label: str = "",
-) -> Comment:
+) -> CommentAdded:
     """Add the person's comment to the post, notifying whoever it @mentions; flush."""
     now = now or utcnow()
     require_may_comment(session, post, by, settings=settings, now=now)
@@ -63,4 +81,4 @@ def add_comment(
         at=now,
     )
     session.flush()
-    return comment
+    return CommentAdded(comment, tuple(mentioned))
