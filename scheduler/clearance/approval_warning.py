@@ -12,21 +12,27 @@ from scheduler.core.local_time import describe
 from scheduler.models import Post
 from scheduler.publishing.rules.facts import load_overrides, load_window
 from scheduler.publishing.rules.timing import judge_timing
-from scheduler.publishing.rules.window import WindowNeverOpens
+from scheduler.publishing.rules.window import PublishingWindow, WindowNeverOpens
 
 
 def held_after_approval(
-    session: Session, post: Post, *, settings: Settings, now: datetime
+    session: Session,
+    post: Post,
+    *,
+    settings: Settings,
+    now: datetime,
+    window: PublishingWindow | None = None,
 ) -> str | None:
     """Return why the post (or a post cleared with it) will be held at its send time, or None.
 
     The worker's own judgement (`judge_timing`, as a pass at the send time would make it), so
     the warning names the same reason and the same next possible instant as the hold will.
+    A page asking about many posts passes one `window` (`load_window`) for them all.
     """
     unit = [member for member in active_unit(post) if member.send_at is not None]
     if not unit:
         return None
-    window = load_window(session, settings, now=now)
+    window = window or load_window(session, settings, now=now)
     overrides = load_overrides(session, [member.id for member in unit])
     zone = settings.timezone
     for member in unit:
