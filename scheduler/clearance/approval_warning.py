@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from config import Settings
+from scheduler.clearance.send_times import usable
 from scheduler.clearance.units import active_unit
 from scheduler.core.local_time import describe
 from scheduler.models import Post
@@ -29,9 +30,12 @@ def held_after_approval(
     the warning names the same reason and the same next possible instant as the hold will.
     A page asking about many posts passes one `window` (`load_window`) for them all.
     """
-    unit = [member for member in active_unit(post) if member.send_at is not None]
-    if not unit:
+    unit = active_unit(post)
+    # Approval schedules the unit only when its send time could be used as it stands (ahead,
+    # not before an embargo); otherwise it stays approved, and the approval says so itself.
+    if not usable(post.send_at, (member.release for member in unit), now=now):
         return None
+    unit = [member for member in unit if member.send_at is not None]
     window = window or load_window(session, settings, now=now)
     overrides = load_overrides(session, [member.id for member in unit])
     zone = settings.timezone

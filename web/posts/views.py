@@ -94,12 +94,11 @@ def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, i
     # Comments and the review diff discuss the text, so they are as secret as the text.
     talks = may_read_comments(db.session, post, user, now=now)
     twin = post.twin
-    twin_text = (
-        read_text(db.session, twin, reader=user, now=now, log=viewings)
-        if twin is not None
-        else None
-    )
     changes = review_changes_of(db.session, post) if text is not None else None
+    twin_readable = False
+    if twin is not None and changes is not None and changes.twin_changed:
+        # Showing the twin's diff is reading its text: noted like any read under embargo.
+        twin_readable = read_text(db.session, twin, reader=user, now=now, log=viewings) is not None
     page = render_template(
         "posts/show.html",
         post=post,
@@ -110,8 +109,7 @@ def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, i
         history=history,
         people=people,
         changes=changes if changes is not None and changes.any else None,
-        twin=twin,
-        twin_readable=twin_text is not None,
+        twin_readable=twin_readable,
         remarks=conversation(db.session, post) if talks else [],
         sent_back=standing_send_back(db.session, post) if talks else None,
         comments_hidden=not talks,

@@ -86,3 +86,13 @@ def test_no_warning_inside_the_window_without_a_send_time_or_with_an_override(
         now=factory.now,
     )
     assert held_after_approval(session, evening, settings=settings, now=factory.now) is None
+
+
+def test_no_warning_once_the_send_time_has_passed(
+    session: Session, settings: Settings, factory: Factory
+) -> None:
+    # Approval then leaves the post approved, asking for a new time (its own message says so).
+    post = _in_review(factory, datetime(2027, 3, 10, 18, 0, tzinfo=UTC))
+    later = datetime(2027, 3, 10, 19, 0, tzinfo=UTC)
+
+    assert held_after_approval(session, post, settings=settings, now=later) is None
