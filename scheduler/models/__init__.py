@@ -4,6 +4,7 @@ from scheduler.models.audit import AuditEvent
 from scheduler.models.base import Base, UTCDateTime, utcnow
 from scheduler.models.calendar import QuietPeriod
 from scheduler.models.channel import AccessRole, Channel, ChannelAccess
+from scheduler.models.comment import Comment
 from scheduler.models.idempotency import IdempotencyKey
 from scheduler.models.media import MediaAttachment
 from scheduler.models.notification import Notification, NotificationCursor
@@ -30,6 +31,7 @@ __all__ = [
     "Base",
     "Channel",
     "ChannelAccess",
+    "Comment",
     "EmbargoViewing",
     "IdempotencyKey",
     "MediaAttachment",

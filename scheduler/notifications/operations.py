@@ -54,6 +54,8 @@ class Trigger:
     names_actor: bool = False
     #: Other wordings, chosen by the event's comment when it is one of these reasons.
     by_reason: Mapping[str, str] = field(default_factory=dict)
+    #: The people the event's details name as mentioned hear about it (a comment's @mentions).
+    mentioned: bool = False
 
     def wording_for(self, comment: str | None) -> str:
         """Return the words for an event: its reason's own, else the trigger's."""
@@ -90,6 +92,10 @@ TRIGGERS: dict[tuple[str, str | None], Trigger] = {
         "edited", "had its thread reordered by", True, False, names_actor=True
     ),
     (A.MARK_FAILED, None): Trigger("failed", "failed to publish", True, True),
+    # Never the comment's words: they may quote an embargoed text.
+    (A.COMMENT, None): Trigger(
+        "mentioned", "has a comment mentioning you by", False, False, True, mentioned=True
+    ),
     (A.MARK_UNKNOWN, None): Trigger(
         "unknown", "may or may not have been published; check it", True, True
     ),
@@ -345,6 +351,8 @@ def notify_from_audit(
             recipients.append(post.author_id)
         if trigger.approvers:
             recipients.extend(approvers.get(post.channel_id, []))
+        if trigger.mentioned:
+            recipients.extend(int(user_id) for user_id in event.details.get("mentioned", []))
         message = f"Post {post.id} on @{post.channel.handle} {trigger.wording_for(event.comment)}"
         if trigger.names_actor:
             message += f" {actors.get(event.actor_id or 0) or event.actor_label or 'someone'}"

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from scheduler.access.rules import TextAccess, is_embargoed
+from scheduler.clearance.transitions import Action
 from scheduler.core.errors import ValidationFailed
 from scheduler.core.local_time import at_local
-from scheduler.models import AuditEvent, Channel, User
+from scheduler.models import AuditEvent, Channel, Comment, Post, User, utcnow
 from scheduler.models.base import MAX_ID
 from scheduler.reports.spreadsheet_cells import cell
 
@@ -40,6 +42,11 @@ COLUMNS = (
     "details",
 )
 PAGE_SIZE = 500
+#: What a comment event's `comment` holds for someone who may not read the post's text yet.
+COMMENT_WITHHELD = (
+    "Withheld: the post is under embargo and only its release's pre-release access list may "
+    "read its comments"
+)
 
 
 @dataclass(frozen=True)
@@ -89,10 +96,54 @@ def day_range(
     return since, until
 
 
+class CommentTexts:
+    """The words of the comments a page of events names, as the exporter may read them."""
+
+    def __init__(self, session: Session, reader: User | None, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        # None is the operator at the command line, who is on no release's access list.
+        self.access = TextAccess(session, reader, now=now) if reader is not None else None
+
+    def _readable(self, post: Post) -> bool:
+        if self.access is None:
+            return not is_embargoed(post, now=self.now)
+        return self.access.allows(post)
+
+    def of(self, events: list[AuditEvent]) -> dict[int, str]:
+        """Return each comment event's words (by event id), or the note saying they are withheld."""
+        wanted = {
+            int(event.details["comment_id"]): event.id
+            for event in events
+            if event.action == Action.COMMENT.value and "comment_id" in (event.details or {})
+        }
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(Comment.id, Comment.text, Post)
+            .join(Post, Post.id == Comment.post_id)
+            .where(Comment.id.in_(list(wanted)))
+        )
+        return {
+            wanted[comment_id]: text if self._readable(post) else COMMENT_WITHHELD
+            for comment_id, text, post in rows
+        }
+
+
 def iter_events(
-    session: Session, criteria: AuditFilter, *, page_size: int = PAGE_SIZE
+    session: Session,
+    criteria: AuditFilter,
+    *,
+    reader: User | None = None,
+    now: datetime | None = None,
+    page_size: int = PAGE_SIZE,
 ) -> Iterator[dict[str, Any]]:
-    """Yield matching events oldest first as plain dicts, fetching one page (by id) at a time."""
+    """Yield matching events oldest first as plain dicts, fetching one page (by id) at a time.
+
+    A comment's words are exported with its event, except on a post still under embargo to a
+    reader off its release's access list (`reader` None: the operator, who is on no list).
+    """
+    comments = CommentTexts(session, reader, now or utcnow())
     actor = aliased(User)
     subject = aliased(User)
     last_id = 0
@@ -115,6 +166,7 @@ def iter_events(
         if criteria.until is not None:
             query = query.where(AuditEvent.occurred_at < criteria.until)
         rows = session.execute(query).all()
+        said = comments.of([row[0] for row in rows])
         for event, actor_email, subject_email, handle in rows:
             yield {
                 "id": event.id,
@@ -131,7 +183,7 @@ def iter_events(
                 "subject_user_email": subject_email,
                 "from_state": event.from_state,
                 "to_state": event.to_state,
-                "comment": event.comment,
+                "comment": said.get(event.id, event.comment),
                 "details": event.details,
             }
         if len(rows) < page_size:
@@ -139,13 +191,15 @@ def iter_events(
         last_id = rows[-1][0].id
 
 
-def csv_chunks(session: Session, criteria: AuditFilter) -> Iterator[str]:
+def csv_chunks(
+    session: Session, criteria: AuditFilter, *, reader: User | None = None
+) -> Iterator[str]:
     """Yield the export as CSV text, a header line then one line per event."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     yield _drain(buffer)
-    for row in iter_events(session, criteria):
+    for row in iter_events(session, criteria, reader=reader):
         values = [
             json.dumps(row[column], ensure_ascii=False, sort_keys=True)
             if column == "details"
@@ -156,22 +210,26 @@ def csv_chunks(session: Session, criteria: AuditFilter) -> Iterator[str]:
         yield _drain(buffer)
 
 
-def json_chunks(session: Session, criteria: AuditFilter) -> Iterator[str]:
+def json_chunks(
+    session: Session, criteria: AuditFilter, *, reader: User | None = None
+) -> Iterator[str]:
     """Yield the export as one JSON array, an event at a time."""
     yield "["
     separator = "\n"
-    for row in iter_events(session, criteria):
+    for row in iter_events(session, criteria, reader=reader):
         yield separator + json.dumps(row, ensure_ascii=False, sort_keys=True)
         separator = ",\n"
     yield "\n]\n"
 
 
-def export_chunks(session: Session, criteria: AuditFilter, export_format: str) -> Iterator[str]:
-    """Yield the export in "csv" or "json" (for streaming a download)."""
+def export_chunks(
+    session: Session, criteria: AuditFilter, export_format: str, *, reader: User | None = None
+) -> Iterator[str]:
+    """Yield the export in "csv" or "json" (for streaming a download) as `reader` may see it."""
     if export_format == "csv":
-        return csv_chunks(session, criteria)
+        return csv_chunks(session, criteria, reader=reader)
     if export_format == "json":
-        return json_chunks(session, criteria)
+        return json_chunks(session, criteria, reader=reader)
     raise ValidationFailed(
         f"Unknown format {export_format!r}; choose {' or '.join(EXPORT_FORMATS)}", field="format"
     )

@@ -46,7 +46,9 @@ def audit_export() -> tuple[str, int] | FlaskResponse:
             form.form_errors.clear()
         else:
             export_format = form.export_format.data or "csv"
-            chunks = export_chunks(db.session, criteria, export_format)
+            chunks = export_chunks(
+                db.session, criteria, export_format, reader=current.signed_in_user()
+            )
             return FlaskResponse(
                 stream_with_context(chunks),
                 content_type=EXPORT_TYPES[export_format],

@@ -30,6 +30,7 @@ KIND_LABELS = {
     "held_at_embargo": "Held at embargo",
     "edited": "Edited by someone else",
     "connection_failed": "Connection lost",
+    "mentioned": "Mentioned",
     # Release readiness (scheduler/releases/reminders.py).
     "release_reminder": "Release reminder",
     "release_unreadable": "Nobody can clear",
