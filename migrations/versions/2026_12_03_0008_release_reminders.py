@@ -1,6 +1,6 @@
 """Release reminders remember what they sent
 
-Revision ID: 0010_release_reminders
+Revision ID: 0008_release_reminders
 Revises: 0007_channel_connections
 Create Date: 2026-12-03 06:00:00.000000
 
@@ -17,7 +17,7 @@ from alembic import op
 
 from scheduler.models.base import UTCDateTime
 
-revision: str = "0010_release_reminders"
+revision: str = "0008_release_reminders"
 down_revision: str | None = "0007_channel_connections"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """Comments on posts: the author's and approvers' conversation
 
-Revision ID: 0008_post_comments
-Revises: 0010_release_reminders
+Revision ID: 0009_post_comments
+Revises: 0008_release_reminders
 Create Date: 2026-12-03 06:00:00.000000
 
 Each comment is one row, never edited or deleted; its audit event (action `comment`) points at
@@ -16,8 +16,8 @@ from alembic import op
 
 from scheduler.models.base import UTCDateTime
 
-revision: str = "0008_post_comments"
-down_revision: str | None = "0010_release_reminders"
+revision: str = "0009_post_comments"
+down_revision: str | None = "0008_release_reminders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
