@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from config import Settings
 from scheduler.channels.quiet_periods import add_quiet_period
 from scheduler.clearance.approval_warning import held_after_approval
+from scheduler.clearance.review import approve
 from scheduler.models import Post, PostState, Role
 from scheduler.publishing.overrides import grant_override
 from tests.support.factories import Factory
@@ -96,3 +97,25 @@ def test_no_warning_once_the_send_time_has_passed(
     later = datetime(2027, 3, 10, 19, 0, tzinfo=UTC)
 
     assert held_after_approval(session, post, settings=settings, now=later) is None
+
+
+def test_the_approval_itself_says_the_post_will_be_held(
+    session: Session, settings: Settings, factory: Factory
+) -> None:
+    evening = _in_review(factory, datetime(2027, 3, 10, 18, 0, tzinfo=UTC))
+    inside = _in_review(factory, datetime(2027, 3, 11, 10, 0, tzinfo=UTC))
+
+    held = approve(
+        session, evening, by=factory.approver(evening.channel), settings=settings, now=factory.now
+    )
+    sent = approve(
+        session, inside, by=factory.approver(inside.channel), settings=settings, now=factory.now
+    )
+
+    assert evening.state is PostState.SCHEDULED
+    assert held.message == (
+        "Approved and scheduled for Wed 10 Mar 2027 18:00 GMT, but it will be held until "
+        "Thu 11 Mar 2027 09:00 GMT, not sent at its send time, Wed 10 Mar 2027 18:00 GMT: "
+        "After office hours (Mon-Fri 09:00-17:00)."
+    )
+    assert sent.message == "Approved and scheduled for Thu 11 Mar 2027 10:00 GMT."

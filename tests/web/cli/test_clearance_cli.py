@@ -203,9 +203,12 @@ def test_a_bilingual_post_is_cleared_from_the_command_line(gatepost: Gatepost) -
                      expect=1)  # fmt: skip
     assert "changed by someone else since you opened it" in stale.stderr
     second = gatepost("posts", "approve", "1", "--as", "second@example.gov.uk")
+    # A Saturday send time: the approval says the window holds it until Monday.
     assert second.stdout.splitlines()[0] == (
         "Approved and scheduled for Sat 1 Jun 2030 09:30 BST (with the 1 other post cleared "
-        "with it)."
+        "with it), but it will be held until Mon 3 Jun 2030 09:00 BST, not sent at its send "
+        "time, Sat 1 Jun 2030 09:30 BST: Saturday is not a publishing day (office hours are "
+        "Mon-Fri 09:00-17:00)."
     )
     shown = gatepost("posts", "show", "1", *author).stdout
     assert "State:    scheduled" in shown
