@@ -107,7 +107,7 @@ def test_checking_a_good_file_creates_nothing(
         action="check",
     )
     page = response.get_data(as_text=True)
-    assert "Checked 2 of 2 rows: no problems" in page
+    assert "Checked 2 of 2 rows of thread.json: no problems" in page
     assert post_count(session) == before
 
 
