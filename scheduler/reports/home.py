@@ -29,9 +29,9 @@ SECTION_LIMIT = 5
 #: Rows read to find that many units (a thread of 8 with its twins is 16 posts); a section
 #: that reads this many says there may be more.
 SCAN_LIMIT = 30
-#: The person's newest drafts searched for send-backs: each costs an index probe of the audit
-#: trail, so a person with thousands of drafts does not make the page slow.
-SENT_BACK_CANDIDATES = 200
+#: The person's newest drafts read for both draft sections: each costs an index probe of the
+#: audit trail (was it sent back?), so a person with thousands of drafts does not slow the page.
+DRAFT_CANDIDATES = 100
 #: Releases shown for today and tomorrow together.
 RELEASE_LIMIT = 10
 
@@ -206,64 +206,76 @@ def _own_drafts(user: User) -> ColumnElement[bool]:
     return and_(Post.author_id == user.id, Post.state == state_literal(PostState.DRAFT))
 
 
-def sent_back_to(session: Session, user: User, *, limit: int = SECTION_LIMIT) -> Section[SentBack]:
-    """Return the person's drafts last sent back to them, newest send-back first.
+def _drafts_and_send_backs(
+    session: Session, user: User, *, limit: int
+) -> tuple[Section[SentBack], Section[list[Post]]]:
+    """Return the person's drafts sent back to them, and their other drafts, newest first.
 
-    Searched among their newest drafts (`SENT_BACK_CANDIDATES`), so the page stays fast for
-    someone with thousands; the queue lists them all.
+    Both come from their newest drafts (`DRAFT_CANDIDATES`), each with the audit event that
+    last made it a draft, so the page stays fast for someone with thousands (the queue lists
+    them all). Two plain statements, not one join, so that no planner walks the whole audit
+    trail looking for send-backs.
     """
-    newest = (
-        select(Post.id)
+    candidates = session.execute(
+        _candidates(_became_draft().label("became_id"))
         .where(_own_drafts(user))
         .order_by(Post.id.desc())
-        .limit(SENT_BACK_CANDIDATES)
-        .subquery()
+        .limit(DRAFT_CANDIDATES)
+    ).all()
+    event_ids = {row.became_id for row in candidates} - {None}
+    send_backs = (
+        {
+            event.id: event
+            for event in session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.id.in_(event_ids), AuditEvent.action == SEND_BACK
+                )
+            )
+        }
+        if event_ids
+        else {}
     )
-    query = (
-        _candidates(AuditEvent.comment, AuditEvent.actor_id, AuditEvent.occurred_at)
-        .join(AuditEvent, AuditEvent.id == _became_draft())
-        .where(Post.id.in_(select(newest.c.id)), AuditEvent.action == SEND_BACK)
-        .order_by(AuditEvent.id.desc())
-        .limit(SCAN_LIMIT)
+    full = len(candidates) == DRAFT_CANDIDATES
+    sent_back_rows = sorted(
+        (row for row in candidates if row.became_id in send_backs),
+        key=lambda row: row.became_id,
+        reverse=True,
     )
-    rows = session.execute(query).all()
-    picked, more = _pick(rows, limit)
-    units = _units(session, [row.id for row in picked])
-    actor_ids = {row.actor_id for row in picked} - {None}
+    plain_rows = [row for row in candidates if row.became_id not in send_backs]
+    sent_back_picked, more_sent_back = _pick(sent_back_rows, limit)
+    drafts_picked, more_drafts = _pick(plain_rows, limit)
+    units = _units(session, [row.id for row in sent_back_picked + drafts_picked])
+    actor_ids = {send_backs[row.became_id].actor_id for row in sent_back_picked} - {None}
     actors = (
         {user.id: user for user in session.scalars(select(User).where(User.id.in_(actor_ids)))}
         if actor_ids
         else {}
     )
-    items = [
-        SentBack(
-            unit=units[row.id],
-            comment=row.comment,
-            by=actors.get(row.actor_id) if row.actor_id is not None else None,
-            at=row.occurred_at,
+    sent_back = []
+    for row in sent_back_picked:
+        event = send_backs[row.became_id]
+        sent_back.append(
+            SentBack(
+                unit=units[row.id],
+                comment=event.comment,
+                by=actors.get(event.actor_id) if event.actor_id is not None else None,
+                at=event.occurred_at,
+            )
         )
-        for row in picked
-    ]
-    return Section(items, more or len(rows) == SCAN_LIMIT)
+    return (
+        Section(sent_back, more_sent_back or full),
+        Section([units[row.id] for row in drafts_picked], more_drafts or full),
+    )
+
+
+def sent_back_to(session: Session, user: User, *, limit: int = SECTION_LIMIT) -> Section[SentBack]:
+    """Return the person's drafts last sent back to them, newest send-back first."""
+    return _drafts_and_send_backs(session, user, limit=limit)[0]
 
 
 def drafts_of(session: Session, user: User, *, limit: int = SECTION_LIMIT) -> Section[list[Post]]:
     """Return the person's own drafts not sent back to them, newest first, by unit."""
-    sent_back = (
-        select(AuditEvent.id)
-        .where(AuditEvent.id == _became_draft(), AuditEvent.action == SEND_BACK)
-        .exists()
-    )
-    query = (
-        _candidates()
-        .where(_own_drafts(user), ~sent_back)
-        .order_by(Post.id.desc())
-        .limit(SCAN_LIMIT)
-    )
-    rows = session.execute(query).all()
-    picked, more = _pick(rows, limit)
-    units = _units(session, [row.id for row in picked])
-    return Section([units[row.id] for row in picked], more or len(rows) == SCAN_LIMIT)
+    return _drafts_and_send_backs(session, user, limit=limit)[1]
 
 
 def troubles_for(
@@ -370,11 +382,12 @@ def home_for(
     session: Session, user: User, *, zone: ZoneInfo, now: datetime, limit: int = SECTION_LIMIT
 ) -> Home:
     """Return what waits for the person: to clear, sent back, in trouble, drafts, releases."""
+    sent_back, drafts = _drafts_and_send_backs(session, user, limit=limit)
     return Home(
         to_clear=to_clear_for(session, user, limit=limit),
-        sent_back=sent_back_to(session, user, limit=limit),
+        sent_back=sent_back,
         troubles=troubles_for(session, user, limit=limit),
-        drafts=drafts_of(session, user, limit=limit),
+        drafts=drafts,
         releases=releases_soon(session, user, zone=zone, now=now),
     )
 
