@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler.clearance import approve, create_thread, edit_post, request_changes, submit
+from scheduler.core.database import Database
 from scheduler.models import AccessRole, PostState, Role
 from scheduler.reports.home import (
     Trouble,
@@ -21,6 +22,7 @@ from scheduler.reports.home import (
     troubles_for,
 )
 from tests.support.factories import Factory
+from tests.support.query_count import counting_queries
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -66,7 +68,8 @@ def test_people_who_clear_nothing_have_no_clearance_section_and_own_posts_never_
 
     assert to_clear_for(factory.session, author) is None
     section = to_clear_for(factory.session, approver)
-    assert section is not None and section.items == []
+    assert section is not None
+    assert section.items == []
 
 
 def test_the_clearance_section_shows_a_few_and_says_there_are_more(factory: Factory) -> None:
@@ -114,7 +117,8 @@ def test_a_post_sent_back_shows_the_comment_and_who_sent_it_even_after_an_edit(
     [item] = sent_back.items
     assert item.lead.id == post.id
     assert item.comment == "Say which quarter the figure is for"
-    assert item.by is not None and item.by.id == approver.id
+    assert item.by is not None
+    assert item.by.id == approver.id
     # A draft is listed once: the one sent back is not among the plain drafts.
     assert [unit[0].id for unit in drafts.items] == [plain.id]
 
@@ -259,3 +263,43 @@ def test_a_new_person_has_nothing_waiting(factory: Factory) -> None:
     assert home.to_clear is None
     assert home.sent_back.items == home.troubles.items == home.drafts.items == []
     assert home.releases == []
+
+
+def test_the_statements_run_do_not_grow_with_what_waits(
+    factory: Factory, database: Database
+) -> None:
+    channel = factory.channel()
+    author = factory.author(channel)
+    approver = factory.approver(channel)
+    factory.grant(approver, [channel], AccessRole.AUTHOR)
+    colleague = factory.approver(channel)
+    send_at = factory.now + timedelta(days=1)
+    factory.release(embargo_at=factory.now + timedelta(hours=3))
+
+    def add_one_of_each() -> None:
+        factory.post(channel, approver)
+        factory.move(factory.post(channel, author), PostState.IN_REVIEW)
+        factory.move(
+            factory.post(channel, approver, send_at=send_at),
+            PostState.FAILED,
+            approvers=[colleague],
+        )
+        back = factory.move(factory.post(channel, approver), PostState.IN_REVIEW)
+        request_changes(
+            factory.session, back, comment="No", by=colleague, settings=factory.settings,
+            now=factory.now,
+        )  # fmt: skip
+
+    def statements() -> int:
+        factory.session.expire_all()
+        with counting_queries(database.engine) as counter:
+            home_for(factory.session, approver, zone=LONDON, now=factory.now)
+        return counter.count
+
+    add_one_of_each()
+    few = statements()
+    for _ in range(7):
+        add_one_of_each()
+    many = statements()
+
+    assert many == few
