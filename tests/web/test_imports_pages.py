@@ -286,3 +286,24 @@ def test_people_who_write_on_no_channel_are_refused(
 
     assert response.status_code == 403
     assert "author access to no channel" in response.get_data(as_text=True)
+
+
+def test_a_checked_file_still_waits_when_another_answer_is_wrong(
+    client: FlaskClient, author: User, channels: tuple[Channel, Channel], session: Session
+) -> None:
+    token = checked_token(
+        upload(client, channels[0], GOOD_JSON, name="thread.json", action="check").text
+    )
+    csrf = csrf_token_from(client.get("/imports/thread").get_data(as_text=True))
+    before = post_count(session)
+
+    page = client.post(
+        "/imports/thread",
+        data={"csrf_token": csrf, "channel": "", "action": "import", "checked_file": token},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+
+    assert "Choose the channel" in page
+    assert checked_token(page) == token
+    assert "Leave this empty to import thread.json" in page
+    assert post_count(session) == before
