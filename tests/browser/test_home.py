@@ -94,6 +94,7 @@ def test_an_approver_and_an_author_see_what_waits_and_follow_the_next_action(
     # Not on the release's list: the approver sees the embargo, not the text.
     expect(to_clear).to_contain_text("Embargoed until")
     expect(to_clear).not_to_contain_text("example.gov.uk")
+    expect(to_clear).to_contain_text("You cannot clear these posts yet")
     troubles = page.locator(
         "section", has=page.get_by_role("heading", name="Failed, unknown, missed or held")
     )
@@ -101,7 +102,7 @@ def test_an_approver_and_an_author_see_what_waits_and_follow_the_next_action(
     assert_accessible(page)
     assert_landmarks_sound(page)
     assert_no_sideways_scroll(page)
-    to_clear.get_by_role("link", name="Review and clear").click()
+    to_clear.get_by_role("link", name="See who wrote it and when it goes").click()
     expect(page).to_have_url(f"{live_server.url}/posts/{lead_id}")
 
     page.context.clear_cookies()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from scheduler.access.post_actions import unreadable_because
 from scheduler.access.rules import (
     TextAccess,
     ViewingLog,
@@ -46,13 +47,20 @@ def home() -> str:
         item.lead.id: item.comment if access.allows(item.lead) else ""
         for item in found.sent_back.items
     }
+    # Units the person is asked to clear but may not read (embargoed, not on the list): said
+    # here, as the inbox says it, rather than found out on the post page.
+    cannot_clear = {
+        unit[0].id: unreadable_because(db.session, unit[0], by=user, settings=config, now=now)
+        for unit in (found.to_clear.items if found.to_clear is not None else [])
+    }
     html = render_template(
         "main/home.html",
         user=user,
         home=found,
         texts=shown,
         comments=comments,
-        may_import=may_write_posts(db.session, user),
+        cannot_clear=cannot_clear,
+        may_write=may_write_posts(db.session, user),
         now=now,
     )
     # Reading embargoed texts is recorded apart from the read, as the inbox does.

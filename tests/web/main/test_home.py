@@ -41,7 +41,8 @@ def main_links(page: str) -> list[str]:
 def test_empty_sections_say_so(
     client: FlaskClient, factory: Factory, sign_in_fully: Callable[[User], TestResponse]
 ) -> None:
-    approver = factory.approver(factory.channel())
+    channel = factory.channel()
+    approver = factory.grant(factory.approver(channel), [channel], AccessRole.AUTHOR)
     enrol(factory.session, approver)
     sign_in_fully(approver)
 
@@ -55,6 +56,21 @@ def test_empty_sections_say_so(
         "No release has its embargo today or tomorrow.",
     ):
         assert words in page
+
+
+def test_someone_who_only_clears_sees_no_draft_sections(
+    client: FlaskClient, factory: Factory, sign_in_fully: Callable[[User], TestResponse]
+) -> None:
+    approver = factory.approver(factory.channel())
+    enrol(factory.session, approver)
+    sign_in_fully(approver)
+
+    page = client.get("/").get_data(as_text=True)
+
+    assert "Nothing waits for you to clear." in page
+    assert "Sent back to you" not in page
+    assert "Your drafts" not in page
+    assert 'href="/imports/thread"' not in page
 
 
 def test_an_author_sees_no_clearance_section(
@@ -141,6 +157,10 @@ def test_embargoed_text_is_shown_only_to_the_access_list(
     assert MARKER in seen
     assert MARKER not in unseen
     assert "Embargoed until" in unseen
+    # Asked to clear what they may not read, they are told why, as the inbox tells them.
+    assert "You cannot clear this post yet" in unseen
+    assert "Review and clear" not in unseen
+    assert "You cannot clear" not in seen
     # Reading it before the embargo is recorded, as on every page that shows it.
     readers = session.scalars(select(EmbargoViewing.user_id)).all()
     assert on_list.id in readers
