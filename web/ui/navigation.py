@@ -51,10 +51,17 @@ class Section:
 SECTIONS = (
     Section("Home", "main.home"),
     Section("Compose", "compose.index", may_write_posts),  # web/compose: require_composer
+    Section("Import", "imports.thread", may_write_posts),  # web/imports: require_importer
     Section("Inbox", "inbox.index", may_clear_posts),  # web/inbox: require_clearer
     Section("Queue", "queue.index"),
     Section("Calendar", "calendar.index"),
+    # Open to everyone who may see some release; the releases blueprint brings its own check
+    # (set it here when it lands). Until its endpoint exists the section is not shown at all.
+    Section("Releases", "releases.index"),
     Section("Mock platform", "timeline.index"),
+    # For admins and channel owners; admins alone until the audit page's own check (in
+    # scheduler/access/rules.py) is wired here, so that no link shown leads to a 403.
+    Section("Audit", "audit.index", _admin),
     Section("Admin", "admin.index", _admin),
 )
 
