@@ -355,3 +355,17 @@ def embargo_viewings(session: Session, release: Release) -> Sequence[EmbargoView
         .where(EmbargoViewing.release_id == release.id)
         .order_by(EmbargoViewing.viewed_at, EmbargoViewing.id)
     ).all()
+
+
+def may_view_audit_trail(session: Session, user: User) -> bool:
+    """Return whether the person may open the audit trail: an active admin, or a channel's owner.
+
+    The audit trail page's authorisation and the navigation both ask this; an owner sees only
+    their own channels' events there (scheduler/reports/audit_trail.py: visible_to).
+    """
+    if not user.active:
+        return False
+    if user.is_admin:
+        return True
+    owned = select(Channel.id).where(Channel.owner_id == user.id).limit(1)
+    return session.scalar(owned) is not None
