@@ -122,10 +122,17 @@ def iter_events(
         last_id = rows[-1][0].id
 
 
+def _reader(session: Session, reader_id: int | None) -> User | None:
+    # A download streams after its request's unit of work has ended, so the person is looked up
+    # again by id in the session the stream reads with.
+    return session.get(User, reader_id) if reader_id is not None else None
+
+
 def csv_chunks(
-    session: Session, criteria: AuditFilter, reader: User | None = None
+    session: Session, criteria: AuditFilter, reader_id: int | None = None
 ) -> Iterator[str]:
     """Yield the export as CSV text, a header line then one line per event."""
+    reader = _reader(session, reader_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
@@ -142,9 +149,10 @@ def csv_chunks(
 
 
 def json_chunks(
-    session: Session, criteria: AuditFilter, reader: User | None = None
+    session: Session, criteria: AuditFilter, reader_id: int | None = None
 ) -> Iterator[str]:
     """Yield the export as one JSON array, an event at a time."""
+    reader = _reader(session, reader_id)
     yield "["
     separator = "\n"
     for row in iter_events(session, criteria, reader=reader):
@@ -157,10 +165,11 @@ def export_chunks(
     session: Session, criteria: AuditFilter, export_format: str, *, reader: User | None = None
 ) -> Iterator[str]:
     """Yield the export in "csv" or "json" (for streaming a download to the reader)."""
+    reader_id = reader.id if reader is not None else None
     if export_format == "csv":
-        return csv_chunks(session, criteria, reader)
+        return csv_chunks(session, criteria, reader_id)
     if export_format == "json":
-        return json_chunks(session, criteria, reader)
+        return json_chunks(session, criteria, reader_id)
     raise ValidationFailed(
         f"Unknown format {export_format!r}; choose {' or '.join(EXPORT_FORMATS)}", field="format"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, render_template, request, stream_with_context
+from werkzeug.wrappers import Response as Page
 
 from scheduler.access.rules import may_view_audit_trail
 from scheduler.core.errors import NotFound, PermissionDenied
@@ -76,7 +77,7 @@ def index() -> tuple[str, int]:
 
 @blueprint.route("/download.<export_format>")
 @login_required
-def download(export_format: str) -> tuple[str, int] | Response:
+def download(export_format: str) -> tuple[str, int] | Page:
     """Stream every event the page's filters select, oldest first, as CSV or JSON."""
     user = require_audit_reader()
     if export_format not in EXPORT_FORMATS:
