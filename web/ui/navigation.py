@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scheduler.access.rules import may_clear_posts, may_view_audit_trail, may_write_posts
+from scheduler.access.rules import may_clear_posts, may_write_posts
 from scheduler.models import User
 from web.current import signed_in_user
 from web.extensions import db
@@ -55,7 +55,6 @@ SECTIONS = (
     Section("Queue", "queue.index"),
     Section("Calendar", "calendar.index"),
     Section("Mock platform", "timeline.index"),
-    Section("Audit trail", "audit.index", may_view_audit_trail),  # web/audit: require_audit_reader
     Section("Admin", "admin.index", _admin),
 )
 

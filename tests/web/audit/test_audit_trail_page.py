@@ -25,7 +25,7 @@ def _events(page: str) -> list[str]:
     ]
 
 
-def test_people_who_may_not_see_it_are_refused_and_not_shown_the_link(
+def test_people_who_may_not_see_it_are_refused(
     client: FlaskClient, factory: Factory, signed_in: SignedIn
 ) -> None:
     channel = factory.channel()
@@ -33,8 +33,6 @@ def test_people_who_may_not_see_it_are_refused_and_not_shown_the_link(
     response = client.get("/audit")
     assert response.status_code == 403
     assert client.get("/audit/download.csv").status_code == 403
-    home = client.get("/").get_data(as_text=True)
-    assert 'href="/audit"' not in home
 
 
 def test_an_owner_sees_their_channels_events_as_words_filtered_by_person(
@@ -54,7 +52,6 @@ def test_an_owner_sees_their_channels_events_as_words_filtered_by_person(
     signed_in(owner)
 
     page = client.get("/audit").get_data(as_text=True)
-    assert 'href="/audit"' in page  # the navigation offers it
     assert "Sent back: In review to draft" in _events(page)
     assert "Name the month" in page
     assert f"Post {hidden.id}<" not in page
