@@ -23,6 +23,8 @@ from scheduler.models import AuditEvent, Channel, ChannelAccess, Post, Release, 
 from scheduler.models.base import MAX_ID
 
 PAGE_SIZE = 50
+#: How the labels of those who act as no person read (the worker's name its host and process).
+ACTOR_LABELS = {"system": "System", "cli": "The command line"}
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,8 @@ def describe_events(
         entries.append(
             TrailEntry(
                 event=event,
-                actor=people.get(event.actor_id or 0) or event.actor_label or "System",
+                actor=people.get(event.actor_id or 0)
+                or ACTOR_LABELS.get(event.actor_label, event.actor_label or "System"),
                 channel=handles.get(event.channel_id) if event.channel_id else None,
                 subject=people.get(event.subject_user_id) if event.subject_user_id else None,
                 comment=None if embargo_at else event.comment,
