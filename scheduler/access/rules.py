@@ -416,3 +416,17 @@ def may_open_releases(session: Session, reader: User) -> bool:
         select(ReleaseAccess.user_id).where(ReleaseAccess.user_id == reader.id).exists(),
     )
     return bool(session.scalar(select(involved)))
+
+
+def may_view_audit_trail(session: Session, user: User) -> bool:
+    """Return whether the person may open the audit trail: an active admin, or a channel's owner.
+
+    The audit trail page's authorisation and the navigation both ask this; an owner sees only
+    their own channels' events there (scheduler/reports/audit_trail.py: visible_to).
+    """
+    if not user.active:
+        return False
+    if user.is_admin:
+        return True
+    owned = select(Channel.id).where(Channel.owner_id == user.id).limit(1)
+    return session.scalar(owned) is not None

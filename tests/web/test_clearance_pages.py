@@ -385,7 +385,10 @@ def test_an_approver_requests_changes_with_a_comment(
     assert done.status_code == 302
     factory.session.expire_all()
     assert post.state is PostState.DRAFT
-    assert "Add the source" in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "Add the source" in page
+    # The history says what happened in words, as the audit trail page does.
+    assert "Sent back: In review to draft" in page
 
 
 def test_an_author_edits_a_post_through_compose(

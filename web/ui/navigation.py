@@ -18,7 +18,12 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scheduler.access.rules import may_clear_posts, may_write_posts
+from scheduler.access.rules import (
+    may_clear_posts,
+    may_open_releases,
+    may_view_audit_trail,
+    may_write_posts,
+)
 from scheduler.models import User
 from web.current import signed_in_user
 from web.extensions import db
@@ -55,13 +60,9 @@ SECTIONS = (
     Section("Inbox", "inbox.index", may_clear_posts),  # web/inbox: require_clearer
     Section("Queue", "queue.index"),
     Section("Calendar", "calendar.index"),
-    # Open to everyone who may see some release; the releases blueprint brings its own check
-    # (set it here when it lands). Until its endpoint exists the section is not shown at all.
-    Section("Releases", "releases.index"),
+    Section("Releases", "releases.index", may_open_releases),  # web/releases: index
     Section("Mock platform", "timeline.index"),
-    # For admins and channel owners; admins alone until the audit page's own check (in
-    # scheduler/access/rules.py) is wired here, so that no link shown leads to a 403.
-    Section("Audit", "audit.index", _admin),
+    Section("Audit trail", "audit.index", may_view_audit_trail),  # web/audit: index
     Section("Admin", "admin.index", _admin),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -109,6 +110,8 @@ def test_the_access_list_is_exported_for_sharing(gatepost: Gatepost, tmp_path: P
         "CHANNEL", "EMAIL", "NAME", "ROLE", "OWNER", "GRANTED", "BY", "GRANTED",
     ]  # fmt: skip
     assert len(table.splitlines()) == 4
+    # The table is for people: the day it was granted in the one date format ("Thu 3 Dec 2026").
+    assert re.search(r"\b\w{3} \d{1,2} \w{3} \d{4}\s*$", table.splitlines()[1]), table
     rows = list(csv.DictReader(io.StringIO(gatepost("access", "list", "--format", "csv").stdout)))
     assert {(row["channel"], row["email"], row["role"]) for row in rows} == {
         (handle, email, role)
