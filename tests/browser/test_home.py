@@ -111,7 +111,7 @@ def test_an_approver_and_an_author_see_what_waits_and_follow_the_next_action(
     expect(page.get_by_role("heading", name="To clear")).to_have_count(0)
     expect(page.get_by_text("Say which quarter")).to_be_visible()
     expect(page.get_by_text("A draft about the census")).to_be_visible()
-    expect(page.get_by_role("heading", name="Labour market")).to_be_visible()
+    expect(page.get_by_role("heading", name="Labour market", exact=True)).to_be_visible()
     expect(page.get_by_text("0 of 8 posts cleared")).to_be_visible()
     expect(page.get_by_role("link", name="Import a release-day thread from a file")).to_be_visible()
     assert_accessible(page)

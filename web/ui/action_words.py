@@ -19,6 +19,7 @@ ACTION_WORDS: dict[str, str] = {
     A.SUBMIT: "Submitted for clearance",
     A.APPROVE: "Approved",
     A.REQUEST_CHANGES: "Sent back",
+    A.COMMENT: "Commented",
     A.SCHEDULE: "Scheduled",
     A.UNSCHEDULE: "Unscheduled",
     A.PUBLISH_NOW: "Set to publish now",
