@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from scheduler.models.audit import AuditEvent
 from scheduler.models.base import Base, utcnow
 from scheduler.models.post import Post
 from scheduler.models.user import User
@@ -101,6 +102,8 @@ class Notification(Base):
 
     user: Mapped[User] = relationship()
     post: Mapped[Post | None] = relationship(foreign_keys=[post_id])
+    #: The latest event that made or updated it (a channel's notice names its channel there).
+    audit_event: Mapped[AuditEvent | None] = relationship()
 
 
 class NotificationPost(Base):

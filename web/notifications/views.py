@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from scheduler.core.errors import ValidationFailed
-from scheduler.notifications.operations import list_notifications, mark_read, unread_count
+from scheduler.notifications.reading import list_notifications, mark_read, unread_count
 from web.current import login_required
 from web.extensions import db
 from web.forms.storable import storable_form_value

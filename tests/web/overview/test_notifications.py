@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from scheduler.models import PostState, User
-from scheduler.notifications.operations import notify_from_audit, unread_count
+from scheduler.notifications.operations import notify_from_audit
+from scheduler.notifications.reading import unread_count
 from tests.support.factories import NOW, Factory
 from tests.web.conftest import csrf_token_from, fetch
 
