@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
+from scheduler.models.notification import EmailChoice
+from web.forms.date_fields import TimeInputField
 from web.forms.storable import StorableForm
 
 
@@ -51,3 +53,18 @@ class SetUpTwoFactorForm(StorableForm):
         ],
     )
     current_password = PasswordField("Current password", validators=[Length(max=1000)])
+
+
+class EmailNotificationsForm(StorableForm):
+    """How the person wants notifications e-mailed, and when their daily digest comes."""
+
+    email = RadioField(
+        "E-mail me",
+        choices=[
+            (EmailChoice.AS_IT_HAPPENS.value, "Each notification as it happens"),
+            (EmailChoice.DAILY_DIGEST.value, "One daily digest"),
+            (EmailChoice.NONE.value, "No e-mails"),
+        ],
+        validators=[InputRequired("Choose how you want notifications e-mailed")],
+    )
+    digest_time = TimeInputField("Time of your daily digest")
