@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from scheduler.core.errors import ValidationFailed
 from scheduler.models import Notification, User, utcnow
 from scheduler.models.notification import EmailChoice, EmailState, NotificationChoice
+from scheduler.notifications.digest import digest_due_at
 
 #: The digest time offered to someone who has not chosen one.
 DEFAULT_DIGEST_TIME = time(8, 0)
@@ -47,9 +49,12 @@ def choose_email(
     *,
     choice: EmailChoice | str,
     digest_time: time | None = None,
+    zone: ZoneInfo,
     now: datetime | None = None,
 ) -> EmailPreference:
     """Record how the person wants notifications e-mailed; return the choice now in force.
+
+    A digest chosen after today's time has passed first comes tomorrow, not at once.
 
     Notifications still waiting for an e-mail follow the new choice, except that none is sent
     on its own once someone leaves the digest (they were kept for a digest that no longer comes,
@@ -75,6 +80,10 @@ def choose_email(
     # A digest time is kept when another choice is made, to offer it again.
     row.digest_time = digest_time or row.digest_time
     row.updated_at = now
+    if chosen is EmailChoice.DAILY_DIGEST and row.digest_time is not None:
+        today = now.astimezone(zone).date()
+        if now >= digest_due_at(today, row.digest_time, zone):
+            row.last_digest_on = max(row.last_digest_on or today, today)
     if chosen is EmailChoice.NONE or (
         before is EmailChoice.DAILY_DIGEST and chosen is EmailChoice.AS_IT_HAPPENS
     ):

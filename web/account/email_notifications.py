@@ -54,6 +54,7 @@ def email_notifications() -> Page:
                 user,
                 choice=form.email.data or "",
                 digest_time=form.digest_time.data,
+                zone=settings().timezone,
                 now=utcnow(),
             )
         except DomainError as refused:

@@ -35,7 +35,7 @@ def mailbox_of(settings: Settings) -> list[Mail]:
 
 
 def send_at(database: Database, settings: Settings, at: datetime) -> list[Mail]:
-    """Run what `gatepost notifications send` and the worker run, at the instant; return new mail."""
+    """Run what `gatepost notifications send` and the worker run at the instant; return new mail."""
     before = len(mailbox_of(settings))
     deliver_notifications(database, settings, now=at)
     return mailbox_of(settings)[before:]

@@ -214,7 +214,9 @@ def test_a_thread_title_under_embargo_is_never_in_a_notification(
         session, thread.posts[0], comment="Say when", by=approver, settings=settings, now=after
     )
     mails = send_at(shared_database, settings, after)
-    [sent_back] = [mail for mail in mails if mail.to == author.email and "sent back" in mail.subject]
+    [sent_back] = [
+        mail for mail in mails if mail.to == author.email and "sent back" in mail.subject
+    ]
     assert sent_back.subject == (
         f"Gatepost: Thread 'Unemployment falls to 4.1%' on @{english.handle} (2 posts and their "
         "Welsh twins) was sent back to you"
