@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from scheduler.models.notification import EmailChoice
 from web.forms.date_fields import TimeInputField
+from web.forms.select_choice import SelectChoice
 from web.forms.storable import StorableForm
 
 
@@ -61,9 +62,9 @@ class EmailNotificationsForm(StorableForm):
     email = RadioField(
         "E-mail me",
         choices=[
-            (EmailChoice.AS_IT_HAPPENS.value, "Each notification as it happens"),
-            (EmailChoice.DAILY_DIGEST.value, "One daily digest"),
-            (EmailChoice.NONE.value, "No e-mails"),
+            SelectChoice(EmailChoice.AS_IT_HAPPENS.value, "Each notification as it happens"),
+            SelectChoice(EmailChoice.DAILY_DIGEST.value, "One daily digest"),
+            SelectChoice(EmailChoice.NONE.value, "No e-mails"),
         ],
         validators=[InputRequired("Choose how you want notifications e-mailed")],
     )
