@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Select, exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -304,17 +303,57 @@ class _Group:
     latest_event_id: int = 0
 
 
-def _unit_loading() -> list[Any]:
-    """Load what `clearance_unit` walks (threads, twin threads, twins) in a few queries."""
-    members = (joinedload(Post.channel), selectinload(Post.twin).joinedload(Post.channel))
-    return [
-        *members,
-        selectinload(Post.thread).options(
-            joinedload(Thread.release),
-            selectinload(Thread.posts).options(*members),
-            selectinload(Thread.twin_thread).selectinload(Thread.posts).options(*members),
-        ),
-    ]
+@dataclass
+class _Units:
+    """The posts events were about, and every row their units walk to, held in the session.
+
+    The session's identity map holds rows weakly: `held` keeps them there while the units are
+    walked, so no step of the walk loads a row again.
+    """
+
+    posts: dict[int, Post]
+    held: list[Post | Thread]
+
+
+def _load_units(session: Session, post_ids: Iterable[int]) -> _Units:
+    """Load the posts and everything `clearance_unit` walks from them, in a few queries.
+
+    Threads, twin threads and twins are many-to-one: once their rows are in the session,
+    walking to them costs no query, so each kind is fetched once, in bulk.
+    """
+    held: list[Post | Thread] = list(
+        session.scalars(
+            select(Post).where(Post.id.in_(set(post_ids))).options(joinedload(Post.channel))
+        )
+    )
+    posts = {post.id: post for post in held if isinstance(post, Post)}
+    known: set[int] = set()
+    wanted = {post.thread_id for post in posts.values() if post.thread_id is not None}
+    threads: list[Thread] = []
+    while wanted - known:
+        found = session.scalars(
+            select(Thread)
+            .where(Thread.id.in_(wanted - known))
+            .options(
+                joinedload(Thread.release),
+                selectinload(Thread.posts).joinedload(Post.channel),
+            )
+        ).all()
+        known |= wanted
+        threads.extend(found)
+        wanted |= {thread.twin_thread_id for thread in found if thread.twin_thread_id}
+    members = [*posts.values(), *(post for thread in threads for post in thread.posts)]
+    loaded = {post.id for post in members}
+    twins = {post.twin_id for post in members if post.twin_id is not None} - loaded
+    if twins:
+        held.extend(
+            session.scalars(
+                select(Post).where(Post.id.in_(twins)).options(joinedload(Post.channel))
+            )
+        )
+    held.extend(threads)
+    held.extend(members)
+    return _Units(posts, held)
 
 
 def notify_from_audit(
@@ -352,14 +391,8 @@ def notify_from_audit(
     if not wanted:
         session.flush()
         return NotifyReport(read=len(events), created=channel_made)
-    posts = {
-        post.id: post
-        for post in session.scalars(
-            select(Post)
-            .where(Post.id.in_({event.post_id for event, _ in wanted}))
-            .options(*_unit_loading())
-        )
-    }
+    loaded = _load_units(session, (event.post_id for event, _ in wanted if event.post_id))
+    posts = loaded.posts
     approvers = _approvers(session, (post.channel_id for post in posts.values()))
     actors = _names(session, (e.actor_id for e, t in wanted if t.names_actor and e.actor_id))
     groups: dict[tuple[int, int, str, str], _Group] = {}
