@@ -30,7 +30,7 @@ down_revision: str | None = "0007_channel_connections"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-EMAIL_STATES = ("waiting", "sent", "in_digest", "not_sent")
+EMAIL_STATES = ("waiting", "sending", "sent", "in_digest", "not_sent")
 EMAIL_CHOICES = ("as_it_happens", "daily_digest", "none")
 
 
@@ -145,8 +145,10 @@ def downgrade() -> None:
     # A notification listed in a digest was e-mailed; one never to be sent is settled too.
     op.execute(
         "UPDATE notifications SET emailed_at = COALESCE(emailed_at, updated_at) "
-        "WHERE email_state <> 'waiting'"
+        "WHERE email_state NOT IN ('waiting', 'sending')"
     )
+    # One a worker had taken but not yet sent is waiting again, as before this revision.
+    op.execute("UPDATE notifications SET emailed_at = NULL WHERE email_state = 'sending'")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_user_id_updated_at_id")
         batch_op.drop_index("ix_notifications_unit_post_id_user_id")

@@ -27,6 +27,8 @@ class EmailState(StrEnum):
 
     #: To be e-mailed as it happens or in the next digest, by the person's choice then.
     WAITING = "waiting"
+    #: Taken by a worker that is e-mailing it now (so no other worker sends it too).
+    SENDING = "sending"
     #: E-mailed on its own.
     SENT = "sent"
     #: Listed in a daily digest.

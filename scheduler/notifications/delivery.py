@@ -9,7 +9,11 @@ from config import Settings
 from scheduler.core.database import Database
 from scheduler.models import utcnow
 from scheduler.notifications.digest import mark_digested, take_due_digests
-from scheduler.notifications.instant_mail import mark_emailed, pending_emails
+from scheduler.notifications.instant_mail import (
+    mark_emailed,
+    release_emails,
+    take_pending_emails,
+)
 from scheduler.notifications.mail import build_message, send_messages
 from scheduler.notifications.operations import BATCH, notify_from_audit
 
@@ -29,9 +33,10 @@ def deliver_notifications(
 ) -> DeliveryReport:
     """Make notifications (committed), e-mail the waiting ones, then send the digests now due.
 
-    Mail goes only after the commit, never inside a transaction; a crash between sending and
-    recording sends those few again rather than losing them. A digest is the exception: its day
-    is taken before it is sent, so it goes at most once a day (see digest.py).
+    Mail goes only after the commit, never inside a transaction. Each notification is taken for
+    e-mail in a committed step first, so two workers never both send it; one that cannot be
+    sent is put back, and one a dead worker took is sent again later rather than lost. A digest's
+    day is taken before it is sent, so it goes at most once a day (see digest.py).
     """
     created = updated = 0
     while True:
@@ -43,19 +48,25 @@ def deliver_notifications(
             break
     emailed = 0
     while True:
-        with database.read_session_factory() as session:
-            pending = pending_emails(session)
+        with database.unit_of_work() as session:
+            pending = take_pending_emails(session, now=now)
         if not pending:
             break
-        send_messages(
-            settings,
-            [
-                build_message(settings, to=item.to, subject=item.subject, body=item.body)
-                for item in pending
-            ],
-        )
+        taken = [item.notification_id for item in pending]
+        try:
+            send_messages(
+                settings,
+                [
+                    build_message(settings, to=item.to, subject=item.subject, body=item.body)
+                    for item in pending
+                ],
+            )
+        except BaseException:
+            with database.unit_of_work() as session:
+                release_emails(session, taken)
+            raise
         with database.unit_of_work() as session:
-            mark_emailed(session, [item.notification_id for item in pending], now=now)
+            mark_emailed(session, taken, now=now)
         emailed += len(pending)
     return DeliveryReport(
         created=created,

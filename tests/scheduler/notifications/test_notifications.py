@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler.clearance import create_post, edit_post, request_changes, unschedule
@@ -223,12 +223,6 @@ def test_reading_marks_one_or_all(session: Session, factory: Factory) -> None:
     assert mark_read(session, author, notification_id=newest[1].id, now=NOW) == 0
     assert mark_read(session, approver, now=NOW) == 2
     assert unread_count(session, approver) == 0
-
-
-@pytest.fixture
-def shared_database(database: Database, session_factory: sessionmaker[Session]) -> Database:
-    """Return the database whose units of work join the test's rolled-back transaction."""
-    return database.with_session_factory(session_factory)
 
 
 @dataclass
