@@ -92,3 +92,8 @@ def test_a_digest_without_a_real_time_or_no_choice_is_refused_beside_its_field(
     assert "must be a real time on the 24-hour clock" in bad_time.get_data(as_text=True)
     assert "Choose how you want notifications e-mailed" in no_choice.get_data(as_text=True)
     assert email_preference(session, user).choice is EmailChoice.AS_IT_HAPPENS
+    # The time boxes matter only for the digest.
+    assert (
+        save(client, email="none", **{"digest_time-hour": "25", "digest_time-minute": ""})
+    ).status_code == 302
+    assert email_preference(session, user).choice is EmailChoice.NONE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
@@ -69,3 +71,10 @@ class EmailNotificationsForm(StorableForm):
         validators=[InputRequired("Choose how you want notifications e-mailed")],
     )
     digest_time = TimeInputField("Time of your daily digest")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the digest time only when a daily digest is chosen (otherwise it is kept)."""
+        if self.email.data != EmailChoice.DAILY_DIGEST.value:
+            self.digest_time.process_errors = []
+            self.digest_time.data = None
+        return bool(super().validate(extra_validators))
