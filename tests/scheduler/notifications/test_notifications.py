@@ -391,8 +391,8 @@ def test_a_twinned_thread_not_cleared_at_its_embargo_alerts_once_as_one_unit(
 
     mails = send_notifications(shared_database, settings, release.embargo_at + timedelta(minutes=1))
 
-    # Each post alerted for itself in the trail; people hear once, about the unit. The thread's
-    # title names the figure, and the embargo has only just passed: after it, it may be named.
+    # Each post alerted for itself in the trail; people hear once, about the unit. The embargo
+    # has passed, so the thread's title (which names the figure) may now be named.
     assert len(posts) == 4
     assert mails == {
         f"Gatepost: Thread 'Unemployment falls to 4.1%' on @{english.handle} (2 posts and their "
