@@ -40,6 +40,7 @@ ENVIRONMENT_VARIABLES = {
     "GATEPOST_CREDENTIAL_KEYS": "credentials.keys",
     "GATEPOST_X_CLIENT_ID": "x.client_id",
     "GATEPOST_X_CLIENT_SECRET": "x.client_secret",
+    "GATEPOST_REMINDER_LEAD_TIMES": "reminders.lead_times",
 }
 _FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")
 #: Where X sends people to sign in and allow an app (docs.x.com, OAuth 2.0 authorization code).
@@ -104,6 +105,23 @@ class MailSettings:
     mailbox: Path | None = None
 
 
+#: How long before an embargo the release reminders go, by default: a day, 2 hours, 30 minutes.
+DEFAULT_REMINDER_LEAD_TIMES = ("24h", "2h", "30m")
+_LEAD_TIME = re.compile(r"\s*(\d+)\s*(d|h|m|min)\s*")
+_LEAD_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """When the release readiness reminders go: lead times before each embargo, longest first."""
+
+    lead_times: tuple[timedelta, ...] = (
+        timedelta(hours=24),
+        timedelta(hours=2),
+        timedelta(minutes=30),
+    )
+
+
 @dataclass(frozen=True)
 class MetricsAccess:
     """Who may read /metrics: a scraper with the bearer token, from a listed address, or both.
@@ -155,6 +173,7 @@ class Settings:
     mock_ledger: Path | None = None
     mock_faults: Mapping[str, Any] = field(default_factory=dict)
     mail: MailSettings = field(default_factory=MailSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
     metrics: MetricsAccess = field(default_factory=MetricsAccess)
     x: XAppSettings = field(default_factory=XAppSettings)
     session_cookie_secure: bool = False
@@ -300,6 +319,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
     )
     mail_table.done()
 
+    reminders = _reminders(reader.table("reminders"))
     metrics = _metrics_access(reader.table("metrics"))
     credential_keys = _credential_keys(reader.table("credentials"), instance_path, secret_key)
     x_app = _x_app(reader.table("x"))
@@ -323,6 +343,7 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         mock_ledger=Path(mock_ledger) if mock_ledger else None,
         mock_faults=mock_faults,
         mail=mail,
+        reminders=reminders,
         metrics=metrics,
         x=x_app,
         session_cookie_secure=session_cookie_secure,
@@ -490,6 +511,33 @@ def _metrics_access(table: _Reader) -> MetricsAccess:
             ) from None
     table.done()
     return MetricsAccess(token=token, allow=tuple(allow))
+
+
+def _reminders(table: _Reader) -> ReminderSettings:
+    """Read the reminders' lead times: ["24h", "2h", "30m"] ("24h,2h,30m" in the environment)."""
+    key = "lead_times"
+    raw = table.remaining()
+    value = raw.pop(key, list(DEFAULT_REMINDER_LEAD_TIMES))
+    if raw:
+        unknown = ", ".join(f"reminders.{name}" for name in sorted(raw))
+        raise SettingsError(f"{unknown}: unknown setting; remove it or check its spelling")
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    example = '["24h", "2h", "30m"] (d, h or m after each number; [] for no reminders)'
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise SettingsError(f"reminders.{key}: must be a list of lead times such as {example}")
+    leads: set[timedelta] = set()
+    for item in value:
+        found = _LEAD_TIME.fullmatch(item)
+        if found is None or int(found.group(1)) == 0:
+            raise SettingsError(
+                f"reminders.{key}: {item!r} is not a lead time; write them as {example}"
+            )
+        unit = found.group(2)[0]
+        leads.add(int(found.group(1)) * _LEAD_UNITS[unit])
+    if any(lead > timedelta(days=14) for lead in leads):
+        raise SettingsError(f"reminders.{key}: a lead time can be at most 14 days ({example})")
+    return ReminderSettings(lead_times=tuple(sorted(leads, reverse=True)))
 
 
 def _x_app(table: _Reader) -> XAppSettings:

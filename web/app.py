@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from web.account import blueprint as account
     from web.admin import blueprint as admin
     from web.api import blueprint as api
+    from web.audit import blueprint as audit
     from web.auth import blueprint as auth
     from web.calendar import blueprint as calendar
     from web.compose import blueprint as compose
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from web.notifications import blueprint as notifications
     from web.posts import blueprint as posts
     from web.queue import blueprint as queue
+    from web.releases import blueprint as releases
     from web.timeline import blueprint as timeline
     from web.ui.govuk_frontend import register_govuk_frontend
 
@@ -118,12 +120,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications)
     app.register_blueprint(timeline)
     app.register_blueprint(admin)
+    app.register_blueprint(audit)
     app.register_blueprint(imports)
+    app.register_blueprint(releases)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Make local-time formatting, the navigation and the form helpers available to templates."""
     from web.forms.errors import register_form_helpers
+    from web.ui.action_words import action_words
     from web.ui.formatting import format_local, format_local_date, format_local_time
     from web.ui.navigation import register_navigation
     from web.ui.states import state_colour, state_words
@@ -133,6 +138,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_local_time, "local_time")
     app.add_template_filter(state_words, "state_words")
     app.add_template_filter(state_colour, "state_colour")
+    app.add_template_filter(action_words, "action_words")
     register_navigation(app)
     register_form_helpers(app)
 

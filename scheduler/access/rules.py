@@ -355,3 +355,78 @@ def embargo_viewings(session: Session, release: Release) -> Sequence[EmbargoView
         .where(EmbargoViewing.release_id == release.id)
         .order_by(EmbargoViewing.viewed_at, EmbargoViewing.id)
     ).all()
+
+
+# --- The release readiness board (feat/board): who may see a release's board ---
+
+
+def releases_visible_to(reader: User) -> ColumnElement[bool]:
+    """Return a WHERE clause over releases selecting those whose board the person may see.
+
+    Its creator (the statistician), the people on its access list, the authors and approvers of
+    the channels its posts are on, and admins. Seeing the board is not reading the text: that is
+    `may_read`'s answer, post by post.
+    """
+    if not reader.active:
+        return false()
+    if reader.is_admin:
+        return true()
+    listed = (
+        select(ReleaseAccess.user_id)
+        .where(ReleaseAccess.release_id == Release.id, ReleaseAccess.user_id == reader.id)
+        .exists()
+    )
+    on_channel = (
+        select(Post.id)
+        .join(ChannelAccess, ChannelAccess.channel_id == Post.channel_id)
+        .where(Post.release_id == Release.id, ChannelAccess.user_id == reader.id)
+        .exists()
+    )
+    return or_(Release.created_by_id == reader.id, listed, on_channel)
+
+
+def may_see_release(session: Session, reader: User, release: Release) -> bool:
+    """Return whether the person may open the release's readiness board."""
+    if not reader.active:
+        return False
+    if reader.is_admin or release.created_by_id == reader.id:
+        return True
+    found = session.scalar(
+        select(Release.id).where(Release.id == release.id, releases_visible_to(reader))
+    )
+    return found is not None
+
+
+def may_open_releases(session: Session, reader: User) -> bool:
+    """Return whether the person may open the releases' list (the navigation's "Releases").
+
+    Everyone who works on releases: admins, anyone with a role on a channel (whose posts may
+    belong to one), and anyone who created a release or is on an access list.
+    """
+    if not reader.active:
+        return False
+    if reader.is_admin or holds_role_somewhere(
+        session, reader, AccessRole.AUTHOR, active_only=False
+    ):
+        return True
+    if holds_role_somewhere(session, reader, AccessRole.APPROVER, active_only=False):
+        return True
+    involved = or_(
+        select(Release.id).where(Release.created_by_id == reader.id).exists(),
+        select(ReleaseAccess.user_id).where(ReleaseAccess.user_id == reader.id).exists(),
+    )
+    return bool(session.scalar(select(involved)))
+
+
+def may_view_audit_trail(session: Session, user: User) -> bool:
+    """Return whether the person may open the audit trail: an active admin, or a channel's owner.
+
+    The audit trail page's authorisation and the navigation both ask this; an owner sees only
+    their own channels' events there (scheduler/reports/audit_trail.py: visible_to).
+    """
+    if not user.active:
+        return False
+    if user.is_admin:
+        return True
+    owned = select(Channel.id).where(Channel.owner_id == user.id).limit(1)
+    return session.scalar(owned) is not None

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from scheduler.clearance.acting import begin_action
+from scheduler.clearance.approval_warning import planned_hold
 from scheduler.clearance.changes import (
     conflict_on_stale_write,
     void_approvals,
@@ -109,12 +110,19 @@ def approve(
         )
     changed = tuple(changes.finish())
     return ClearanceResult(
-        post=post, changed=changed, message=_approval_message(post, unit, target, settings, now)
+        post=post,
+        changed=changed,
+        message=_approval_message(session, post, unit, target, settings, now),
     )
 
 
 def _approval_message(
-    post: Post, unit: list[Post], target: PostState, settings: Settings, now: datetime
+    session: Session,
+    post: Post,
+    unit: list[Post],
+    target: PostState,
+    settings: Settings,
+    now: datetime,
 ) -> str:
     if target is PostState.IN_REVIEW:
         waiting = [
@@ -126,10 +134,14 @@ def _approval_message(
         return f"Approval recorded; it needs more approvers ({'; '.join(dict.fromkeys(waiting))})."
     if target is PostState.SCHEDULED:
         assert post.send_at is not None
-        return (
+        scheduled = (
             f"Approved and scheduled for {describe(post.send_at, settings.timezone)}"
-            f"{_together(len(unit))}."
+            f"{_together(len(unit))}"
         )
+        hold = planned_hold(session, post, settings=settings, now=now)
+        if hold is not None:
+            return f"{scheduled}, but {hold.after_approval(settings.timezone)}."
+        return f"{scheduled}."
     if post.send_at is None:
         return "Approved. It has no send time yet: choose one to schedule it."
     if post.send_at <= now:

@@ -48,6 +48,9 @@ class Action(StrEnum):
     # admin's override lets one content version go outside the publishing window.
     SEND_TIME_MOVED_WITH_EMBARGO = "send_time_moved_with_embargo"
     OVERRIDE_GRANTED = "override_granted"
+    # A comment on the post (scheduler/comments/): its event names the comment and whom it
+    # mentions, never its words, which may quote an embargoed text.
+    COMMENT = "comment"
     # The worker's own actions.
     CLAIM = "claim"
     MARK_PUBLISHED = "mark_published"
@@ -185,7 +188,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 ALERTS: frozenset[Action] = frozenset({A.ALERT_TWIN_LEFT_BEHIND, A.ALERT_HELD_AT_EMBARGO})
 
 #: People's changes that have no row: they leave the post in the state it is in.
-STATE_KEEPING: frozenset[Action] = frozenset({A.SEND_TIME_MOVED_WITH_EMBARGO, A.OVERRIDE_GRANTED})
+STATE_KEEPING: frozenset[Action] = frozenset(
+    {A.SEND_TIME_MOVED_WITH_EMBARGO, A.OVERRIDE_GRANTED, A.COMMENT}
+)
 
 #: Kinds of edit, each realising the EDIT rows, and their effect on the rest of a unit.
 EDIT_KINDS: frozenset[Action] = frozenset(

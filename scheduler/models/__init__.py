@@ -4,6 +4,7 @@ from scheduler.models.audit import AuditEvent
 from scheduler.models.base import Base, UTCDateTime, utcnow
 from scheduler.models.calendar import QuietPeriod
 from scheduler.models.channel import AccessRole, Channel, ChannelAccess
+from scheduler.models.comment import Comment
 from scheduler.models.idempotency import IdempotencyKey
 from scheduler.models.media import MediaAttachment
 from scheduler.models.notification import Notification, NotificationCursor
@@ -17,6 +18,7 @@ from scheduler.models.post import (
     Thread,
 )
 from scheduler.models.release import EmbargoViewing, Release, ReleaseAccess
+from scheduler.models.release_reminder import ReleaseReminder
 from scheduler.models.sign_in import SignInAttempt
 from scheduler.models.user import ApiToken, RecoveryCode, Role, User
 from scheduler.models.worker import WorkerHeartbeat
@@ -29,6 +31,7 @@ __all__ = [
     "Base",
     "Channel",
     "ChannelAccess",
+    "Comment",
     "EmbargoViewing",
     "IdempotencyKey",
     "MediaAttachment",
@@ -43,6 +46,7 @@ __all__ = [
     "RecoveryCode",
     "Release",
     "ReleaseAccess",
+    "ReleaseReminder",
     "Role",
     "SignInAttempt",
     "Thread",

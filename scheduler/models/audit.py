@@ -18,6 +18,8 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_post_id_id", "post_id", "id"),
         Index("ix_audit_events_channel_id_id", "channel_id", "id"),
+        # The audit trail page, filtered by who acted (migration 0011_audit_actor_index).
+        Index("ix_audit_events_actor_id_id", "actor_id", "id"),
         Index("ix_audit_events_occurred_at", "occurred_at"),
     )
 

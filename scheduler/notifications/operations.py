@@ -59,6 +59,8 @@ class Trigger:
     names_actor: bool = False
     #: Other wordings, chosen by the event's comment when it is one of these reasons.
     by_reason: Mapping[str, str] = field(default_factory=dict)
+    #: The people the event's details name as mentioned hear about it (a comment's @mentions).
+    mentioned: bool = False
 
     def wording_for(self, comment: str | None) -> str:
         """Return the words for an event: its reason's own, else the trigger's."""
@@ -81,9 +83,24 @@ TRIGGERS: dict[tuple[str, str | None], Trigger] = {
     (A.APPROVE, "approved"): Trigger("approved", "was approved", True, False),
     (A.APPROVE, "scheduled"): Trigger("scheduled", "was approved and scheduled", True, False),
     (A.SCHEDULE, None): Trigger("scheduled", "was scheduled", True, False),
-    # Only someone else's edit reaches the author: nobody is told what they did themselves.
+    # Only someone else's edit reaches the author: nobody is told what they did themselves. Every
+    # kind of edit (transitions.EDIT_KINDS) makes its editor an author of the post, so each tells.
     (A.EDIT, None): Trigger("edited", "was edited by", True, False, names_actor=True),
+    (A.TWIN_ADDED, None): Trigger("edited", "had a twin added by", True, False, names_actor=True),
+    (A.IMAGE_ATTACHED, None): Trigger(
+        "edited", "had an image attached by", True, False, names_actor=True
+    ),
+    (A.IMAGE_REMOVED, None): Trigger(
+        "edited", "had an image removed by", True, False, names_actor=True
+    ),
+    (A.THREAD_REORDERED, None): Trigger(
+        "edited", "had its thread reordered by", True, False, names_actor=True
+    ),
     (A.MARK_FAILED, None): Trigger("failed", "failed to publish", True, True),
+    # Never the comment's words: they may quote an embargoed text.
+    (A.COMMENT, None): Trigger(
+        "mentioned", "has a comment mentioning you by", False, False, True, mentioned=True
+    ),
     (A.MARK_UNKNOWN, None): Trigger(
         "unknown", "may or may not have been published; check it", True, True
     ),
@@ -406,6 +423,8 @@ def notify_from_audit(
             recipients.append(post.author_id)
         if trigger.approvers:
             recipients.extend(approvers.get(post.channel_id, []))
+        if trigger.mentioned:
+            recipients.extend(int(user_id) for user_id in event.details.get("mentioned", []))
         wording = trigger.wording_for(event.comment)
         if trigger.names_actor:
             wording += f" {actors.get(event.actor_id or 0) or event.actor_label or 'someone'}"

@@ -1,4 +1,4 @@
-"""Export the audit trail as CSV or JSON, per post, channel or date range, a page at a time."""
+"""Export the audit trail as CSV or JSON, filtered as the audit trail page is, a page at a time."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -14,11 +13,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from scheduler.clearance.transitions import Action
 from scheduler.core.errors import ValidationFailed
 from scheduler.core.local_time import at_local
-from scheduler.models import AuditEvent, Channel, User
-from scheduler.models.base import MAX_ID
+from scheduler.models import AuditEvent, Channel, Comment, User, utcnow
+from scheduler.reports.audit_trail import AuditFilter, WithheldWords, matching
 from scheduler.reports.spreadsheet_cells import cell
+
+__all__ = ["AuditFilter", "day_range", "export_chunks", "iter_events", "write_export"]
 
 EXPORT_FORMATS = ("csv", "json")
 COLUMNS = (
@@ -40,31 +42,6 @@ COLUMNS = (
     "details",
 )
 PAGE_SIZE = 500
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """Which events to export; every field left as None means "all"."""
-
-    post_id: int | None = None
-    channel_id: int | None = None
-    #: From this instant on (inclusive).
-    since: datetime | None = None
-    #: Before this instant (exclusive).
-    until: datetime | None = None
-
-    def __post_init__(self) -> None:
-        # Checked here, before any download starts: an id the database cannot hold would fail
-        # the first page's query after the response had begun, leaving a truncated file.
-        _check_id(self.post_id, "Post numbers", field="post_id")
-        _check_id(self.channel_id, "Channel ids", field="channel")
-        if self.since is not None and self.until is not None and self.until <= self.since:
-            raise ValidationFailed("The end of the date range must be after its start")
-
-
-def _check_id(value: int | None, what: str, *, field: str) -> None:
-    if value is not None and not 1 <= value <= MAX_ID:
-        raise ValidationFailed(f"{what} go from 1 to {MAX_ID}; {value} is none", field=field)
 
 
 def day_range(
@@ -89,10 +66,38 @@ def day_range(
     return since, until
 
 
+def comment_words(session: Session, events: list[AuditEvent]) -> dict[int, str]:
+    """Return the words of the comments a page of events names, by event id.
+
+    A comment's audit event names its comment, not its words (so nothing reading the trail can
+    leak them); whether the reader may see them is `WithheldWords`' answer, as for any event.
+    """
+    wanted = {
+        int(event.details["comment_id"]): event.id
+        for event in events
+        if event.action == Action.COMMENT.value and "comment_id" in (event.details or {})
+    }
+    if not wanted:
+        return {}
+    rows = session.execute(select(Comment.id, Comment.text).where(Comment.id.in_(list(wanted))))
+    return {wanted[comment_id]: text for comment_id, text in rows}
+
+
 def iter_events(
-    session: Session, criteria: AuditFilter, *, page_size: int = PAGE_SIZE
+    session: Session,
+    criteria: AuditFilter,
+    *,
+    reader: User | None = None,
+    now: datetime | None = None,
+    page_size: int = PAGE_SIZE,
 ) -> Iterator[dict[str, Any]]:
-    """Yield matching events oldest first as plain dicts, fetching one page (by id) at a time."""
+    """Yield matching events oldest first as plain dicts, fetching one page (by id) at a time.
+
+    `reader` is the person downloading: they get only the events they may see, with what could
+    give away an embargoed release left out (None: the operator at the command line, who sees
+    every event but, on no access list, no words about a release before its embargo).
+    """
+    now = now or utcnow()
     actor = aliased(User)
     subject = aliased(User)
     last_id = 0
@@ -102,20 +107,16 @@ def iter_events(
             .outerjoin(actor, actor.id == AuditEvent.actor_id)
             .outerjoin(subject, subject.id == AuditEvent.subject_user_id)
             .outerjoin(Channel, Channel.id == AuditEvent.channel_id)
-            .where(AuditEvent.id > last_id)
+            .where(AuditEvent.id > last_id, *matching(criteria, reader))
             .order_by(AuditEvent.id)
             .limit(page_size)
         )
-        if criteria.post_id is not None:
-            query = query.where(AuditEvent.post_id == criteria.post_id)
-        if criteria.channel_id is not None:
-            query = query.where(AuditEvent.channel_id == criteria.channel_id)
-        if criteria.since is not None:
-            query = query.where(AuditEvent.occurred_at >= criteria.since)
-        if criteria.until is not None:
-            query = query.where(AuditEvent.occurred_at < criteria.until)
         rows = session.execute(query).all()
+        events = [row[0] for row in rows]
+        withheld = WithheldWords(session, reader, now=now, events=events)
+        said = comment_words(session, events)
         for event, actor_email, subject_email, handle in rows:
+            embargo_at = withheld.embargo_hiding(event)
             yield {
                 "id": event.id,
                 "occurred_at": event.occurred_at.isoformat(),
@@ -131,21 +132,32 @@ def iter_events(
                 "subject_user_email": subject_email,
                 "from_state": event.from_state,
                 "to_state": event.to_state,
-                "comment": event.comment,
-                "details": event.details,
+                "comment": "" if embargo_at else said.get(event.id, event.comment),
+                "details": {"withheld_until": embargo_at.isoformat()}
+                if embargo_at
+                else event.details,
             }
         if len(rows) < page_size:
             return
         last_id = rows[-1][0].id
 
 
-def csv_chunks(session: Session, criteria: AuditFilter) -> Iterator[str]:
+def _reader(session: Session, reader_id: int | None) -> User | None:
+    # A download streams after its request's unit of work has ended, so the person is looked up
+    # again by id in the session the stream reads with.
+    return session.get(User, reader_id) if reader_id is not None else None
+
+
+def csv_chunks(
+    session: Session, criteria: AuditFilter, reader_id: int | None = None
+) -> Iterator[str]:
     """Yield the export as CSV text, a header line then one line per event."""
+    reader = _reader(session, reader_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     yield _drain(buffer)
-    for row in iter_events(session, criteria):
+    for row in iter_events(session, criteria, reader=reader):
         values = [
             json.dumps(row[column], ensure_ascii=False, sort_keys=True)
             if column == "details"
@@ -156,22 +168,28 @@ def csv_chunks(session: Session, criteria: AuditFilter) -> Iterator[str]:
         yield _drain(buffer)
 
 
-def json_chunks(session: Session, criteria: AuditFilter) -> Iterator[str]:
+def json_chunks(
+    session: Session, criteria: AuditFilter, reader_id: int | None = None
+) -> Iterator[str]:
     """Yield the export as one JSON array, an event at a time."""
+    reader = _reader(session, reader_id)
     yield "["
     separator = "\n"
-    for row in iter_events(session, criteria):
+    for row in iter_events(session, criteria, reader=reader):
         yield separator + json.dumps(row, ensure_ascii=False, sort_keys=True)
         separator = ",\n"
     yield "\n]\n"
 
 
-def export_chunks(session: Session, criteria: AuditFilter, export_format: str) -> Iterator[str]:
-    """Yield the export in "csv" or "json" (for streaming a download)."""
+def export_chunks(
+    session: Session, criteria: AuditFilter, export_format: str, *, reader: User | None = None
+) -> Iterator[str]:
+    """Yield the export in "csv" or "json" (for streaming a download to the reader)."""
+    reader_id = reader.id if reader is not None else None
     if export_format == "csv":
-        return csv_chunks(session, criteria)
+        return csv_chunks(session, criteria, reader_id)
     if export_format == "json":
-        return json_chunks(session, criteria)
+        return json_chunks(session, criteria, reader_id)
     raise ValidationFailed(
         f"Unknown format {export_format!r}; choose {' or '.join(EXPORT_FORMATS)}", field="format"
     )

@@ -47,6 +47,7 @@ NON_OBJECT_PARAMETERS: dict[tuple[str, str], str] = {
     ("calendar.feed", "token"): "guessed-feed-token",
     ("admin.export_channel_access", "export_format"): "csv",
     ("admin.export_access", "export_format"): "csv",
+    ("audit.download", "export_format"): "csv",
 }
 
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from config import Settings
-from scheduler.models import Channel, Post, User
+from scheduler.models import Channel, Post, PostState, Role, Thread, User
+from tests.conftest import TEST_PASSWORD
 from tests.support.factories import Factory
 from tests.web.conftest import csrf_token_from
+from web.imports import checked_uploads
 
 LONG = "x" * 300
 
@@ -107,7 +111,7 @@ def test_checking_a_good_file_creates_nothing(
         action="check",
     )
     page = response.get_data(as_text=True)
-    assert "Checked 2 of 2 rows: no problems" in page
+    assert "Checked 2 of 2 rows of thread.json: no problems" in page
     assert post_count(session) == before
 
 
@@ -138,3 +142,168 @@ def test_strangers_are_sent_to_sign_in(client: FlaskClient) -> None:
     response = client.get("/imports/thread")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
+
+
+GOOD_JSON = '{"posts": [{"text": "One", "twin_text": "Un"}, {"text": "Two", "twin_text": "Dau"}]}'
+
+
+def checked_token(page: str) -> str:
+    match = re.search(r'name="checked_file" value="([^"]+)"', page)
+    assert match, "the check result offers no checked file to import"
+    return match.group(1)
+
+
+def import_checked(client: FlaskClient, channel: Channel, token: str) -> TestResponse:
+    """Choose "Import this file" on the check result: the form again, with no file chosen."""
+    csrf = csrf_token_from(client.get("/imports/thread").get_data(as_text=True))
+    return client.post(
+        "/imports/thread",
+        data={
+            "csrf_token": csrf,
+            "channel": channel.handle,
+            "release": "",
+            "title": "Labour market",
+            "action": "import",
+            "checked_file": token,
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_checked_file_is_imported_without_choosing_it_again(
+    client: FlaskClient,
+    author: User,
+    channels: tuple[Channel, Channel],
+    session: Session,
+    settings: Settings,
+) -> None:
+    checked = upload(client, channels[0], GOOD_JSON, name="thread.json", action="check")
+    page = checked.get_data(as_text=True)
+    assert "Import this file" in page
+    assert "Leave this empty to import thread.json" in page
+    token = checked_token(page)
+    before = post_count(session)
+
+    page = import_checked(client, channels[0], token).get_data(as_text=True)
+
+    assert "Thread imported" in page
+    assert post_count(session) == before + 4
+    # Imported, the kept file is gone: the same token cannot import it twice.
+    assert not any((settings.instance_path / "checked-imports").iterdir())
+    again = import_checked(client, channels[0], token).get_data(as_text=True)
+    assert "The checked file is no longer kept" in again
+    assert post_count(session) == before + 4
+
+
+def test_a_changed_token_is_refused_with_a_clear_error(
+    client: FlaskClient, author: User, channels: tuple[Channel, Channel], session: Session
+) -> None:
+    page = upload(client, channels[0], GOOD_JSON, name="thread.json", action="check").text
+    token = checked_token(page)
+    before = post_count(session)
+
+    page = import_checked(client, channels[0], token[:-2] + "xx").get_data(as_text=True)
+
+    assert "The checked file could not be found (the form was changed)" in page
+    assert "govuk-error-summary" in page
+    assert post_count(session) == before
+
+
+def test_an_expired_token_is_refused_with_a_clear_error(
+    client: FlaskClient,
+    author: User,
+    channels: tuple[Channel, Channel],
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = checked_token(
+        upload(client, channels[0], GOOD_JSON, name="thread.json", action="check").text
+    )
+    before = post_count(session)
+    monkeypatch.setattr(checked_uploads, "KEEP_SECONDS", -1)  # an hour has passed
+
+    page = import_checked(client, channels[0], token).get_data(as_text=True)
+
+    assert "has expired; choose the file again" in page
+    assert post_count(session) == before
+
+
+def test_someone_elses_checked_file_cannot_be_imported(
+    app: Flask,
+    client: FlaskClient,
+    author: User,
+    channels: tuple[Channel, Channel],
+    factory: Factory,
+    session: Session,
+) -> None:
+    token = checked_token(
+        upload(client, channels[0], GOOD_JSON, name="thread.json", action="check").text
+    )
+    other = factory.author(*channels)
+    other_client = app.test_client()
+    csrf = csrf_token_from(other_client.get("/sign-in").get_data(as_text=True))
+    other_client.post(
+        "/sign-in", data={"email": other.email, "password": TEST_PASSWORD, "csrf_token": csrf}
+    )
+    before = post_count(session)
+
+    page = import_checked(other_client, channels[0], token).get_data(as_text=True)
+
+    assert "The checked file could not be found" in page
+    assert post_count(session) == before
+
+
+def test_the_result_links_each_post_and_submits_the_thread_in_one_post(
+    client: FlaskClient, author: User, channels: tuple[Channel, Channel], session: Session
+) -> None:
+    page = upload(
+        client, channels[0], "position,text,twin_text\n1,One,Un\n2,Two,Dau\n", name="t.csv"
+    ).get_data(as_text=True)
+    thread = session.scalars(
+        select(Thread).where(Thread.channel_id == channels[0].id).order_by(Thread.id.desc())
+    ).first()
+    assert thread is not None
+    posts = [*thread.posts, *(post.twin for post in thread.posts if post.twin)]
+    for post in posts:
+        assert f'href="/posts/{post.id}"' in page
+    action = f"/posts/{thread.posts[0].id}/submit"
+    assert f'action="{action}"' in page
+
+    response = client.post(action, data={"csrf_token": csrf_token_from(page)})
+
+    assert response.status_code == 302
+    for post in posts:
+        session.refresh(post)
+        assert post.state is PostState.IN_REVIEW
+
+
+def test_people_who_write_on_no_channel_are_refused(
+    client: FlaskClient, factory: Factory, sign_in: Callable[[User], TestResponse]
+) -> None:
+    sign_in(factory.user(Role.AUTHOR))
+
+    response = client.get("/imports/thread")
+
+    assert response.status_code == 403
+    assert "author access to no channel" in response.get_data(as_text=True)
+
+
+def test_a_checked_file_still_waits_when_another_answer_is_wrong(
+    client: FlaskClient, author: User, channels: tuple[Channel, Channel], session: Session
+) -> None:
+    token = checked_token(
+        upload(client, channels[0], GOOD_JSON, name="thread.json", action="check").text
+    )
+    csrf = csrf_token_from(client.get("/imports/thread").get_data(as_text=True))
+    before = post_count(session)
+
+    page = client.post(
+        "/imports/thread",
+        data={"csrf_token": csrf, "channel": "", "action": "import", "checked_file": token},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+
+    assert "Choose the channel" in page
+    assert checked_token(page) == token
+    assert "Leave this empty to import thread.json" in page
+    assert post_count(session) == before

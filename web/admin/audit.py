@@ -23,7 +23,7 @@ EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; cha
 @login_required
 def audit_export() -> tuple[str, int] | FlaskResponse:
     """Ask which events to download; with `download` in the query, stream them."""
-    require_admin()
+    admin = require_admin()
     form = AuditExportForm(formdata=request.args if "download" in request.args else None)
     form.channel.choices = channel_choices(
         [(channel.id, channel.handle) for channel in list_channels(db.session)]
@@ -46,7 +46,7 @@ def audit_export() -> tuple[str, int] | FlaskResponse:
             form.form_errors.clear()
         else:
             export_format = form.export_format.data or "csv"
-            chunks = export_chunks(db.session, criteria, export_format)
+            chunks = export_chunks(db.session, criteria, export_format, reader=admin)
             return FlaskResponse(
                 stream_with_context(chunks),
                 content_type=EXPORT_TYPES[export_format],

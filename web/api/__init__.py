@@ -7,6 +7,7 @@ routes = ApiRoutes("/api/v1")
 # The endpoint modules declare their endpoints on `routes`.
 from web.api import (  # noqa: E402,F401
     channels,
+    comments,
     documents,
     imports,
     me,

@@ -9,6 +9,7 @@ from web.cli.audit import audit
 from web.cli.channels import channels
 from web.cli.context import CliContext
 from web.cli.database import db
+from web.cli.demo import demo
 from web.cli.imports import import_
 from web.cli.notifications import notifications
 from web.cli.overrides import overrides
@@ -44,3 +45,4 @@ main.add_command(quiet_periods)
 main.add_command(overrides)
 main.add_command(notifications)
 main.add_command(import_)
+main.add_command(demo)

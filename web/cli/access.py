@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from scheduler.channels.operations import access_list, get_channel, grant_access, revoke_access
+from scheduler.core.local_time import describe_date
 from scheduler.reports.access_export import EXPORT_FORMATS, write_access_list
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
 from web.cli.options import CLI_LABEL, as_option, person, required_person
@@ -73,6 +74,7 @@ def list_(cli: CliContext, handle: str | None, output_format: str, output: Path 
         channel = get_channel(session, handle) if handle else None
         entries = access_list(session, channel)
     if output_format == "table":
+        zone = cli.settings.timezone
         rows = [
             {
                 "channel": f"@{entry.channel}",
@@ -81,7 +83,7 @@ def list_(cli: CliContext, handle: str | None, output_format: str, output: Path 
                 "role": entry.role,
                 "owner": entry.owner or "-",
                 "granted by": entry.granted_by,
-                "granted": entry.granted_at.strftime("%Y-%m-%d"),
+                "granted": describe_date(entry.granted_at.astimezone(zone).date()),
             }
             for entry in entries
         ]

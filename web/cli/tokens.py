@@ -19,6 +19,7 @@ from scheduler.identity.api_tokens import (
 )
 from scheduler.models import utcnow
 from web.cli.context import CliContext, echo_table, pass_cli, reports_errors
+from web.cli.options import shown
 
 
 @click.group("tokens")
@@ -110,6 +111,5 @@ def revoke(cli: CliContext, token_id: int) -> None:
 
 
 def _local(cli: CliContext, instant: datetime | None) -> str:
-    if instant is None:
-        return "-"
-    return instant.astimezone(cli.settings.timezone).strftime("%Y-%m-%d %H:%M %Z")
+    # People read this list: the one date format (describe), not a strftime pattern.
+    return shown(cli.settings, instant)

@@ -6,6 +6,7 @@ from typing import Any
 
 from config import Settings
 from scheduler.core.errors import ValidationFailed
+from scheduler.core.local_time import describe
 from scheduler.models import Channel, Release
 from web.forms.select_choice import SelectChoice
 
@@ -23,8 +24,7 @@ def fill_choices(
     form.release.choices = [SelectChoice(NO_RELEASE, "No release (not embargoed)")] + [
         SelectChoice(
             str(release.id),
-            f"{release.title}, embargoed until "
-            f"{release.embargo_at.astimezone(settings.timezone):%d %b %Y %H:%M %Z}",
+            f"{release.title}, embargoed until {describe(release.embargo_at, settings.timezone)}",
         )
         for release in releases
     ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from typing import Any
+
+from flask_wtf.file import FileAllowed, FileField
+from werkzeug.datastructures import FileStorage
+from wtforms import Field, HiddenField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, StopValidation
 
 from web.forms.date_fields import DateInputField, TimeInputField
 from web.forms.storable import StorableForm
@@ -14,7 +17,11 @@ MAX_FILE_BYTES = 1024 * 1024
 
 
 class ThreadImportForm(StorableForm):
-    """A channel you write on, an optional release and send time, and the file of posts."""
+    """A channel you write on, an optional release and send time, and the file of posts.
+
+    The file may be left out when `checked_file` names one already checked (see
+    web/imports/checked_uploads.py); a file chosen anyway wins.
+    """
 
     channel = SelectField("Channel", validators=[InputRequired("Choose the channel")])
     release = SelectField("Release", default="")
@@ -26,8 +33,16 @@ class ThreadImportForm(StorableForm):
     )
     file = FileField(
         "Upload a file",
-        validators=[
-            FileRequired("Select a CSV or JSON file"),
-            FileAllowed(["csv", "json"], "The file must be a CSV or JSON file"),
-        ],
+        validators=[FileAllowed(["csv", "json"], "The file must be a CSV or JSON file")],
     )
+    checked_file = HiddenField()
+
+    def has_new_file(self) -> bool:
+        """Return whether a file was chosen with this submission."""
+        data: Any = self.file.data
+        return isinstance(data, FileStorage) and bool(data)
+
+    def validate_file(self, _field: Field) -> None:
+        """Ask for a file unless one checked before is to be imported."""
+        if not self.has_new_file() and not self.checked_file.data:
+            raise StopValidation("Select a CSV or JSON file")

@@ -9,9 +9,11 @@ from flask import abort, render_template, request
 
 from scheduler.access.post_actions import unreadable_because
 from scheduler.access.rules import ViewingLog, may_clear_posts, read_texts, redacted_text
-from scheduler.clearance.review_changes import DiffPiece, changes_since_reviews
+from scheduler.clearance.approval_warning import held_after_approval
+from scheduler.clearance.review_changes import ReviewChanges, review_changes
 from scheduler.core.errors import PermissionDenied
 from scheduler.models import Post, User, utcnow
+from scheduler.publishing.rules.facts import load_window
 from scheduler.reports.inbox import waiting_for
 from web.current import login_required, settings, signed_in_user
 from web.extensions import db
@@ -28,7 +30,10 @@ class Entry:
     post: Post
     text: str | None
     notice: str
-    changes: list[DiffPiece] | None
+    #: What changed since its last review (None: never reviewed, or nothing changed).
+    changes: ReviewChanges | None
+    #: Written since the last review of the post it is the twin of: all of it is new.
+    new_since_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,10 @@ class UnitView:
     pairs: list[tuple[Entry, Entry | None]]
     #: The refusal of the guard `text_readable` (embargoed text they may not read), or None.
     cannot_clear: str | None
+    #: The releases whose access lists the person is not on, for the texts hidden from them.
+    unlisted_releases: list[str]
+    #: What the approver is told before approving: the window will hold it, and until when.
+    approval_warning: str | None
 
 
 def _cursor(value: str | None) -> tuple[datetime, int] | None:
@@ -93,23 +102,42 @@ def index() -> str:
             strict=True,
         )
     )
+    # What changed is as secret as the text: only for the posts the person may read.
     readable = [post for unit in page.units for post in unit if texts[post.id] is not None]
-    changes = changes_since_reviews(db.session, readable)
+    changes = review_changes(db.session, readable)
+    added_twins = {
+        post.twin_id for post in readable if post.id in changes and changes[post.id].twin_added
+    }
+    window = load_window(db.session, config, now=now) if page.units else None
     units = []
     for unit in page.units:
         entries = []
         for post in unit:
             text = texts[post.id]
+            found = changes.get(post.id)
             entries.append(
                 Entry(
                     post=post,
                     text=text,
                     notice="" if text is not None else redacted_text(post, config),
-                    changes=changes.get(post.id),
+                    changes=found if found is not None and found.any else None,
+                    new_since_review=text is not None and post.id in added_twins,
                 )
             )
         cannot_clear = unreadable_because(db.session, unit[0], by=user, settings=config, now=now)
-        units.append(UnitView(_pairs(entries), cannot_clear))
+        unlisted = [
+            post.release.title
+            for post in unit
+            if texts[post.id] is None and post.release is not None
+        ]
+        warning = (
+            None
+            if cannot_clear
+            else held_after_approval(db.session, unit[0], settings=config, now=now, window=window)
+        )
+        units.append(
+            UnitView(_pairs(entries), cannot_clear, list(dict.fromkeys(unlisted)), warning)
+        )
     next_after = (
         f"{page.next_after[0].isoformat()}_{page.next_after[1]}" if page.next_after else None
     )

@@ -32,6 +32,10 @@ KIND_LABELS = {
     "held_at_embargo": "Held at embargo",
     "edited": "Edited by someone else",
     "connection_failed": "Connection lost",
+    "mentioned": "Mentioned",
+    # Release readiness (scheduler/releases/reminders.py).
+    "release_reminder": "Release reminder",
+    "release_unreadable": "Nobody can clear",
 }
 #: Each kind's next step, linked from its notification ("Clear it in your inbox").
 NEXT_STEPS = {
@@ -46,6 +50,9 @@ NEXT_STEPS = {
     "held_at_embargo": "See why it is held",
     "edited": "See what changed",
     "connection_failed": "Connect the channel again",
+    "mentioned": "Read the comment",
+    "release_reminder": "See the release's readiness board",
+    "release_unreadable": "See who is on the access list",
 }
 #: The next step of a kind not named above (a post's notification).
 SEE_THE_POST = "See the post"
@@ -60,13 +67,16 @@ class NextStep:
 
 
 def next_step(note: Notification, reader: User) -> NextStep | None:
-    """Return the notification's next step: the inbox, its (first) post, or its channel."""
+    """Return the notification's next step: the inbox, its (first) post, its release or channel."""
     words = NEXT_STEPS.get(note.kind, SEE_THE_POST)
     if note.kind == "submitted":
         return NextStep(words, url_for("inbox.index"))
     if note.post_id is not None:
         return NextStep(words, url_for("posts.show", post_id=note.post_id))
-    channel_id = note.audit_event.channel_id if note.audit_event is not None else None
+    event = note.audit_event
+    if event is not None and event.release_id is not None and event.post_id is None:
+        return NextStep(words, url_for("releases.show", release_id=event.release_id))
+    channel_id = event.channel_id if event is not None else None
     if channel_id is not None and reader.is_admin:
         return NextStep(words, url_for("admin.channel", channel_id=channel_id))
     return None

@@ -14,6 +14,8 @@ class PostActionForm(StorableForm):
 
     expected_version = IntegerField(validators=[Optional()])
     comment = TextAreaField("Comment")
+    #: A remark in the post's conversation (not the send-back comment above).
+    remark = TextAreaField("Add a comment")
     reason = TextAreaField("Reason")
     send_date = send_date_field()
     send_time = send_time_field()

@@ -14,10 +14,19 @@ from scheduler import clearance
 from scheduler.access.post_actions import available_actions, may_view_post
 from scheduler.access.rules import ViewingLog, read_text, redacted_text
 from scheduler.clearance import ClearanceResult, clearance_unit, get_post, post_history
+from scheduler.clearance.approval_warning import held_after_approval
 from scheduler.clearance.changes import check_expected_version
 from scheduler.clearance.removal import may_remove, remove_published
+from scheduler.clearance.review_changes import review_changes_of
 from scheduler.clearance.transitions import Action
 from scheduler.clearance.units import live_approvals
+from scheduler.comments import (
+    add_comment,
+    comment_refusal,
+    conversation,
+    may_read_comments,
+    standing_send_back,
+)
 from scheduler.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from scheduler.models import Post, User, utcnow
 from scheduler.publishing.overrides import OVERRIDABLE, grant_override
@@ -46,6 +55,7 @@ BUTTONS = {
 }
 REMOVE = "remove"
 OVERRIDE = "override"
+COMMENT = "comment"
 
 
 def viewable_post(post_id: int, user: User) -> Post:
@@ -81,6 +91,14 @@ def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, i
         )
     }
     actions = available_actions(db.session, post, by=user, settings=config, now=now)
+    # Comments and the review diff discuss the text, so they are as secret as the text.
+    talks = may_read_comments(db.session, post, user, now=now)
+    twin = post.twin
+    changes = review_changes_of(db.session, post) if text is not None else None
+    twin_readable = False
+    if twin is not None and changes is not None and changes.twin_changed:
+        # Showing the twin's diff is reading its text: noted like any read under embargo.
+        twin_readable = read_text(db.session, twin, reader=user, now=now, log=viewings) is not None
     page = render_template(
         "posts/show.html",
         post=post,
@@ -90,6 +108,15 @@ def _render(post: Post, form: PostActionForm, status: int = 200) -> tuple[str, i
         approvals=live_approvals(post),
         history=history,
         people=people,
+        changes=changes if changes is not None and changes.any else None,
+        twin_readable=twin_readable,
+        remarks=conversation(db.session, post) if talks else [],
+        sent_back=standing_send_back(db.session, post) if talks else None,
+        comments_hidden=not talks,
+        comment_refused=comment_refusal(db.session, post, user, settings=config, now=now),
+        approval_warning=held_after_approval(db.session, post, settings=config, now=now)
+        if Action.APPROVE in actions
+        else None,
         actions=actions,
         buttons=BUTTONS,
         may_edit=Action.EDIT in actions,
@@ -149,6 +176,10 @@ def _perform(action: str, post: Post, form: PostActionForm, user: User) -> str:
     if action == REMOVE:
         remove_published(db.session, post, reason=form.reason.data or "", **common)
         return "Removed from the platform."
+    if action == COMMENT:
+        return add_comment(
+            db.session, post, form.remark.data or "", by=user, settings=config
+        ).message
     if action == OVERRIDE:
         check_expected_version(post, version)
         grant_override(db.session, post, by=user, reason=form.reason.data or "")
@@ -171,10 +202,12 @@ def act(post_id: int, action: str) -> Page:
     except NotFound:
         raise
     except DomainError as error:
-        add_domain_error(form, error)
+        # A comment's refusal belongs beside the comment box, whatever the domain calls it.
+        add_domain_error(form, error, "remark" if action == COMMENT and error.field else None)
         post = get_post(db.session, post_id)
         return _render(post, form, _status_for(error))
     flash_saved(message)
     if request.form.get("back") == "inbox":
         return redirect(url_for("inbox.index"))
-    return redirect(url_for("posts.show", post_id=post.id))
+    anchor = "conversation" if action == COMMENT else None
+    return redirect(url_for("posts.show", post_id=post.id, _anchor=anchor))

@@ -32,11 +32,10 @@ def index() -> str:
         filters=filters,
         before_id=None if parsed.errors else parsed.before_id,
     )
+    first_args = parsed.query_args()
     next_args = None
     if page.next_before is not None:
-        next_args = {key: value for key, value in parsed.values.items() if value}
-        next_args["before"] = str(page.next_before)
-    first_args = {key: value for key, value in parsed.values.items() if value}
+        next_args = {**first_args, "before": str(page.next_before)}
     return render_template(
         "queue/index.html",
         page=page,

@@ -18,7 +18,12 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scheduler.access.rules import may_clear_posts, may_write_posts
+from scheduler.access.rules import (
+    may_clear_posts,
+    may_open_releases,
+    may_view_audit_trail,
+    may_write_posts,
+)
 from scheduler.models import User
 from web.current import signed_in_user
 from web.extensions import db
@@ -51,10 +56,13 @@ class Section:
 SECTIONS = (
     Section("Home", "main.home"),
     Section("Compose", "compose.index", may_write_posts),  # web/compose: require_composer
+    Section("Import", "imports.thread", may_write_posts),  # web/imports: require_importer
     Section("Inbox", "inbox.index", may_clear_posts),  # web/inbox: require_clearer
     Section("Queue", "queue.index"),
     Section("Calendar", "calendar.index"),
+    Section("Releases", "releases.index", may_open_releases),  # web/releases: index
     Section("Mock platform", "timeline.index"),
+    Section("Audit trail", "audit.index", may_view_audit_trail),  # web/audit: index
     Section("Admin", "admin.index", _admin),
 )
 

@@ -3,9 +3,9 @@
 APScheduler cannot share a job store between processes and drops a burst's jobs once they are a
 second late, so posts live in the posts table and the jobs here only say when to look: the
 publishing pass (on a short interval), the lease reaper, the heartbeat, notifications, the
-channels' connection checks and housekeeping, declared once in `jobs()` with stable ids, in a
-MemoryJobStore, `coalesce=True`, `misfire_grace_time=None`. After each pass a one-off "wake-up"
-job is set for the exact instant the next post is due.
+channels' connection checks, release reminders and housekeeping, declared once in `jobs()` with
+stable ids, in a MemoryJobStore, `coalesce=True`, `misfire_grace_time=None`. After each pass a
+one-off "wake-up" job is set for the exact instant the next post is due.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from scheduler.publishing.worker.identity import WorkerIdentity
 from scheduler.publishing.worker.run_pass import PassReport, run_pass
 from scheduler.publishing.worker.runtime import WorkerRuntime
 from scheduler.publishing.worker.warm_up import warm_up
+from scheduler.releases.reminders import REMIND_EVERY, send_due_reminders
 
 log = logging.getLogger(__name__)
 #: How often the worker turns new audit events into notifications and e-mails them.
@@ -99,6 +100,8 @@ class WorkerService:
             JobSpec("heartbeat", self.heartbeat, worker.heartbeat_interval),
             JobSpec("notifications", self.notify, NOTIFY_EVERY),
             JobSpec("connection-checks", self.check_connections, CHECK_EVERY),
+            # Release readiness reminders and warnings (scheduler/releases/reminders.py).
+            JobSpec("release-reminders", self.send_reminders, REMIND_EVERY),
             JobSpec("housekeeping", self.housekeep, HOUSEKEEPING_EVERY),
         ]
 
@@ -234,6 +237,18 @@ class WorkerService:
             check_due_connections(self.runtime)
         except Exception as error:
             self._failed("checking channels' connections", error, "connection checks failed")
+
+    def send_reminders(self) -> None:
+        """Send the release reminders due now (each once, whichever worker gets there first)."""
+        try:
+            send_due_reminders(
+                self.runtime.database,
+                self.settings,
+                now=self.runtime.clock.now(),
+                by=self.identity.actor_label,
+            )
+        except Exception as error:
+            self._failed("sending release reminders", error, "release reminders failed")
 
     def housekeep(self) -> None:
         """Delete API idempotency keys past their lifetime (their owners make new ones anyway)."""

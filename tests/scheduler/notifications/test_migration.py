@@ -38,7 +38,7 @@ def test_existing_notifications_become_units_of_their_own_and_keep_their_mail_st
     backend: str, make_database_url: Callable[[str], str]
 ) -> None:
     script = ScriptDirectory.from_config(schema.alembic_config())
-    before = script.get_revision("0009_grouped_notifications").down_revision
+    before = script.get_revision("0011_grouped_notifications").down_revision
     assert isinstance(before, str)
     db = Database(make_database_url(backend))
     schema.upgrade(db.engine, before)

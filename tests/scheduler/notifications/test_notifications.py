@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import mailbox
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.clearance import create_post, edit_post, request_changes, unschedule
+from scheduler.clearance import (
+    add_twin,
+    create_post,
+    edit_post,
+    reorder_thread,
+    request_changes,
+    unschedule,
+)
+from scheduler.clearance.media import attach_image, remove_image
 from scheduler.clearance.threads import create_thread
+from scheduler.clearance.transitions import EDIT_KINDS
 from scheduler.core.audit import record
 from scheduler.core.database import Database
 from scheduler.models import (
@@ -31,7 +43,7 @@ from scheduler.models import (
     User,
 )
 from scheduler.notifications.delivery import deliver_notifications
-from scheduler.notifications.operations import notify_from_audit
+from scheduler.notifications.operations import notify_from_audit, trigger_for
 from scheduler.notifications.reading import list_notifications, mark_read, unread_count
 from tests.support.factories import NOW, Factory
 from tests.support.publishing_factories import make_settings
@@ -105,6 +117,90 @@ def test_the_author_hears_when_someone_else_edits_their_post(
     assert notified(session)[before:] == [
         ("edited", author.id, f"Post {post.id} on @ons was edited by {editor.name}")
     ]
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _add_twin(session: Session, post: Post, by: User, settings: Settings) -> list[Post]:
+    add_twin(session, post, text="Cyfieithiad", by=by, settings=settings, now=NOW)
+    return [post]
+
+
+def _attach_image(session: Session, post: Post, by: User, settings: Settings) -> list[Post]:
+    attach_image(
+        session, post, data=png(), filename="chart.png", alt_text="A chart", by=by,
+        settings=settings, now=NOW,
+    )  # fmt: skip
+    return [post]
+
+
+def _remove_image(session: Session, post: Post, by: User, settings: Settings) -> list[Post]:
+    author = session.get(User, post.author_id)
+    assert author is not None
+    attached = attach_image(
+        session, post, data=png(), filename="chart.png", alt_text="A chart", by=author,
+        settings=settings, now=NOW,
+    )  # fmt: skip
+    notify_from_audit(session, now=NOW)  # the author's own change tells nobody
+    remove_image(session, attached, by=by, settings=settings, now=NOW)
+    return [post]
+
+
+def _reorder_thread(session: Session, post: Post, by: User, settings: Settings) -> list[Post]:
+    author = session.get(User, post.author_id)
+    assert author is not None
+    thread = create_thread(
+        session, channel=post.channel, texts=["One", "Two"], by=author, settings=settings,
+        now=NOW,
+    )  # fmt: skip
+    notify_from_audit(session, now=NOW)
+    order = [member.id for member in reversed(thread.posts)]
+    reorder_thread(session, thread, order=order, by=by, settings=settings, now=NOW)
+    return list(thread.posts)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (_add_twin, "had a twin added by"),
+        (_attach_image, "had an image attached by"),
+        (_remove_image, "had an image removed by"),
+        (_reorder_thread, "had its thread reordered by"),
+    ],
+    ids=["twin added", "image attached", "image removed", "thread reordered"],
+)
+def test_the_author_hears_of_every_kind_of_change_someone_else_makes(
+    session: Session,
+    settings: Settings,
+    factory: Factory,
+    change: Callable[[Session, Post, User, Settings], list[Post]],
+    words: str,
+) -> None:
+    english, welsh = factory.twin_channels()
+    author = factory.author(english, welsh)
+    editor = factory.grant(factory.approver(english, welsh), [english, welsh], AccessRole.AUTHOR)
+    post = factory.post(english, author)
+    notify_from_audit(session, now=NOW)
+    before = len(notified(session))
+
+    changed = change(session, post, editor, settings)
+    notify_from_audit(session, now=NOW)
+
+    # Each is an edit that makes the editor an author of the post, so its author hears of it.
+    assert notified(session)[before:] == [
+        ("edited", author.id, f"Post {member.id} on @{english.handle} {words} {editor.name}")
+        for member in changed
+    ]
+
+
+def test_every_kind_of_edit_notifies_the_author() -> None:
+    assert {
+        kind: trigger_for(kind.value, None) is not None for kind in EDIT_KINDS
+    } == dict.fromkeys(EDIT_KINDS, True)
 
 
 def test_old_worker_action_names_in_the_trail_still_notify(

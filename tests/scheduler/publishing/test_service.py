@@ -54,6 +54,7 @@ def test_the_worker_declares_its_few_jobs_once_with_stable_ids(
         "heartbeat",
         "notifications",
         "connection-checks",
+        "release-reminders",
         "housekeeping",
     ]
     assert service.jobs()[0].every == timedelta(seconds=60)

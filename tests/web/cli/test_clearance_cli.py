@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -109,6 +110,8 @@ def test_the_access_list_is_exported_for_sharing(gatepost: Gatepost, tmp_path: P
         "CHANNEL", "EMAIL", "NAME", "ROLE", "OWNER", "GRANTED", "BY", "GRANTED",
     ]  # fmt: skip
     assert len(table.splitlines()) == 4
+    # The table is for people: the day it was granted in the one date format ("Thu 3 Dec 2026").
+    assert re.search(r"\b\w{3} \d{1,2} \w{3} \d{4}\s*$", table.splitlines()[1]), table
     rows = list(csv.DictReader(io.StringIO(gatepost("access", "list", "--format", "csv").stdout)))
     assert {(row["channel"], row["email"], row["role"]) for row in rows} == {
         (handle, email, role)
@@ -203,9 +206,12 @@ def test_a_bilingual_post_is_cleared_from_the_command_line(gatepost: Gatepost) -
                      expect=1)  # fmt: skip
     assert "changed by someone else since you opened it" in stale.stderr
     second = gatepost("posts", "approve", "1", "--as", "second@example.gov.uk")
+    # A Saturday send time: the approval says the window holds it until Monday.
     assert second.stdout.splitlines()[0] == (
         "Approved and scheduled for Sat 1 Jun 2030 09:30 BST (with the 1 other post cleared "
-        "with it)."
+        "with it), but it will be held until Mon 3 Jun 2030 09:00 BST, not sent at its send "
+        "time, Sat 1 Jun 2030 09:30 BST: Saturday is not a publishing day (office hours are "
+        "Mon-Fri 09:00-17:00)."
     )
     shown = gatepost("posts", "show", "1", *author).stdout
     assert "State:    scheduled" in shown

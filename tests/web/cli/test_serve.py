@@ -19,7 +19,8 @@ def test_serve_demo_on_an_empty_instance_serves_sign_in(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/sign-in", process)
+        # Migrating and seeding take seconds; far longer on a busy machine.
+        wait_for_http(f"http://127.0.0.1:{port}/sign-in", process, timeout=120)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in") as response:
             page = response.read().decode()
             server = response.headers["Server"]
@@ -28,5 +29,7 @@ def test_serve_demo_on_an_empty_instance_serves_sign_in(tmp_path: Path) -> None:
     finally:
         output = stop(process)
     assert f"Gatepost is running at http://localhost:{port}/" in output
-    assert "lead@demo.gatepost.test" in output
+    assert "email lead@demo.gatepost.test  password demo-lead-password" in output
+    # Started as `python -c ...`, not a `gatepost` script: the hint names the command itself.
+    assert "  gatepost demo code --user approver@demo.gatepost.test\n" in output
     assert (tmp_path / "instance" / "gatepost.sqlite3").exists()

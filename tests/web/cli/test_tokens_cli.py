@@ -177,6 +177,8 @@ def test_list_never_shows_secrets_and_revoke_stops_a_token(cli_env: dict[str, st
     code, out, _ = run(cli_env, "tokens", "revoke", "--id", token_id)
     assert code == 0
     assert "was already revoked on" in out
+    # People read the date in the one format, as everywhere else: "Thu 3 Dec 2026 09:30 GMT".
+    assert re.search(r"revoked on \w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2}(:\d{2})? \w+\n$", out), out
     _, listing, _ = run(cli_env, "tokens", "list", "--user", "ada@example.gov.uk")
     assert "revoked" in listing
     code, _, err = run(cli_env, "tokens", "revoke", "--id", "999")

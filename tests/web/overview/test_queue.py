@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from scheduler.core.database import Database
+from scheduler.core.local_time import describe
 from scheduler.models import AccessRole, PostState, Role, User
 from tests.support.factories import NOW, Factory
 from tests.support.query_count import counting_queries
@@ -153,3 +154,52 @@ def test_the_query_count_does_not_grow_with_the_posts(
     many = queries()
 
     assert few == many
+
+
+def test_the_date_filter_is_the_gov_uk_date_input_and_keeps_what_was_typed(
+    client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
+) -> None:
+    channel = factory.channel("ons")
+    author = factory.author(channel)
+    factory.post(channel, author, text="Early one", send_at=NOW + timedelta(days=3))
+    factory.post(channel, author, text="Late one", send_at=NOW + timedelta(days=9))
+    signed_in(author)
+
+    form = fetch(client, "/queue").get_data(as_text=True)
+    assert 'type="date"' not in form
+    for box in ("from-day", "from-month", "from-year", "to-day", "to-month", "to-year"):
+        assert f'name="{box}"' in form
+    query = "from-day=18&from-month=Mar&from-year=2027&to-day=20&to-month=3&to-year=2027"
+    html = fetch(client, f"/queue?{query}").get_data(as_text=True)
+    assert "Late one" in html
+    assert "Early one" not in html
+    assert 'value="Mar"' in html
+    wrong = fetch(client, "/queue?from-day=30&from-month=2&from-year=2027&state=lost")
+    page = wrong.get_data(as_text=True)
+    assert "Send date from must be a real date" in page
+    assert 'href="#from-day"' in page
+    assert 'value="30"' in page
+    half = fetch(client, "/queue?to-day=3&to-year=2027").get_data(as_text=True)
+    assert "Send date to must include a month" in half
+    assert 'href="#to-month"' in half
+
+
+def test_published_posts_say_when_they_went_out_and_the_rest_when_planned(
+    client: FlaskClient, factory: Factory, signed_in: Callable[[User], User]
+) -> None:
+    channel = factory.channel("ons")
+    author = factory.author(channel)
+    approver = factory.approver(channel)
+    went = factory.post(channel, author, text="Went out", send_at=NOW + timedelta(days=1))
+    factory.move(went, PostState.SCHEDULED, approvers=[approver])
+    factory.worker_sets(went, PostState.PUBLISHED)
+    factory.post(channel, author, text="Still to go", send_at=NOW + timedelta(days=2))
+    factory.post(channel, author, text="No time yet")
+    signed_in(author)
+
+    html = fetch(client, "/queue").get_data(as_text=True)
+    assert "Published or planned" in html
+    assert f"Published {describe(NOW, factory.settings.timezone)}" in html
+    planned = describe(NOW + timedelta(days=2), factory.settings.timezone)
+    assert f"Planned for {planned}" in html
+    assert "No time set" in html

@@ -69,10 +69,16 @@ def test_the_links_shown_are_exactly_the_sections_that_answer_200(
     client = signed_in(app, user, code_for)
 
     with app.test_request_context():
-        sections = {url_for(section.endpoint) for section in SECTIONS}
+        # Sections whose blueprint has not landed yet are never shown.
+        sections = {
+            url_for(section.endpoint)
+            for section in SECTIONS
+            if section.endpoint in app.view_functions
+        }
     shown = navigation_hrefs(client.get("/").get_data(as_text=True))
     answering = {path for path in sections if client.get(path).status_code == 200}
 
     assert shown == answering
     assert ("/compose" in shown) == (AccessRole.AUTHOR in access or role is Role.ADMIN)
     assert ("/inbox" in shown) == (AccessRole.APPROVER in access or role is Role.ADMIN)
+    assert ("/imports/thread" in shown) == (AccessRole.AUTHOR in access or role is Role.ADMIN)

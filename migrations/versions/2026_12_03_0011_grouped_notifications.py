@@ -1,7 +1,7 @@
 """Notifications are grouped by clearance unit, and each person chooses how they are e-mailed
 
-Revision ID: 0009_grouped_notifications
-Revises: 0007_channel_connections
+Revision ID: 0011_grouped_notifications
+Revises: 0010_audit_actor_index
 Create Date: 2026-12-03 06:00:00.000000
 
 One notification per clearance unit (a thread and its twins) and kind, instead of one per post:
@@ -25,8 +25,8 @@ from alembic import op
 
 from scheduler.models.base import UTCDateTime
 
-revision: str = "0009_grouped_notifications"
-down_revision: str | None = "0007_channel_connections"
+revision: str = "0011_grouped_notifications"
+down_revision: str | None = "0010_audit_actor_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

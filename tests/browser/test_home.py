@@ -1,0 +1,121 @@
+"""The home page in a real browser: what waits for an approver and an author, each item's next
+action followed, checked with axe and at 320 px wide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from config import load_settings
+from scheduler.clearance import create_thread, request_changes, submit
+from scheduler.models import AccessRole, PostState, Role, User, utcnow
+from tests.browser.conftest import Account, LiveServer
+from tests.support.browser import assert_accessible, page_title
+from tests.support.factories import Factory
+
+#: axe findings that are only "moderate" but that Gatepost's pages must not have either.
+LANDMARK_RULES = ("region", "landmark-unique")
+NARROW = 320
+
+
+def assert_landmarks_sound(page: Page) -> None:
+    """Fail on any `region` or `landmark-unique` finding (content outside landmarks, or twins)."""
+    found = Axe().run(page).response["violations"]
+    problems = [violation["id"] for violation in found if violation["id"] in LANDMARK_RULES]
+    assert not problems, f"axe found {problems} on {page.url}"
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    """Fail if the page scrolls sideways at 320 CSS pixels wide (WCAG 2.2 reflow)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": NARROW, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= NARROW, f"{page.url} is {width} px wide at {NARROW} px"
+    if size is not None:
+        page.set_viewport_size(size)
+
+
+def test_an_approver_and_an_author_see_what_waits_and_follow_the_next_action(
+    page: Page,
+    live_server: LiveServer,
+    make_account: Callable[..., Account],
+    sign_in_as: Callable[[Page, Account], None],
+) -> None:
+    approver_account = make_account(Role.APPROVER, two_factor=True)
+    author_account = make_account(Role.AUTHOR)
+    settings = load_settings({}, overrides={"database_url": live_server.database.url})
+    with live_server.database.unit_of_work() as session:
+        make = Factory(session, settings, now=utcnow())
+        channel = make.channel("HomeDesk")
+        approver = session.get(User, approver_account.id)
+        author = session.get(User, author_account.id)
+        assert approver is not None
+        assert author is not None
+        make.grant(approver, [channel], AccessRole.APPROVER)
+        make.grant(author, [channel], AccessRole.AUTHOR)
+        release = make.release(
+            embargo_at=make.now + timedelta(hours=3), access=[author], title="Labour market"
+        )
+        thread = create_thread(
+            session,
+            channel=channel,
+            texts=[f"Part {number}: https://example.gov.uk/figures" for number in range(8)],
+            by=author,
+            settings=settings,
+            now=make.now,
+            release=release,
+        )
+        submit(session, thread.posts[0], by=author, settings=settings, now=make.now)
+        # A long word: the page must still not scroll sideways at 320 px.
+        long_text = f"See https://example.gov.uk/{'x' * 80}"
+        sent_back = make.move(make.post(channel, author, text=long_text), PostState.IN_REVIEW)
+        request_changes(
+            session,
+            sent_back,
+            comment="Say which quarter",
+            by=approver,
+            settings=settings,
+            now=make.now,
+        )
+        make.post(channel, author, text="A draft about the census")
+        failed = make.post(channel, author, send_at=make.now + timedelta(days=1))
+        make.move(failed, PostState.FAILED, approvers=[approver])
+        lead_id, sent_back_id = thread.posts[0].id, sent_back.id
+
+    sign_in_as(page, approver_account)
+    page.goto("/")
+    expect(page).to_have_title(page_title("Home"))
+    to_clear = page.locator("section", has=page.get_by_role("heading", name="To clear"))
+    expect(to_clear.get_by_role("listitem")).to_have_count(1)
+    expect(to_clear).to_contain_text("8 posts cleared together")
+    # Not on the release's list: the approver sees the embargo, not the text.
+    expect(to_clear).to_contain_text("Embargoed until")
+    expect(to_clear).not_to_contain_text("example.gov.uk")
+    expect(to_clear).to_contain_text("You cannot clear these posts yet")
+    troubles = page.locator(
+        "section", has=page.get_by_role("heading", name="Failed, unknown, missed or held")
+    )
+    expect(troubles).to_contain_text("The platform refused the post")
+    assert_accessible(page)
+    assert_landmarks_sound(page)
+    assert_no_sideways_scroll(page)
+    to_clear.get_by_role("link", name="See who wrote it and when it goes").click()
+    expect(page).to_have_url(f"{live_server.url}/posts/{lead_id}")
+
+    page.context.clear_cookies()
+    sign_in_as(page, author_account)
+    page.goto("/")
+    expect(page.get_by_role("heading", name="To clear")).to_have_count(0)
+    expect(page.get_by_text("Say which quarter")).to_be_visible()
+    expect(page.get_by_text("A draft about the census")).to_be_visible()
+    expect(page.get_by_role("heading", name="Labour market")).to_be_visible()
+    expect(page.get_by_text("0 of 8 posts cleared")).to_be_visible()
+    expect(page.get_by_role("link", name="Import a release-day thread from a file")).to_be_visible()
+    assert_accessible(page)
+    assert_landmarks_sound(page)
+    assert_no_sideways_scroll(page)
+    page.get_by_role("link", name="Make the changes and submit again").click()
+    expect(page).to_have_url(f"{live_server.url}/posts/{sent_back_id}")
