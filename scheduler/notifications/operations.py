@@ -1,4 +1,4 @@
-"""Turn the audit trail into notifications, and read or clear them.
+"""Turn the audit trail into notifications, one per clearance unit, kind and person.
 
 Notifications are made from audit events past a watermark, not from inside each operation: every
 state change already writes exactly one audit event, from the clearance operations (ORM) and from
@@ -14,12 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, exists, func, insert, select, update
+from sqlalchemy import Select, exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from scheduler.clearance.transitions import Action, audit_names, table_action
+from scheduler.clearance.units import clearance_unit
 from scheduler.core.audit import record_post
 from scheduler.models import (
     AccessRole,
@@ -32,9 +33,13 @@ from scheduler.models import (
     PostState,
     Release,
     Role,
+    Thread,
     User,
     utcnow,
 )
+from scheduler.models.notification import EmailState, NotificationPost
+from scheduler.notifications.choices import wanting_no_email
+from scheduler.notifications.grouping import describe_posts, unit_anchor
 
 #: Events older than this when first read are passed over (a new install's history, a long
 #: outage): a flood of stale news helps nobody.
@@ -293,18 +298,89 @@ def _names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class NotifyReport:
-    """How many audit events were read and how many notifications made from them."""
+    """How many audit events were read and how many notifications made or updated from them."""
 
     read: int
     created: int
+    updated: int = 0
+
+
+def _first_email_state(user_id: int, unmailed: set[int]) -> EmailState:
+    """Return a new notification's e-mail state: never sent to someone who wants no e-mail."""
+    return EmailState.NOT_SENT if user_id in unmailed else EmailState.WAITING
+
+
+@dataclass
+class _Group:
+    """Events of one kind, in the same words, for posts of one unit, for one person."""
+
+    user_id: int
+    unit: dict[int, Post]
+    post_ids: dict[int, None] = field(default_factory=dict)
+    latest_event_id: int = 0
+
+
+@dataclass
+class _Units:
+    """The posts events were about, and every row their units walk to, held in the session.
+
+    The session's identity map holds rows weakly: `held` keeps them there while the units are
+    walked, so no step of the walk loads a row again.
+    """
+
+    posts: dict[int, Post]
+    held: list[Post | Thread]
+
+
+def _load_units(session: Session, post_ids: Iterable[int]) -> _Units:
+    """Load the posts and everything `clearance_unit` walks from them, in a few queries.
+
+    Threads, twin threads and twins are many-to-one: once their rows are in the session,
+    walking to them costs no query, so each kind is fetched once, in bulk.
+    """
+    held: list[Post | Thread] = list(
+        session.scalars(
+            select(Post).where(Post.id.in_(set(post_ids))).options(joinedload(Post.channel))
+        )
+    )
+    posts = {post.id: post for post in held if isinstance(post, Post)}
+    known: set[int] = set()
+    wanted = {post.thread_id for post in posts.values() if post.thread_id is not None}
+    threads: list[Thread] = []
+    while wanted - known:
+        found = session.scalars(
+            select(Thread)
+            .where(Thread.id.in_(wanted - known))
+            .options(
+                joinedload(Thread.release),
+                selectinload(Thread.posts).joinedload(Post.channel),
+            )
+        ).all()
+        known |= wanted
+        threads.extend(found)
+        wanted |= {thread.twin_thread_id for thread in found if thread.twin_thread_id}
+    members = [*posts.values(), *(post for thread in threads for post in thread.posts)]
+    loaded = {post.id for post in members}
+    twins = {post.twin_id for post in members if post.twin_id is not None} - loaded
+    if twins:
+        held.extend(
+            session.scalars(
+                select(Post).where(Post.id.in_(twins)).options(joinedload(Post.channel))
+            )
+        )
+    held.extend(threads)
+    held.extend(members)
+    return _Units(posts, held)
 
 
 def notify_from_audit(
     session: Session, *, now: datetime | None = None, limit: int = BATCH
 ) -> NotifyReport:
-    """Make notifications for up to `limit` audit events past the watermark.
+    """Make or update notifications for up to `limit` audit events past the watermark.
 
-    Call it in its own unit of work and commit: the rows and the watermark move together.
+    Events of one kind for posts of one clearance unit make one notification per person; a
+    later such event updates that notification while it is unread. Call it in its own unit of
+    work and commit: the rows and the watermark move together.
     """
     now = now or utcnow()
     cursor = _cursor(session)
@@ -320,7 +396,8 @@ def notify_from_audit(
         return NotifyReport(read=0, created=0)
     cursor.last_audit_event_id = events[-1].id
     cursor.updated_at = now
-    channel_made = _notify_channel_events(session, events, now)
+    unmailed = wanting_no_email(session)
+    channel_made = _notify_channel_events(session, events, now, unmailed)
     wanted = [
         (event, trigger)
         for event in events
@@ -331,17 +408,12 @@ def notify_from_audit(
     if not wanted:
         session.flush()
         return NotifyReport(read=len(events), created=channel_made)
-    posts = {
-        post.id: post
-        for post in session.scalars(
-            select(Post)
-            .where(Post.id.in_({event.post_id for event, _ in wanted}))
-            .options(joinedload(Post.channel))
-        )
-    }
+    loaded = _load_units(session, (event.post_id for event, _ in wanted if event.post_id))
+    posts = loaded.posts
     approvers = _approvers(session, (post.channel_id for post in posts.values()))
     actors = _names(session, (e.actor_id for e, t in wanted if t.names_actor and e.actor_id))
-    made = 0
+    groups: dict[tuple[int, int, str, str], _Group] = {}
+    units: dict[int, dict[int, Post]] = {}
     for event, trigger in wanted:
         post = posts.get(event.post_id or 0)
         if post is None:
@@ -353,28 +425,114 @@ def notify_from_audit(
             recipients.extend(approvers.get(post.channel_id, []))
         if trigger.mentioned:
             recipients.extend(int(user_id) for user_id in event.details.get("mentioned", []))
-        message = f"Post {post.id} on @{post.channel.handle} {trigger.wording_for(event.comment)}"
+        wording = trigger.wording_for(event.comment)
         if trigger.names_actor:
-            message += f" {actors.get(event.actor_id or 0) or event.actor_label or 'someone'}"
+            wording += f" {actors.get(event.actor_id or 0) or event.actor_label or 'someone'}"
+        if post.id not in units:
+            unit = {member.id: member for member in clearance_unit(post)}
+            for member_id in unit:
+                units.setdefault(member_id, unit)
+        unit = units[post.id]
+        anchor = unit_anchor(list(unit.values())).id
         for user_id in dict.fromkeys(recipients):
             if user_id == event.actor_id:
                 continue  # nobody needs telling what they just did themselves
-            session.add(
-                Notification(
-                    user_id=user_id,
-                    kind=trigger.kind,
-                    post_id=post.id,
-                    audit_event_id=event.id,
-                    message=message,
-                    created_at=now,
-                )
-            )
-            made += 1
+            key = (user_id, anchor, trigger.kind, wording)
+            group = groups.setdefault(key, _Group(user_id=user_id, unit=unit))
+            group.post_ids[post.id] = None
+            group.latest_event_id = event.id
+    made, updated = _write_groups(session, groups, now, unmailed)
     session.flush()
-    return NotifyReport(read=len(events), created=made + channel_made)
+    return NotifyReport(read=len(events), created=made + channel_made, updated=updated)
 
 
-def _notify_channel_events(session: Session, events: Sequence[AuditEvent], now: datetime) -> int:
+def _write_groups(
+    session: Session,
+    groups: Mapping[tuple[int, int, str, str], _Group],
+    now: datetime,
+    unmailed: set[int],
+) -> tuple[int, int]:
+    """Update each group's unread notification, or make one; return how many made and updated."""
+    if not groups:
+        return 0, 0
+    unread: dict[tuple[int, int, str, str], Notification] = {}
+    for notification in session.scalars(
+        select(Notification)
+        .where(
+            Notification.unit_post_id.in_({anchor for _, anchor, _, _ in groups}),
+            Notification.user_id.in_({user_id for user_id, _, _, _ in groups}),
+            Notification.read_at.is_(None),
+        )
+        .order_by(Notification.id)
+    ):
+        key = (
+            notification.user_id,
+            notification.unit_post_id or 0,
+            notification.kind,
+            notification.wording,
+        )
+        unread[key] = notification  # the newest, should there be more than one
+    covered: dict[int, set[int]] = defaultdict(set)
+    if unread:
+        ids = [notification.id for notification in unread.values()]
+        for notification_id, post_id in session.execute(
+            select(NotificationPost.notification_id, NotificationPost.post_id).where(
+                NotificationPost.notification_id.in_(ids)
+            )
+        ):
+            covered[notification_id].add(post_id)
+    made: list[tuple[Notification, list[int]]] = []
+    covers: list[dict[str, int]] = []
+    updated = 0
+    for key, group in groups.items():
+        _user_id, anchor, kind, wording = key
+        existing = unread.get(key)
+        before = covered[existing.id] if existing is not None else set()
+        post_ids = [*before, *(post_id for post_id in group.post_ids if post_id not in before)]
+        about = [group.unit[post_id] for post_id in post_ids if post_id in group.unit]
+        first = min(about, key=lambda post: (post.thread_position or 0, post.id))
+        message = f"{describe_posts(about, now=now)} {wording}"
+        if existing is None:
+            notification = Notification(
+                user_id=group.user_id,
+                kind=kind,
+                post_id=first.id,
+                unit_post_id=anchor,
+                wording=wording,
+                audit_event_id=group.latest_event_id,
+                message=message,
+                created_at=now,
+                updated_at=now,
+                email_state=_first_email_state(group.user_id, unmailed),
+            )
+            session.add(notification)
+            made.append((notification, list(group.post_ids)))
+            continue
+        existing.post_id = first.id
+        existing.message = message
+        existing.audit_event_id = group.latest_event_id
+        existing.updated_at = now
+        covers.extend(
+            {"notification_id": existing.id, "post_id": post_id}
+            for post_id in group.post_ids
+            if post_id not in before
+        )
+        updated += 1
+    session.flush()
+    covers.extend(
+        {"notification_id": notification.id, "post_id": post_id}
+        for notification, post_ids in made
+        for post_id in post_ids
+    )
+    if covers:
+        # One statement for the batch (the ORM would insert the rows one by one).
+        session.execute(insert(NotificationPost), covers)
+    return len(made), updated
+
+
+def _notify_channel_events(
+    session: Session, events: Sequence[AuditEvent], now: datetime, unmailed: set[int]
+) -> int:
     """Make the notifications of channel events (a lost connection) for its owner and admins."""
     wanted = [
         (event, trigger)
@@ -413,111 +571,13 @@ def _notify_channel_events(session: Session, events: Sequence[AuditEvent], now: 
                 Notification(
                     user_id=user_id,
                     kind=trigger.kind,
+                    wording=trigger.wording_for(event.comment),
                     audit_event_id=event.id,
                     message=message,
                     created_at=now,
+                    updated_at=now,
+                    email_state=_first_email_state(user_id, unmailed),
                 )
             )
             made += 1
     return made
-
-
-def unread_count(session: Session, user: User) -> int:
-    """Return how many notifications the person has not read."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
-
-
-def list_notifications(
-    session: Session,
-    user: User,
-    *,
-    unread_only: bool = False,
-    before_id: int | None = None,
-    limit: int = 50,
-) -> Sequence[Notification]:
-    """Return the person's notifications newest first, a page at a time (keyset by id)."""
-    query = (
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.id.desc())
-        .limit(max(1, min(limit, 200)))
-    )
-    if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    if before_id is not None:
-        query = query.where(Notification.id < before_id)
-    return session.scalars(query).all()
-
-
-def mark_read(
-    session: Session,
-    user: User,
-    *,
-    notification_id: int | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Mark one of the person's notifications read (or all of them); return how many changed."""
-    statement = (
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=now or utcnow())
-    )
-    if notification_id is not None:
-        statement = statement.where(Notification.id == notification_id)
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    session.flush()
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-@dataclass(frozen=True)
-class PendingEmail:
-    """A notification still to be e-mailed, with where it goes."""
-
-    notification_id: int
-    to: str
-    subject: str
-    body: str
-
-
-def pending_emails(session: Session, *, limit: int = BATCH) -> list[PendingEmail]:
-    """Return notifications not yet e-mailed to active people, oldest first."""
-    rows = session.execute(
-        select(Notification.id, Notification.message, User.email, User.name)
-        .join(User, User.id == Notification.user_id)
-        .where(Notification.emailed_at.is_(None), User.active.is_(True))
-        .order_by(Notification.id)
-        .limit(limit)
-    ).all()
-    return [
-        PendingEmail(
-            notification_id=row.id,
-            to=row.email,
-            subject=f"Gatepost: {row.message}",
-            body=(
-                f"Hello {row.name or row.email},\n\n{row.message}.\n\n"
-                "Sign in to Gatepost to see the post. This message never includes a post's text.\n"
-            ),
-        )
-        for row in rows
-    ]
-
-
-def mark_emailed(
-    session: Session, notification_ids: Sequence[int], *, now: datetime | None = None
-) -> None:
-    """Record that these notifications were e-mailed."""
-    if notification_ids:
-        session.execute(
-            update(Notification)
-            .where(Notification.id.in_(list(notification_ids)))
-            .values(emailed_at=now or utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        session.flush()

@@ -189,6 +189,7 @@ def test_an_approver_sees_what_changed_talks_with_the_author_and_mentions_a_coll
         "link",
         name=f"Post {scene.post_id} on @{scene.handle} has a comment mentioning you by "
         "Alma Approver",
+        exact=True,
     )
     expect(mention).to_be_visible()
     expect(page.get_by_text("Mentioned", exact=True)).to_be_visible()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from typing import Any
 
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from scheduler.models.notification import EmailChoice
+from web.forms.date_fields import TimeInputField
+from web.forms.select_choice import SelectChoice
 from web.forms.storable import StorableForm
 
 
@@ -51,3 +56,25 @@ class SetUpTwoFactorForm(StorableForm):
         ],
     )
     current_password = PasswordField("Current password", validators=[Length(max=1000)])
+
+
+class EmailNotificationsForm(StorableForm):
+    """How the person wants notifications e-mailed, and when their daily digest comes."""
+
+    email = RadioField(
+        "E-mail me",
+        choices=[
+            SelectChoice(EmailChoice.AS_IT_HAPPENS.value, "Each notification as it happens"),
+            SelectChoice(EmailChoice.DAILY_DIGEST.value, "One daily digest"),
+            SelectChoice(EmailChoice.NONE.value, "No e-mails"),
+        ],
+        validators=[InputRequired("Choose how you want notifications e-mailed")],
+    )
+    digest_time = TimeInputField("Time of your daily digest")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the digest time only when a daily digest is chosen (otherwise it is kept)."""
+        if self.email.data != EmailChoice.DAILY_DIGEST.value:
+            self.digest_time.process_errors = []
+            self.digest_time.data = None
+        return bool(super().validate(extra_validators))

@@ -23,7 +23,9 @@ from scheduler.identity.two_factor import (
     turn_off,
 )
 from scheduler.models import User, utcnow
+from scheduler.notifications.choices import email_preference
 from web.account import blueprint
+from web.account.email_notifications import describe_preference
 from web.account.forms import ChangePasswordForm, ConfirmPasswordForm, SetUpTwoFactorForm
 from web.auth.lockout import TOO_MANY_REQUESTS, client_ip, lockout_message
 from web.auth.pending import finish_sign_in
@@ -80,6 +82,7 @@ def index() -> str:
         "account/index.html",
         user=user,
         recovery_codes_left=remaining_recovery_codes(db.session, user),
+        email_choice=describe_preference(email_preference(db.session, user)),
     )
 
 

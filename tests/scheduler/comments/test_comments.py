@@ -13,7 +13,8 @@ from scheduler.clearance import request_changes, submit
 from scheduler.comments import add_comment, conversation, standing_send_back
 from scheduler.core.errors import PermissionDenied, ValidationFailed
 from scheduler.models import AccessRole, AuditEvent, Comment, Notification, PostState, Role
-from scheduler.notifications.operations import notify_from_audit, pending_emails
+from scheduler.notifications.instant_mail import take_pending_emails
+from scheduler.notifications.operations import notify_from_audit
 from tests.support.factories import Factory
 
 
@@ -119,7 +120,7 @@ def test_a_mention_notifies_the_person_in_the_app_and_by_email_without_the_words
     assert note.message == (
         f"Post {post.id} on @ons has a comment mentioning you by {approver.display_name}"
     )
-    [mail] = [mail for mail in pending_emails(session) if mail.to == author.email]
+    [mail] = [mail for mail in take_pending_emails(session) if mail.to == author.email]
     assert "3%" not in mail.subject + mail.body
 
 

@@ -5,24 +5,25 @@ from __future__ import annotations
 import dataclasses
 import mailbox
 import smtplib
+import threading
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from config import Settings
 from config.settings import MailSettings
 from scheduler.core.database import Database
 from scheduler.models import Notification, PostState
+from scheduler.models.notification import EmailState
 from scheduler.notifications.delivery import deliver_notifications
+from scheduler.notifications.operations import notify_from_audit
+from tests.scheduler.notifications.mailbox import mailbox_of
 from tests.support.factories import NOW, Factory
 from tests.support.fake_smtp import fake_smtp_server
-
-
-@pytest.fixture
-def shared_database(database: Database, session_factory: sessionmaker[Session]) -> Database:
-    """Return the database whose units of work join the test's rolled-back transaction."""
-    return database.with_session_factory(session_factory)
+from tests.support.publishing_factories import make_settings
 
 
 def submit_embargoed_post(factory: Factory) -> int:
@@ -91,3 +92,57 @@ def test_starttls_is_insisted_on_when_configured(
     assert "STARTTLS" in received.commands
     assert received.messages == []
     assert session.scalar(select(Notification.emailed_at)) is None
+
+
+def test_two_workers_at_once_e_mail_each_notification_once(
+    committed_database: Database, tmp_path: Path
+) -> None:
+    settings = make_settings(committed_database, tmp_path)
+    with committed_database.session_factory() as session:
+        factory = Factory(session, settings)
+        channel = factory.channel("ons")
+        author = factory.author(channel)
+        approvers = {factory.approver(channel).email for _ in range(3)}
+        for _ in range(20):
+            factory.move(factory.post(channel, author), PostState.IN_REVIEW)
+        session.commit()
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        try:
+            start.wait(timeout=10)
+            deliver_notifications(committed_database, settings, now=NOW)
+        except BaseException as error:
+            failures.append(error)
+
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=60)
+
+    assert failures == []
+    sent = [(mail.to, mail.subject) for mail in mailbox_of(settings)]
+    assert len(sent) == len(set(sent)) == 60
+    assert {to for to, _ in sent} == approvers
+
+
+def test_a_notification_a_dead_worker_took_is_e_mailed_later_not_lost(
+    session: Session, settings: Settings, factory: Factory, shared_database: Database
+) -> None:
+    post_id = submit_embargoed_post(factory)
+    notify_from_audit(session, now=NOW)
+    note = session.scalars(select(Notification)).one()
+    note.email_state, note.emailed_at = EmailState.SENDING, NOW  # taken, then the worker died
+    session.flush()
+
+    assert (
+        deliver_notifications(shared_database, settings, now=NOW + timedelta(minutes=5)).emailed
+        == 0
+    )
+    report = deliver_notifications(shared_database, settings, now=NOW + timedelta(minutes=11))
+
+    assert report.emailed == 1
+    [mail] = mailbox_of(settings)
+    assert mail.subject == f"Gatepost: Post {post_id} on @ons is waiting for your clearance"

@@ -6,9 +6,13 @@ import mailbox
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from config import load_settings
+from scheduler.clearance import submit
+from scheduler.clearance.threads import create_thread
 from scheduler.core.database import Database
 from scheduler.models import AccessRole, ChannelAccess, Role
 from tests.conftest import TEST_PASSWORD
+from tests.support.factories import Factory
 from tests.support.publishing_factories import PublishingFactory
 from tests.web.cli.conftest import Gatepost
 
@@ -115,3 +119,40 @@ def test_send_after_a_failed_worker_pass_e_mails_the_author_and_the_channels_app
         f"Gatepost: Post {post.id} on @Main failed to publish"
     }
     assert all(b"Retail" not in message.as_bytes() for message in messages)
+
+
+def test_send_e_mails_a_thread_and_its_twins_once_to_each_approver(
+    gatepost: Gatepost, tmp_path: Path
+) -> None:
+    database = Database(gatepost.env["GATEPOST_DATABASE_URL"])
+    settings = load_settings({}, overrides={"database_url": database.url})
+    with database.session_factory() as session:
+        factory = Factory(session, settings, now=datetime.now(UTC))
+        english, welsh = factory.twin_channels()
+        author = factory.author(english, welsh)
+        approvers = {factory.approver(english, welsh).email for _ in range(2)}
+        thread = create_thread(
+            session, channel=english, texts=[f"Labour market {n}" for n in range(1, 9)],
+            twin_texts=[f"Marchnad lafur {n}" for n in range(1, 9)], by=author,
+            settings=settings, title="Labour market, December", now=factory.now,
+        )  # fmt: skip
+        submit(session, thread.posts[0], by=author, settings=settings, now=factory.now)
+        session.commit()
+        handle = english.handle
+    database.dispose()
+
+    result = gatepost("notifications", "send")
+
+    mailbox_path = tmp_path / "instance" / "mailbox.mbox"
+    assert result.stdout == f"2 notifications made, 2 e-mailed ({mailbox_path})\n"
+    box = mailbox.mbox(str(mailbox_path))
+    try:
+        messages = list(box)
+    finally:
+        box.close()
+    assert {message["To"] for message in messages} == approvers
+    assert {message["Subject"] for message in messages} == {
+        f"Gatepost: Thread 'Labour market, December' on @{handle} (8 posts and their Welsh "
+        "twins) is waiting for your clearance"
+    }
+    assert gatepost("notifications", "send").stdout.startswith("0 notifications made, 0 e-mailed")
