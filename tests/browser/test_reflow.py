@@ -46,7 +46,6 @@ NOT_PAGES: dict[str, str] = {
 FIXED_ELSEWHERE: dict[str, str] = {
     "calendar.index": "feat/calendar",
     "calendar.feed_settings": "feat/calendar",
-    "notifications.index": "feat/notify",
 }
 #: Blueprints other branches are adding (the releases board): every page of theirs likewise.
 BLUEPRINTS_FIXED_ELSEWHERE: dict[str, str] = {}

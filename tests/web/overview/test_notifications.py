@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from scheduler.clearance.threads import create_thread
 from scheduler.models import AccessRole, PostState, User
 from scheduler.notifications.operations import notify_from_audit
 from scheduler.notifications.reading import unread_count
+from scheduler.releases.reminders import due_reminders, send_one
 from tests.support.factories import NOW, Factory
 from tests.web.conftest import csrf_token_from, fetch
 
@@ -161,3 +163,30 @@ def test_pages_go_newest_first_fifty_at_a_time(
         ids[0],
     ]
     assert 'rel="next"' not in second
+
+
+def test_a_release_reminder_leads_to_the_releases_readiness_board(
+    client: FlaskClient,
+    session: Session,
+    factory: Factory,
+    settings: Settings,
+    signed_in: Callable[[User], User],
+) -> None:
+    channel = factory.channel("ons")
+    statistician = factory.author(channel)
+    release = factory.release(by=statistician, access=[statistician], title="Regional GDP")
+    factory.post(channel, statistician, release=release)  # still a draft: not yet cleared
+    two_hours_before = release.embargo_at - timedelta(hours=2)
+    [due] = [
+        item
+        for item in due_reminders(session, settings, now=two_hours_before)
+        if item.release_id == release.id
+    ]
+    send_one(session, due, settings=settings, now=two_hours_before, by="test")
+    signed_in(statistician)
+
+    page = fetch(client, "/notifications").get_data(as_text=True)
+
+    assert "Release reminder" in page
+    assert f'href="/releases/{release.id}"' in page
+    assert "See the release&#39;s readiness board" in page
