@@ -6,36 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from config import load_settings
 from scheduler.clearance import create_thread, request_changes, submit
 from scheduler.models import AccessRole, PostState, Role, User, utcnow
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, page_title
+from tests.support.browser import assert_accessible, assert_no_sideways_scroll, page_title
 from tests.support.factories import Factory
-
-#: axe findings that are only "moderate" but that Gatepost's pages must not have either.
-LANDMARK_RULES = ("region", "landmark-unique")
-NARROW = 320
-
-
-def assert_landmarks_sound(page: Page) -> None:
-    """Fail on any `region` or `landmark-unique` finding (content outside landmarks, or twins)."""
-    found = Axe().run(page).response["violations"]
-    problems = [violation["id"] for violation in found if violation["id"] in LANDMARK_RULES]
-    assert not problems, f"axe found {problems} on {page.url}"
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    """Fail if the page scrolls sideways at 320 CSS pixels wide (WCAG 2.2 reflow)."""
-    size = page.viewport_size
-    page.set_viewport_size({"width": NARROW, "height": 800})
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= NARROW, f"{page.url} is {width} px wide at {NARROW} px"
-    if size is not None:
-        page.set_viewport_size(size)
 
 
 def test_an_approver_and_an_author_see_what_waits_and_follow_the_next_action(
@@ -100,7 +78,6 @@ def test_an_approver_and_an_author_see_what_waits_and_follow_the_next_action(
     )
     expect(troubles).to_contain_text("The platform refused the post")
     assert_accessible(page)
-    assert_landmarks_sound(page)
     assert_no_sideways_scroll(page)
     to_clear.get_by_role("link", name="See who wrote it and when it goes").click()
     expect(page).to_have_url(f"{live_server.url}/posts/{lead_id}")
@@ -115,7 +92,6 @@ def test_an_approver_and_an_author_see_what_waits_and_follow_the_next_action(
     expect(page.get_by_text("0 of 8 posts cleared")).to_be_visible()
     expect(page.get_by_role("link", name="Import a release-day thread from a file")).to_be_visible()
     assert_accessible(page)
-    assert_landmarks_sound(page)
     assert_no_sideways_scroll(page)
     page.get_by_role("link", name="Make the changes and submit again").click()
     expect(page).to_have_url(f"{live_server.url}/posts/{sent_back_id}")

@@ -10,8 +10,7 @@ from playwright.sync_api import Page, expect
 from config import load_settings
 from scheduler.models import AccessRole, User
 from tests.browser.conftest import Account, LiveServer
-from tests.browser.test_home import assert_landmarks_sound, assert_no_sideways_scroll
-from tests.support.browser import assert_accessible
+from tests.support.browser import assert_accessible, assert_no_sideways_scroll
 from tests.support.factories import Factory
 
 
@@ -38,7 +37,6 @@ def test_a_thread_file_is_checked_row_by_row_then_imported(
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Import").click()
     expect(page).to_have_url(f"{live_server.url}/imports/thread")
     assert_accessible(page)
-    assert_landmarks_sound(page)
     assert_no_sideways_scroll(page)
     page.get_by_label("Channel").select_option(value=handle)
     page.get_by_label("Upload a file").set_input_files(str(bad))
@@ -86,14 +84,12 @@ def test_a_checked_file_is_imported_without_choosing_it_again_and_submitted(
     page.get_by_role("button", name="Check the file only").click()
     expect(page.locator(".govuk-inset-text")).to_contain_text("Checked 2 of 2 rows of labour.csv")
     assert_accessible(page)
-    assert_landmarks_sound(page)
     assert_no_sideways_scroll(page)
 
     # No file chosen again: the one checked is imported.
     page.get_by_role("button", name="Import this file").click()
     expect(page.locator(".govuk-panel")).to_contain_text("2 posts on @ImportTwin")
     assert_accessible(page)
-    assert_landmarks_sound(page)
     assert_no_sideways_scroll(page)
     links = page.locator("main ul.govuk-list--bullet a")
     expect(links).to_have_count(4)

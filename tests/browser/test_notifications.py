@@ -15,23 +15,15 @@ from scheduler.clearance.threads import create_thread
 from scheduler.models import AccessRole, PostState, Role, User
 from scheduler.notifications.operations import notify_from_audit
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, page_title
+from tests.support.browser import assert_accessible, assert_no_sideways_scroll, page_title
 from tests.support.factories import NOW, Factory
 
 RUNS = itertools.count(1)
-NARROW = {"width": 320, "height": 900}
 
 
 @pytest.fixture(scope="module")
 def factory_settings(live_server: LiveServer) -> Settings:
     return load_settings({}, overrides={"database_url": live_server.database.url})
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    """Check the page fits 320 CSS pixels (WCAG 2.2 reflow) without scrolling sideways."""
-    page.set_viewport_size(NARROW)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= NARROW["width"], f"{page.url} is {width}px wide at 320px"
 
 
 def labour_market_day(

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -18,51 +17,10 @@ from scheduler.clearance import edit_post, request_changes, submit
 from scheduler.models import AccessRole, Channel, Post, PostState, User
 from scheduler.notifications.operations import notify_from_audit
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, page_title
+from tests.support.browser import assert_accessible, assert_no_sideways_scroll, page_title
 from tests.support.factories import Factory
 
 SignInAs = Callable[[Page, Account], None]
-#: Moderate findings the project refuses as well as serious and critical ones.
-LANDMARK_RULES = ("region", "landmark-unique")
-_axe = Axe()
-
-
-def assert_landmarks_sound(page: Page) -> None:
-    """Fail on any axe `region` or `landmark-unique` finding (content outside landmarks)."""
-    violations = _axe.run(page).response["violations"]
-    found = [
-        f"{violation['id']}: {' '.join(str(part) for part in node['target'])}"
-        for violation in violations
-        if violation["id"] in LANDMARK_RULES
-        for node in violation["nodes"]
-    ]
-    assert not found, found
-
-
-def check_page(page: Page) -> None:
-    """Check the page with axe, then that it does not scroll sideways at 320 px wide."""
-    assert_accessible(page)
-    assert_landmarks_sound(page)
-    assert_no_sideways_scroll(page)
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    """Fail if the page is wider than a 320 px viewport (WCAG 2.2 reflow), naming the culprits."""
-    size = page.viewport_size
-    page.set_viewport_size({"width": 320, "height": 640})
-    try:
-        width = page.evaluate("document.documentElement.scrollWidth")
-        wide = page.evaluate(
-            """() => [...document.querySelectorAll('body *')]
-                .filter((element) => element.getBoundingClientRect().right > 321)
-                .slice(0, 5)
-                .map((element) => element.tagName + '.' + element.className + ' '
-                    + Math.round(element.getBoundingClientRect().right))"""
-        )
-        assert width <= 320, f"{page.url} is {width} px wide at 320 px: {wide}"
-    finally:
-        if size is not None:
-            page.set_viewport_size(size)
 
 
 @dataclass(frozen=True)
@@ -163,7 +121,8 @@ def test_an_approver_sees_what_changed_talks_with_the_author_and_mentions_a_coll
     expect(changes).to_contain_text("Send time")
     # Screen readers hear the change, not only see a colour.
     expect(changes.locator("ins").first).to_contain_text("added:")
-    check_page(page)
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
 
     # The post page shows the same, and the approver asks the author and a colleague.
     page.get_by_role("link", name=f"Post {scene.post_id}").first.click()
@@ -178,7 +137,8 @@ def test_an_approver_sees_what_changed_talks_with_the_author_and_mentions_a_coll
     conversation = page.get_by_test_id("conversation")
     expect(conversation).to_contain_text("Give the exact rate")
     expect(conversation).to_contain_text("can you check 4.1% against the bulletin?")
-    check_page(page)
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
     sign_out(page)
 
     # The colleague reads the mention in their notifications and follows it to the post.
@@ -224,7 +184,8 @@ def test_an_approver_sees_what_changed_talks_with_the_author_and_mentions_a_coll
     assert banner_top is not None
     assert text_top is not None
     assert banner_top["y"] < text_top["y"]
-    check_page(page)
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
 
 
 def test_an_approver_is_warned_before_approving_a_post_the_window_will_hold(
@@ -246,7 +207,8 @@ def test_an_approver_is_warned_before_approving_a_post_the_window_will_hold(
     expect(warning).to_contain_text("After office hours")
     page.goto(f"/posts/{scene.post_id}")
     expect(page.get_by_test_id("approval-warning")).to_contain_text("09:00")
-    check_page(page)
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
 
 
 @pytest.fixture

@@ -24,21 +24,26 @@ SCREENSHOTS_VARIABLE = "GATEPOST_TEST_SCREENSHOTS"
 #: Where a failing browser test leaves a screenshot and the page's HTML (ignored by git).
 ARTIFACTS_DIR = PROJECT_ROOT / "test-artifacts"
 BLOCKING_IMPACTS = ("serious", "critical")
+#: Findings axe calls moderate that still fail a Gatepost page: content outside landmarks, and
+#: landmarks that cannot be told apart.
+LANDMARK_RULES = ("region", "landmark-unique")
+#: The width every page must fit without scrolling sideways (WCAG 2.2 reflow, 1.4.10).
+NARROW = 320
 
 _axe = Axe()
 
 
 def assert_accessible(page: Page, *, context: Any = None) -> None:
-    """Run axe-core on the page and fail, listing them, on any serious or critical problem."""
+    """Run axe-core on the page and fail, listing them, on serious, critical or landmark issues."""
     results = _axe.run(page, context=context)
     problems = [
         violation
         for violation in results.response["violations"]
-        if violation.get("impact") in BLOCKING_IMPACTS
+        if violation.get("impact") in BLOCKING_IMPACTS or violation["id"] in LANDMARK_RULES
     ]
     if not problems:
         return
-    lines = [f"{len(problems)} serious or critical accessibility problem(s) on {page.url}:"]
+    lines = [f"{len(problems)} accessibility problem(s) on {page.url}:"]
     for violation in problems:
         lines.append(
             f"- {violation['id']} ({violation['impact']}): {violation['help']}"
@@ -51,6 +56,26 @@ def assert_accessible(page: Page, *, context: Any = None) -> None:
         if len(violation["nodes"]) > 5:
             lines.append(f"    ... and {len(violation['nodes']) - 5} more")
     pytest.fail("\n".join(lines), pytrace=False)
+
+
+def assert_no_sideways_scroll(page: Page, *, width: int = NARROW) -> None:
+    """Fail if the page scrolls sideways at `width` CSS pixels, naming the widest elements."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 640})
+    try:
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(
+            """(width) => [...document.querySelectorAll('body *')]
+                .filter((element) => element.getBoundingClientRect().right > width + 1)
+                .slice(0, 5)
+                .map((element) => element.tagName + '.' + element.className + ' '
+                    + Math.round(element.getBoundingClientRect().right))""",
+            width,
+        )
+        assert scroll_width <= width, f"{page.url} is {scroll_width} px wide at {width} px: {wide}"
+    finally:
+        if size is not None:
+            page.set_viewport_size(size)
 
 
 def page_title(name: str, *, error: bool = False) -> str:
