@@ -7,7 +7,7 @@ this same confirmation with the slot filled in. The move is an edit of the send 
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from scheduler import clearance
@@ -18,7 +18,6 @@ from scheduler.clearance.transitions import Action
 from scheduler.core.errors import (
     Conflict,
     DomainError,
-    InvalidTransition,
     PermissionDenied,
     ValidationFailed,
 )
@@ -48,7 +47,8 @@ def _movable_post(post_id: int, user: User) -> Post:
     if Action.EDIT in available_actions(db.session, post, by=user, settings=config):
         return post
     if post.state not in MOVABLE_STATES:
-        raise InvalidTransition(f"This post is {post.state.words}, so it can no longer be moved")
+        # A conflict with the post's state, as the API answers a wrong state (409).
+        abort(409, f"This post is {post.state.words}, so it can no longer be moved")
     unreadable = unreadable_because(db.session, post, by=user, settings=config)
     if unreadable is not None:
         raise PermissionDenied(unreadable)
