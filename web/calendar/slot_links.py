@@ -1,14 +1,15 @@
-"""What a calendar slot's link carries (a local date, perhaps a time) and how a form reads it."""
+"""How a form reads the slot a calendar link names: a local date, perhaps a time and which of two.
+
+The links are written from `scheduler.reports.calendar.slot_fields`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, time
 
 from scheduler.core.local_time import FOLDS, Fold
-from scheduler.reports.calendar import slot_fields
 from web.forms.send_time import SendTimeForm
 
 
@@ -19,11 +20,6 @@ class Slot:
     day: date
     wall: time | None = None
     fold: str | None = None
-
-
-def slot_query(instant: datetime, zone: ZoneInfo) -> dict[str, str]:
-    """Return the query parameters of a link to the slot that starts at the instant."""
-    return slot_fields(instant, zone)
 
 
 def read_slot(args: Mapping[str, str]) -> Slot | None:

@@ -9,11 +9,10 @@ from flask_login import current_user
 
 from scheduler.access.rules import may_write_posts
 from scheduler.core.time_horizon import OutOfHorizon, require_day_within
-from scheduler.reports.calendar import calendar_days, month_grid, week_start
+from scheduler.reports.calendar import calendar_days, month_grid, slot_fields, week_start
 from scheduler.reports.queue import excerpt
 from web import current
 from web.calendar import blueprint
-from web.calendar.slot_links import slot_query
 from web.current import login_required
 from web.extensions import db
 
@@ -84,7 +83,7 @@ def index() -> str:
         previous=previous,
         following=following,
         may_compose=may_write_posts(db.session, current_user),
-        slot_query=lambda instant: slot_query(instant, settings.timezone),
+        slot_query=lambda instant: slot_fields(instant, settings.timezone),
         errors=errors,
         page_has_errors=bool(errors),
         excerpt=excerpt,

@@ -53,7 +53,9 @@ def test_the_month_view_is_a_table_with_the_autumn_change(
 
     html = fetch(client, "/calendar?view=month&date=2027-10-12").get_data(as_text=True)
 
-    assert '<th scope="col" class="govuk-table__header"><abbr title="Monday">Mon</abbr></th>' in html
+    assert (
+        '<th scope="col" class="govuk-table__header"><abbr title="Monday">Mon</abbr></th>' in html
+    )
     assert "October 2027" in html
     assert "Clocks go back:</strong> this day has 25 hours" in html
     assert "date=2027-09-01" in html
