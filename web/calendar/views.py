@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from scheduler.access.rules import may_write_posts
@@ -83,6 +83,7 @@ def index() -> str:
         previous=previous,
         following=following,
         may_compose=may_write_posts(db.session, current_user),
+        compose_url=url_for("compose.index"),
         slot_query=lambda instant: slot_fields(instant, settings.timezone),
         errors=errors,
         page_has_errors=bool(errors),
