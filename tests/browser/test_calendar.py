@@ -21,7 +21,7 @@ from config import Settings, load_settings
 from scheduler.channels.quiet_periods import add_quiet_period
 from scheduler.models import AccessRole, AuditEvent, Post, PostState, Role, User
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, page_title, screenshot
+from tests.support.browser import assert_accessible, page_title
 from tests.support.factories import Factory
 
 RUNS = itertools.count(1)
@@ -160,7 +160,6 @@ def test_drafts_in_review_quiet_periods_and_holidays_are_marked(
     # The day the clocks go forward has 23 hours: 00:00 GMT, then 02:00 BST.
     expect(page.locator('[aria-label="Hours of Sun 28 Mar 2027"] > li')).to_have_count(23)
     assert_checked(page)
-    screenshot(page, "calendar-week-slots")
 
     page.goto(f"/calendar?view=month&date={WEEK}")
     friday = page.locator('td[data-slot-date="2027-03-26"]')
@@ -173,7 +172,6 @@ def test_drafts_in_review_quiet_periods_and_holidays_are_marked(
         page.locator('td[data-slot-date="2027-03-23"] .gp-calendar__post--draft')
     ).to_be_visible()
     assert_checked(page)
-    screenshot(page, "calendar-month-shaded")
 
     page.goto("/calendar?view=day&date=2027-03-23")
     expect(page.get_by_role("heading", level=2, name="Tue 23 Mar 2027")).to_be_visible()
@@ -417,7 +415,6 @@ def test_phones_scroll_no_wider_than_the_screen_and_day_names_do_not_collide(
                 assert not overlaps(first, second), (width, first, second)
             assert all(box["x"] >= 0 and box["x"] + box["width"] <= client for box in names)
         assert_checked(page)
-    screenshot(page, f"calendar-day-{width}px")
 
 
 @pytest.mark.parametrize("width", [641, 768, 1024])
