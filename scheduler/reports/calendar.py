@@ -1,12 +1,14 @@
 """What a calendar shows for a run of local days: office hours, holidays, quiet periods,
-embargoes and the posts the person may see, each day bounded by local midnights (23 or 25 hours
-on the days the clocks change)."""
+embargoes and the posts the person may see (drafts and posts in review among them), each day
+bounded by local midnights (23 or 25 hours on the days the clocks change) and, for the week and
+day views, cut into hour slots; and what moving a post to another slot would do."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ARRAY,
@@ -26,9 +28,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from config import Settings
-from scheduler.access.rules import under_embargo, visible_to
-from scheduler.core.local_time import at_local
-from scheduler.models import Channel, Post, PostState, QuietPeriod, Release, User
+from scheduler.access.rules import holds_role, may_read, under_embargo, visible_to
+from scheduler.clearance.counting import live_approvals
+from scheduler.clearance.transitions import Action, person_actions_from
+from scheduler.clearance.units import active_unit
+from scheduler.core.local_time import Fold, at_local, is_ambiguous
+from scheduler.models import AccessRole, Channel, Post, PostState, QuietPeriod, Release, User
 from scheduler.publishing.rules.facts import load_overrides, load_window
 from scheduler.publishing.rules.timing import judge_timing
 from scheduler.publishing.rules.window import (
@@ -37,8 +42,11 @@ from scheduler.publishing.rules.window import (
     configured_quiet_periods,
 )
 
-#: States whose posts have a slot: a send time, or the moment they went out.
+#: States whose posts have a slot: a send time, or the moment they went out. Drafts and posts
+#: in review sit at the send time they ask for, so the team sees what is coming.
 SLOTTED_STATES = (
+    PostState.DRAFT,
+    PostState.IN_REVIEW,
     PostState.APPROVED,
     PostState.SCHEDULED,
     PostState.PUBLISHING,
@@ -61,6 +69,11 @@ class CalendarPost:
     excerpt_source: str | None  # the text, only when not embargoed
     #: when a post still to go may go, where that is later than its slot (the worker's rule)
     goes_at: datetime | None = None
+    channel_id: int = 0
+    #: the row version the person saw, which a move sends back to detect someone else's change
+    version: int = 0
+    #: whether the person is offered to move it: an edit of its send time is open to them
+    movable: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,17 @@ class CalendarQuietPeriod:
 
 
 @dataclass
+class HourSlot:
+    """One hour of a local day: its posts, whether office hours are open, its quiet periods."""
+
+    starts_at: datetime
+    ends_at: datetime
+    in_office_hours: bool
+    quiet_periods: list[CalendarQuietPeriod] = field(default_factory=list)
+    posts: list[CalendarPost] = field(default_factory=list)
+
+
+@dataclass
 class CalendarDay:
     """One local day."""
 
@@ -96,6 +120,8 @@ class CalendarDay:
     posts: list[CalendarPost] = field(default_factory=list)
     #: every post with its slot on this day, listed or not
     post_count: int = 0
+    #: the day's hours, when the calendar was asked for them (week and day views)
+    slots: list[HourSlot] = field(default_factory=list)
 
     @property
     def unlisted(self) -> int:
@@ -114,7 +140,9 @@ UNSLOTTED_STATES = tuple(state for state in PostState if state not in SLOTTED_ST
 #: When a post has its slot: when it went out, or else when it is to go.
 SLOT = func.coalesce(Post.published_at, Post.send_at)
 
-CalendarRow = tuple[int, PostState, str, str, datetime | None, datetime | None, int]
+CalendarRow = tuple[
+    int, PostState, str, str, datetime | None, datetime | None, int, int, int, int | None
+]
 #: States whose posts are still to go: the calendar says when the rules will let them.
 TO_GO_STATES = (PostState.APPROVED, PostState.SCHEDULED)
 
@@ -179,6 +207,9 @@ def _listed(chosen: ColumnElement[bool]) -> Executable:
             Release.embargo_at,
             SLOT,
             Post.channel_id,
+            Post.version,
+            Post.author_id,
+            Post.release_id,
         )
         .join(Channel, Channel.id == Post.channel_id)
         .outerjoin(Release, Release.id == Post.release_id)
@@ -301,10 +332,19 @@ def _posts_by_day(
     }
     counts = [int(by_day.get(number, 0)) for number in range(len(days))]
     rows: list[CalendarRow] = [
-        (post_id, state, text, handle, embargo_at, slot, channel_id)
-        for post_id, state, text, handle, embargo_at, slot, channel_id in session.execute(
-            listed_statement, bounds
-        )
+        (post_id, state, text, handle, embargo_at, slot, channel_id, version, author, release)
+        for (
+            post_id,
+            state,
+            text,
+            handle,
+            embargo_at,
+            slot,
+            channel_id,
+            version,
+            author,
+            release,
+        ) in session.execute(listed_statement, bounds)
     ]
     return rows, counts
 
@@ -318,10 +358,12 @@ def calendar_days(
     last: date,
     now: datetime,
     per_day: int | None = None,
+    hourly: bool = False,
 ) -> list[CalendarDay]:
-    """Return each local day from first to last inclusive, in four queries whatever the size.
+    """Return each local day from first to last inclusive, in a few queries whatever the size.
 
-    With `per_day`, each day lists only its first posts (by slot) and counts the rest.
+    With `per_day`, each day lists only its first posts (by slot) and counts the rest; with
+    `hourly`, each day is also cut into its hour slots, which hold the listed posts.
     """
     zone = settings.timezone
     window = load_window(session, settings, now=now)
@@ -351,7 +393,21 @@ def calendar_days(
     listed, counts = _posts_by_day(session, reader, days, per_day)
     to_go = [row[0] for row in listed if row[1] in TO_GO_STATES]
     overrides = load_overrides(session, to_go) if to_go else {}
-    for post_id, state, text, handle, embargo_at, slot, channel_id in listed:
+    may_move = _MoveOffers(
+        session, reader, now=now, wanted=any(row[1] in MOVABLE_STATES for row in listed)
+    )
+    for (
+        post_id,
+        state,
+        text,
+        handle,
+        embargo_at,
+        slot,
+        channel_id,
+        version,
+        author,
+        release,
+    ) in listed:
         target = day_of(slot) if slot is not None else None
         if target is None or slot is None:
             continue
@@ -369,20 +425,25 @@ def calendar_days(
                 embargoed_until=embargoed,
                 excerpt_source=None if embargoed else text,
                 goes_at=goes_at,
+                channel_id=channel_id,
+                version=version,
+                movable=may_move.offered(state, channel_id, release, wrote=author == reader.id),
             )
         )
     for day, count in zip(days, counts, strict=True):
         day.posts.sort(key=lambda entry: (entry.at, entry.post_id))
         day.post_count = count
 
-    for release in session.scalars(
+    for release_row in session.scalars(
         select(Release)
         .where(Release.embargo_at >= start, Release.embargo_at < end)
         .order_by(Release.embargo_at, Release.id)
     ):
-        target = day_of(release.embargo_at)
+        target = day_of(release_row.embargo_at)
         if target is not None:
-            target.embargoes.append(CalendarEmbargo(release.id, release.title, release.embargo_at))
+            target.embargoes.append(
+                CalendarEmbargo(release_row.id, release_row.title, release_row.embargo_at)
+            )
 
     for span in configured_quiet_periods(settings):
         if span.starts_at < end and span.ends_at > start:
@@ -407,7 +468,111 @@ def calendar_days(
                 day.quiet_periods.append(
                     CalendarQuietPeriod(period.name, period.starts_at, period.ends_at, handle)
                 )
+    if hourly:
+        for day in days:
+            day.slots = _hour_slots(day, window, zone)
     return days
+
+
+#: States a person may move a post out of: those with an edit row in the transition table.
+MOVABLE_STATES = frozenset(
+    state for state in PostState if Action.EDIT in person_actions_from(state)
+)
+
+
+class _MoveOffers:
+    """Whether a listed post is offered to the reader to move, asked once per channel set."""
+
+    def __init__(self, session: Session, reader: User, *, now: datetime, wanted: bool) -> None:
+        self.session = session
+        self.reader = reader
+        self.now = now
+        # The edit's own guards: author access to the channel, and the text readable (before an
+        # embargo, only by the people on the release's list). The move itself checks them all.
+        self.channels: set[int] = set()
+        if wanted:
+            self.channels = set(
+                session.scalars(select(Channel.id).where(holds_role(reader, AccessRole.AUTHOR)))
+            )
+        self._readable: dict[tuple[int, bool], bool] = {}
+
+    def offered(
+        self, state: PostState, channel_id: int, release_id: int | None, *, wrote: bool
+    ) -> bool:
+        """Return whether the reader is offered to move a post in the state on the channel."""
+        if state not in MOVABLE_STATES or channel_id not in self.channels:
+            return False
+        if release_id is None:
+            return True
+        key = (release_id, wrote)
+        if key not in self._readable:
+            release = self.session.get(Release, release_id)
+            self._readable[key] = may_read(
+                self.session, release, self.reader, wrote=wrote, now=self.now
+            )
+        return self._readable[key]
+
+
+def _hour_slots(day: CalendarDay, window: PublishingWindow, zone: ZoneInfo) -> list[HourSlot]:
+    """Cut the day into its hours (23 or 25 on the days the clocks change), posts in each."""
+    hours = window.hours_on(day.day)
+    slots: list[HourSlot] = []
+    starts_at = day.starts_at
+    while starts_at < day.ends_at:
+        ends_at = min(starts_at + timedelta(hours=1), day.ends_at)
+        local_start = starts_at.astimezone(zone).time()
+        local_end = (ends_at - timedelta(microseconds=1)).astimezone(zone).time()
+        slots.append(
+            HourSlot(
+                starts_at=starts_at,
+                ends_at=ends_at,
+                in_office_hours=hours is not None
+                and local_start < hours[1]
+                and local_end >= hours[0],
+                quiet_periods=[
+                    period
+                    for period in day.quiet_periods
+                    if period.starts_at < ends_at and period.ends_at > starts_at
+                ],
+                posts=[post for post in day.posts if starts_at <= post.at < ends_at],
+            )
+        )
+        starts_at = ends_at
+    return slots
+
+
+def slot_fields(instant: datetime, zone: ZoneInfo) -> dict[str, str]:
+    """Return the local date and time of an instant as compose and the move form read them.
+
+    A time the clocks go back over also says which of its two occurrences it is.
+    """
+    local = instant.astimezone(zone)
+    wall = local.replace(tzinfo=None)
+    fields = {"date": wall.date().isoformat(), "time": wall.time().isoformat("minutes")}
+    if is_ambiguous(wall, zone):
+        fields["fold"] = (Fold.LATER if local.fold else Fold.EARLIER).value
+    return fields
+
+
+@dataclass(frozen=True)
+class MoveEffect:
+    """What changing a post's send time does: to draft, approvals voided, which posts move."""
+
+    back_to_draft: bool
+    #: approvals that count now, on the post and everything cleared with it, and stop counting
+    approvals_voided: int
+    #: the other unfinished posts cleared with it (twin, thread), which move with it
+    moving_with_it: tuple[Post, ...]
+
+
+def move_effect(post: Post) -> MoveEffect:
+    """Return what moving the post would do, as edit_post does it (for the confirmation)."""
+    unit = active_unit(post)
+    return MoveEffect(
+        back_to_draft=any(member.state is not PostState.DRAFT for member in unit),
+        approvals_voided=sum(len(live_approvals(member)) for member in unit),
+        moving_with_it=tuple(member for member in unit if member.id != post.id),
+    )
 
 
 def _goes_at(

@@ -17,6 +17,7 @@ from scheduler.clearance.media import attach_image
 from scheduler.clearance.text_rules import check_saved_text
 from scheduler.core.errors import DomainError, PermissionDenied
 from scheduler.models import AccessRole, Channel, Post, Release, User, utcnow
+from web.calendar.slot_links import fill_from_slot
 from web.compose import blueprint
 from web.compose.forms import ComposeForm
 from web.compose.preview import Preview, build_preview
@@ -177,6 +178,9 @@ def _compose(post: Post | None) -> Page:
             form.release.data = str(post.release_id) if post.release_id else NO_RELEASE
             form.expected_version.data = post.version
             fill_send_at(form, post.send_at, settings().timezone)
+        else:
+            # From a calendar slot: its local date (and hour) as the send time to start from.
+            fill_from_slot(form, request.args)
         return _render(form, channels, post=post, preview=None)
     if post is not None:
         # The channel of a saved post stays; move it by withdrawing and writing it again.

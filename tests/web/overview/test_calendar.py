@@ -53,7 +53,9 @@ def test_the_month_view_is_a_table_with_the_autumn_change(
 
     html = fetch(client, "/calendar?view=month&date=2027-10-12").get_data(as_text=True)
 
-    assert '<th scope="col" class="govuk-table__header">Monday</th>' in html
+    assert (
+        '<th scope="col" class="govuk-table__header"><abbr title="Monday">Mon</abbr></th>' in html
+    )
     assert "October 2027" in html
     assert "Clocks go back:</strong> this day has 25 hours" in html
     assert "date=2027-09-01" in html
@@ -91,7 +93,7 @@ def test_a_busy_day_in_the_month_links_the_posts_it_does_not_list(
 
     html = fetch(client, "/calendar?view=month&date=2027-03-11").get_data(as_text=True)
 
-    assert html.count('class="gp-calendar__post"') == 5
+    assert html.count('class="gp-calendar__post ') == 5
     assert "2 more posts on this day" in html
     assert "/queue?from=2027-03-11&amp;to=2027-03-11" in html
 
@@ -105,7 +107,7 @@ def test_a_bad_date_says_what_to_fix(
 
     assert "<title>Error: Calendar" in html
     assert "The date must be a real date" in html
-    assert "Choose the week or the month view" in html
+    assert "Choose the day, week or month view" in html
 
 
 @pytest.mark.parametrize("view", ["week", "month"])
