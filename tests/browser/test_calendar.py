@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -102,22 +101,6 @@ def team(
         return Team(author, channel.handle, draft.id, in_review.id, scheduled.id, name)
 
 
-def assert_no_landmark_findings(page: Page) -> None:
-    """Fail on axe's `region` and `landmark-unique` findings, whatever their impact."""
-    results = Axe().run(page)
-    found = [
-        (violation["id"], [node["target"] for node in violation["nodes"]])
-        for violation in results.response["violations"]
-        if violation["id"] in ("region", "landmark-unique")
-    ]
-    assert found == [], f"{page.url}: {found}"
-
-
-def assert_checked(page: Page) -> None:
-    assert_accessible(page)
-    assert_no_landmark_findings(page)
-
-
 def post_item(page: Page, post_id: int) -> Any:
     return page.locator(f"#post-{post_id}")
 
@@ -159,7 +142,7 @@ def test_drafts_in_review_quiet_periods_and_holidays_are_marked(
     expect(page.get_by_text("Bank holiday: Good Friday")).to_be_visible()
     # The day the clocks go forward has 23 hours: 00:00 GMT, then 02:00 BST.
     expect(page.locator('[aria-label="Hours of Sun 28 Mar 2027"] > li')).to_have_count(23)
-    assert_checked(page)
+    assert_accessible(page)
 
     page.goto(f"/calendar?view=month&date={WEEK}")
     friday = page.locator('td[data-slot-date="2027-03-26"]')
@@ -171,12 +154,12 @@ def test_drafts_in_review_quiet_periods_and_holidays_are_marked(
     expect(
         page.locator('td[data-slot-date="2027-03-23"] .gp-calendar__post--draft')
     ).to_be_visible()
-    assert_checked(page)
+    assert_accessible(page)
 
     page.goto("/calendar?view=day&date=2027-03-23")
     expect(page.get_by_role("heading", level=2, name="Tue 23 Mar 2027")).to_be_visible()
     expect(hour(page, "Tue 23 Mar 2027 11:00 GMT")).to_contain_text("Jobs in review")
-    assert_checked(page)
+    assert_accessible(page)
 
 
 def test_previous_today_and_next_sit_side_by_side(
@@ -243,7 +226,7 @@ def confirm_move(
         "Moving it sends it back to draft and its 1 approval stops counting"
     )
     if scripts:
-        assert_checked(page)
+        assert_accessible(page)
     page.get_by_role("button", name="Move it").click()
     expect(page.get_by_text(f"Moved to {to}.")).to_be_visible()
     moved = hour(page, slot or to).locator(f"#post-{team.scheduled}")
@@ -314,7 +297,7 @@ def test_move_a_post_from_the_keyboard(
     expect(status).to_contain_text(
         f"Moving post {team.scheduled} on @{team.handle} to Thu 25 Mar 2027 16:00 GMT"
     )
-    assert_checked(page)
+    assert_accessible(page)
     # Escape puts it back; a second try goes through.
     page.keyboard.press("Escape")
     expect(status).to_contain_text("Not moved")
@@ -414,7 +397,7 @@ def test_phones_scroll_no_wider_than_the_screen_and_day_names_do_not_collide(
             for first, second in itertools.combinations(names, 2):
                 assert not overlaps(first, second), (width, first, second)
             assert all(box["x"] >= 0 and box["x"] + box["width"] <= client for box in names)
-        assert_checked(page)
+        assert_accessible(page)
 
 
 @pytest.mark.parametrize("width", [641, 768, 1024])

@@ -42,13 +42,6 @@ NOT_PAGES: dict[str, str] = {
     "admin.channel_oauth_callback": "only X's redirect back; it redirects on",
 }
 
-#: Pages other branches are changing: checked here, fixed there (the lead removes the marks).
-FIXED_ELSEWHERE: dict[str, str] = {
-    "calendar.index": "feat/calendar",
-    "calendar.feed_settings": "feat/calendar",
-}
-#: Blueprints other branches are adding (the releases board): every page of theirs likewise.
-BLUEPRINTS_FIXED_ELSEWHERE: dict[str, str] = {}
 
 #: Who opens each page that an admin, fully signed in, is not the one to open.
 VISITORS: dict[str, str] = {
@@ -86,11 +79,7 @@ def _params() -> Iterator[object]:
     for endpoint, rule, arguments in _get_routes():
         if endpoint in NOT_PAGES:
             continue
-        branch = FIXED_ELSEWHERE.get(endpoint) or BLUEPRINTS_FIXED_ELSEWHERE.get(
-            endpoint.partition(".")[0]
-        )
-        marks = [pytest.mark.xfail(reason=f"fixed on branch {branch}", strict=False)]
-        yield pytest.param(endpoint, rule, arguments, id=endpoint, marks=marks if branch else [])
+        yield pytest.param(endpoint, rule, arguments, id=endpoint)
 
 
 @dataclass(frozen=True)
