@@ -20,7 +20,7 @@ from config import Settings, load_settings
 from scheduler.channels.quiet_periods import add_quiet_period
 from scheduler.models import AccessRole, AuditEvent, Post, PostState, Role, User
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, page_title
+from tests.support.browser import assert_accessible, page_title, screenshot
 from tests.support.factories import Factory
 
 RUNS = itertools.count(1)
@@ -227,6 +227,7 @@ def confirm_move(
     )
     if scripts:
         assert_accessible(page)
+        screenshot(page, "calendar-move")
     page.get_by_role("button", name="Move it").click()
     expect(page.get_by_text(f"Moved to {to}.")).to_be_visible()
     moved = hour(page, slot or to).locator(f"#post-{team.scheduled}")

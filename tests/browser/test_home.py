@@ -12,7 +12,12 @@ from config import load_settings
 from scheduler.clearance import create_thread, request_changes, submit
 from scheduler.models import AccessRole, PostState, Role, User, utcnow
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, assert_no_sideways_scroll, page_title
+from tests.support.browser import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    page_title,
+    screenshot,
+)
 from tests.support.factories import Factory
 
 
@@ -78,6 +83,7 @@ def test_an_approver_and_an_author_see_what_waits_and_follow_the_next_action(
     )
     expect(troubles).to_contain_text("The platform refused the post")
     assert_accessible(page)
+    screenshot(page, "home")
     assert_no_sideways_scroll(page)
     to_clear.get_by_role("link", name="See who wrote it and when it goes").click()
     expect(page).to_have_url(f"{live_server.url}/posts/{lead_id}")

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from config import load_settings
 from scheduler.models import AccessRole, User
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, assert_no_sideways_scroll
+from tests.support.browser import assert_accessible, assert_no_sideways_scroll, screenshot
 from tests.support.factories import Factory
 
 
@@ -90,6 +90,7 @@ def test_a_checked_file_is_imported_without_choosing_it_again_and_submitted(
     page.get_by_role("button", name="Import this file").click()
     expect(page.locator(".govuk-panel")).to_contain_text("2 posts on @ImportTwin")
     assert_accessible(page)
+    screenshot(page, "import-result")
     assert_no_sideways_scroll(page)
     links = page.locator("main ul.govuk-list--bullet a")
     expect(links).to_have_count(4)

@@ -15,7 +15,12 @@ from scheduler.clearance.threads import create_thread
 from scheduler.models import AccessRole, PostState, Role, User
 from scheduler.notifications.operations import notify_from_audit
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, assert_no_sideways_scroll, page_title
+from tests.support.browser import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    page_title,
+    screenshot,
+)
 from tests.support.factories import NOW, Factory
 
 RUNS = itertools.count(1)
@@ -76,6 +81,7 @@ def test_a_thread_of_8_is_one_notification_read_as_a_unit(
     inbox = page.get_by_role("link", name="Clear it in your inbox").filter(has_text=thread)
     expect(inbox).to_have_attribute("href", "/inbox")
     assert_accessible(page)
+    screenshot(page, "notifications-grouped")
     assert_no_sideways_scroll(page)
 
     page.get_by_role("button", name="Mark as read").filter(has_text=thread).click()
@@ -99,6 +105,7 @@ def test_choosing_a_daily_digest_on_the_account_page(
     page.get_by_role("link", name="Change how notifications are e-mailed").click()
     expect(page).to_have_title(page_title("E-mail notifications"))
     assert_accessible(page)
+    screenshot(page, "email-notifications")
     assert_no_sideways_scroll(page)
 
     page.get_by_label("One daily digest").check()

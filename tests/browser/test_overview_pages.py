@@ -89,7 +89,7 @@ def test_the_queue_lists_filters_and_hides_embargoed_text(
 ) -> None:
     sign_in_as(page, release_team.author)
 
-    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("link", name="Queue", exact=True).click()
     expect(page).to_have_title(page_title("Queue"))
     expect(page.get_by_role("table")).to_contain_text("Embargoed until Thu 11 Mar 2027 09:30 GMT")
     expect(page.get_by_role("table")).not_to_contain_text("Unemployment rose")

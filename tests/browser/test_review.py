@@ -17,7 +17,12 @@ from scheduler.clearance import edit_post, request_changes, submit
 from scheduler.models import AccessRole, Channel, Post, PostState, User
 from scheduler.notifications.operations import notify_from_audit
 from tests.browser.conftest import Account, LiveServer
-from tests.support.browser import assert_accessible, assert_no_sideways_scroll, page_title
+from tests.support.browser import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    page_title,
+    screenshot,
+)
 from tests.support.factories import Factory
 
 SignInAs = Callable[[Page, Account], None]
@@ -122,6 +127,7 @@ def test_an_approver_sees_what_changed_talks_with_the_author_and_mentions_a_coll
     # Screen readers hear the change, not only see a colour.
     expect(changes.locator("ins").first).to_contain_text("added:")
     assert_accessible(page)
+    screenshot(page, "inbox-changes")
     assert_no_sideways_scroll(page)
 
     # The post page shows the same, and the approver asks the author and a colleague.
@@ -185,6 +191,7 @@ def test_an_approver_sees_what_changed_talks_with_the_author_and_mentions_a_coll
     assert text_top is not None
     assert banner_top["y"] < text_top["y"]
     assert_accessible(page)
+    screenshot(page, "post-sent-back")
     assert_no_sideways_scroll(page)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from scheduler.core.database import normalise_url
 
@@ -49,14 +50,21 @@ def temporary_database(backend: str, directory: Path) -> Iterator[str]:
         return
     admin_url = postgres_admin_url()
     name = f"gatepost_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    _run_as_admin(admin_url, f'CREATE DATABASE "{name}"')
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
+        _run_as_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run_as_admin(admin_url: str, statement: str) -> None:
+    # A connection of its own, closed at once: a session makes hundreds of databases, and an
+    # admin connection kept open for each until it is dropped ran PostgreSQL out of its 100.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(statement))
+    finally:
         admin.dispose()
 
 

@@ -9,7 +9,8 @@ import pyotp
 from sqlalchemy.orm import Session
 
 from scheduler.identity.two_factor import confirm_enrolment, start_enrolment
-from scheduler.models import User, utcnow
+from scheduler.models import Channel, User, utcnow
+from tests.support.factories import Factory
 
 
 def enrol(session: Session, user: User) -> list[str]:
@@ -18,6 +19,14 @@ def enrol(session: Session, user: User) -> list[str]:
     # A minute ago, so the code for now has not been used yet (codes cannot be replayed).
     earlier = utcnow() - timedelta(minutes=1)
     return confirm_enrolment(session, user, pyotp.TOTP(secret).at(earlier), now=earlier)
+
+
+def enrolled_approver(factory: Factory, *channels: Channel) -> User:
+    """Add an approver of the channels with an authenticator app set up, as approvers must."""
+    user = factory.approver(*channels)
+    enrol(factory.session, user)
+    factory.session.flush()
+    return user
 
 
 def totp_code(secret: str, last_counter: int | None) -> str:

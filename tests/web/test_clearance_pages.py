@@ -21,7 +21,7 @@ from scheduler.platforms.base import Account, PublishRequest
 from scheduler.platforms.registry import get_platform
 from tests.support.factories import Factory
 from tests.support.query_count import counting_queries
-from tests.support.totp import enrol
+from tests.support.totp import enrol, enrolled_approver
 from tests.web.conftest import csrf_token_from
 
 SignIn = Callable[[User], TestResponse]
@@ -30,13 +30,6 @@ SignIn = Callable[[User], TestResponse]
 @pytest.fixture
 def factory(session: Session, settings: Settings) -> Factory:
     return Factory(session, settings, now=utcnow())
-
-
-def approver_for(factory: Factory, *channels: object) -> User:
-    user = factory.approver(*channels)  # type: ignore[arg-type]
-    enrol(factory.session, user)
-    factory.session.flush()
-    return user
 
 
 def token(client: FlaskClient, path: str) -> str:
@@ -284,12 +277,12 @@ def test_an_approver_clears_from_the_inbox_oldest_first_with_changes_shown(
 ) -> None:
     channel = factory.channel()
     author = factory.author(channel)
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
     older = factory.post(channel, author, text="The older post")
     factory.move(older, PostState.IN_REVIEW)
     newer = factory.post(channel, author, text="Unemployment fell to 4%")
     factory.move(newer, PostState.IN_REVIEW)
-    other = approver_for(factory, channel)
+    other = enrolled_approver(factory, channel)
     request_changes(factory.session, newer, by=other, comment="Say when", settings=factory.settings)
     edit_post(
         factory.session,
@@ -331,7 +324,7 @@ def test_twins_are_cleared_as_one_unit_from_the_inbox(
 ) -> None:
     english, welsh = factory.twin_channels()
     author = factory.author(english, welsh)
-    approver = approver_for(factory, english, welsh)
+    approver = enrolled_approver(factory, english, welsh)
     post = factory.post(english, author, text="English text", twin_text="Testun Cymraeg")
     factory.move(post, PostState.IN_REVIEW)
     sign_in_fully(approver)
@@ -356,7 +349,7 @@ def test_embargoed_text_is_hidden_from_people_outside_the_release_list(
     release = factory.release(access=[author], embargo_at=utcnow() + timedelta(days=3))
     post = factory.post(channel, author, text="Secret figures", release=release)
     factory.move(post, PostState.IN_REVIEW)
-    outsider = approver_for(factory, channel)
+    outsider = enrolled_approver(factory, channel)
     sign_in_fully(outsider)
 
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
@@ -375,7 +368,7 @@ def test_an_approver_requests_changes_with_a_comment(
     channel = factory.channel()
     post = factory.post(channel, factory.author(channel))
     factory.move(post, PostState.IN_REVIEW)
-    sign_in_fully(approver_for(factory, channel))
+    sign_in_fully(enrolled_approver(factory, channel))
 
     missing = act(client, post, "request_changes", comment="")
     assert missing.status_code == 400
@@ -440,7 +433,7 @@ def test_an_approver_who_rewrote_a_post_through_compose_cannot_approve_it(
 ) -> None:
     channel = factory.channel()
     post = factory.post(channel, factory.author(channel), text="The author's words")
-    lead = approver_for(factory, channel)
+    lead = enrolled_approver(factory, channel)
     factory.grant(lead, [channel], "author")
     sign_in_fully(lead)
     page = client.get(f"/compose/{post.id}").get_data(as_text=True)
@@ -484,7 +477,7 @@ def test_someone_else_cannot_edit_a_post_on_a_channel_they_cannot_write_on(
 
 def published_post(factory: Factory) -> tuple[Post, User]:
     channel = factory.channel()
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
     post = factory.post(channel, factory.author(channel))
     factory.move(post, PostState.APPROVED, approvers=[approver])
     result = get_platform("mock", factory.settings).publish(
@@ -623,7 +616,7 @@ def test_changes_are_requested_from_the_inbox_with_a_comment(
     channel = factory.channel()
     post = factory.post(channel, factory.author(channel), text="Needs a source")
     factory.move(post, PostState.IN_REVIEW)
-    sign_in_fully(approver_for(factory, channel))
+    sign_in_fully(enrolled_approver(factory, channel))
     page = client.get("/inbox").get_data(as_text=True)
     assert f'for="comment-{post.id}"' in page
 
@@ -646,7 +639,7 @@ def test_changes_are_requested_from_the_inbox_with_a_comment(
 def test_a_made_up_inbox_page_is_refused(
     client: FlaskClient, factory: Factory, sign_in_fully: SignIn
 ) -> None:
-    sign_in_fully(approver_for(factory, factory.channel()))
+    sign_in_fully(enrolled_approver(factory, factory.channel()))
     assert client.get("/inbox?after=yesterday_x").status_code == 400
 
 
@@ -656,8 +649,8 @@ def test_the_inbox_query_count_does_not_grow_with_the_units(
     english, welsh = factory.twin_channels()
     plain = factory.channel()
     author = factory.author(english, welsh, plain)
-    reviewer = approver_for(factory, english, welsh, plain)
-    approver = approver_for(factory, english, welsh, plain)
+    reviewer = enrolled_approver(factory, english, welsh, plain)
+    approver = enrolled_approver(factory, english, welsh, plain)
 
     def add_units(count: int) -> None:
         for number in range(count):

@@ -17,7 +17,7 @@ from scheduler.core.database import Database
 from scheduler.models import PostState, User, utcnow
 from tests.support.factories import Factory
 from tests.support.query_count import counting_queries
-from tests.support.totp import enrol
+from tests.support.totp import enrolled_approver
 from tests.web.posts.test_post_review_page import next_saturday_noon
 
 SignIn = Callable[[User], TestResponse]
@@ -28,19 +28,12 @@ def factory(session: Session, settings: Settings) -> Factory:
     return Factory(session, settings, now=utcnow())
 
 
-def approver_for(factory: Factory, *channels: object) -> User:
-    user = factory.approver(*channels)  # type: ignore[arg-type]
-    enrol(factory.session, user)
-    factory.session.flush()
-    return user
-
-
 def test_the_inbox_shows_the_word_diff_and_the_new_send_time(
     client: FlaskClient, factory: Factory, settings: Settings, sign_in_fully: SignIn
 ) -> None:
     channel = factory.channel("ons")
     author = factory.author(channel)
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
     first = utcnow() + timedelta(days=3)
     post = factory.post(channel, author, text="Prices rose 3% in May", send_at=first)
     factory.move(post, PostState.IN_REVIEW)
@@ -71,7 +64,7 @@ def test_an_approver_off_the_list_is_not_offered_approve_all_and_is_told_why(
 ) -> None:
     channel = factory.channel("ons")
     author = factory.author(channel)
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
     release = factory.release(
         access=[author], title="Labour market", embargo_at=utcnow() + timedelta(days=2)
     )
@@ -99,7 +92,7 @@ def test_the_inbox_warns_before_approving_a_post_the_window_will_hold(
 ) -> None:
     channel = factory.channel("ons")
     author = factory.author(channel)
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
     post = factory.post(channel, author, send_at=next_saturday_noon(utcnow()))
     factory.move(post, PostState.IN_REVIEW)
     sign_in_fully(approver)
@@ -120,7 +113,7 @@ def test_the_inbox_reads_a_page_of_changes_in_a_bounded_number_of_queries(
 ) -> None:
     channel = factory.channel("ons")
     author = factory.author(channel)
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
 
     def queue(count: int) -> None:
         for number in range(count):

@@ -17,7 +17,7 @@ from scheduler.clearance import edit_post, request_changes
 from scheduler.comments import add_comment
 from scheduler.models import AccessRole, Comment, Post, PostState, Role, User, utcnow
 from tests.support.factories import Factory
-from tests.support.totp import enrol
+from tests.support.totp import enrolled_approver
 from tests.web.conftest import csrf_token_from
 
 SignIn = Callable[[User], TestResponse]
@@ -26,13 +26,6 @@ SignIn = Callable[[User], TestResponse]
 @pytest.fixture
 def factory(session: Session, settings: Settings) -> Factory:
     return Factory(session, settings, now=utcnow())
-
-
-def approver_for(factory: Factory, *channels: object) -> User:
-    user = factory.approver(*channels)  # type: ignore[arg-type]
-    enrol(factory.session, user)
-    factory.session.flush()
-    return user
 
 
 def comment(client: FlaskClient, post: Post, text: str) -> TestResponse:
@@ -54,7 +47,7 @@ def test_the_author_sees_the_send_back_comment_at_the_top_until_resubmitting(
 ) -> None:
     channel = factory.channel("ons")
     author = factory.author(channel)
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
     post = factory.post(channel, author, text="Prices rose 3% in May")
     factory.move(post, PostState.IN_REVIEW)
     request_changes(
@@ -90,7 +83,7 @@ def test_the_approver_sees_what_changed_in_text_time_and_twin(
 ) -> None:
     english, welsh = factory.twin_channels()
     author = factory.author(english, welsh)
-    approver = approver_for(factory, english, welsh)
+    approver = enrolled_approver(factory, english, welsh)
     first = utcnow() + timedelta(days=3)
     post = factory.post(
         english, author, text="Jobs figures out", twin_text="Ffigurau swyddi", send_at=first
@@ -128,8 +121,8 @@ def test_embargoed_changes_and_comments_are_hidden_from_people_off_the_list(
 ) -> None:
     channel = factory.channel("ons")
     author = factory.author(channel)
-    listed = approver_for(factory, channel)
-    unlisted = approver_for(factory, channel)
+    listed = enrolled_approver(factory, channel)
+    unlisted = enrolled_approver(factory, channel)
     release = factory.release(access=[author, listed], embargo_at=utcnow() + timedelta(days=2))
     post = factory.post(channel, author, text="Unemployment 4.4%", release=release)
     factory.move(post, PostState.IN_REVIEW)
@@ -156,7 +149,7 @@ def test_a_comment_with_a_mention_is_added_and_a_bad_mention_is_refused_beside_t
     author = factory.user(Role.AUTHOR, email="sam.jones@ons.gov.uk", name="Sam Jones")
     factory.grant(author, [channel], AccessRole.AUTHOR)
     factory.user(Role.AUTHOR, email="pat@elsewhere.gov.uk", name="Pat Green")
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
     post = factory.post(channel, author)
     sign_in_fully(approver)
 
@@ -181,7 +174,7 @@ def test_approving_a_weekend_post_warns_it_will_be_held_and_until_when(
 ) -> None:
     channel = factory.channel("ons")
     author = factory.author(channel)
-    approver = approver_for(factory, channel)
+    approver = enrolled_approver(factory, channel)
     saturday = next_saturday_noon(utcnow())
     post = factory.post(channel, author, send_at=saturday)
     factory.move(post, PostState.IN_REVIEW)
