@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Tests run on every core (pytest-xdist); each worker gets its own databases and ports.
-PYTEST_ARGS ?= -n auto
+# Tests run on every core (pytest-xdist); each worker gets its own databases and ports. The
+# slowest twenty are listed at the end, so CI shows where its time goes.
+PYTEST_ARGS ?= -n auto --durations=20
 
 .DEFAULT_GOAL := help
 

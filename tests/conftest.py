@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings, load_settings
 from scheduler.core import schema
 from scheduler.core.database import Database
+from scheduler.identity import account_security, accounts
 from scheduler.identity.accounts import create_user
 from scheduler.models import Role, User
 from tests.support.databases import postgres_unreachable_reason, temporary_database
@@ -24,6 +26,22 @@ pytest_plugins = ["tests.support.emulators.fixtures", "tests.support.connected_p
 
 BACKENDS = ("sqlite", "postgresql")
 TEST_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _hash_each_password_once() -> Iterator[None]:
+    """Hash each test password once per session, not once per person made with it.
+
+    Argon2 is slow on purpose (a tenth of a second to half a second a hash here), and the demo
+    seed, the CLI tests and the browser tests make hundreds of people with a few passwords.
+    Verifying still runs Argon2 against a real hash, so sign-in is tested as it runs.
+    """
+    once = functools.cache(accounts.hash_password)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(accounts, "hash_password", once)
+    patch.setattr(account_security, "hash_password", once)
+    yield
+    patch.undo()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
