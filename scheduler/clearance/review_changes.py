@@ -193,43 +193,12 @@ def review_changes_of(session: Session, post: Post) -> ReviewChanges | None:
     return review_changes(session, [post], with_twins=True).get(post.id)
 
 
-def reviewed_texts(session: Session, posts: Sequence[Post]) -> dict[int, str]:
-    """Return, for each of the posts ever reviewed, its text when last reviewed."""
-    return {post_id: version.text for post_id, version in reviewed_versions(session, posts).items()}
-
-
-def reviewed_text(session: Session, post: Post) -> str | None:
-    """Return the text as it was when last approved or sent back, or None if never reviewed."""
-    return reviewed_texts(session, [post]).get(post.id)
-
-
-def changes_since_reviews(
-    session: Session, posts: Sequence[Post]
-) -> dict[int, list[DiffPiece] | None]:
-    """Return `changes_since_review` for each post, in two queries whatever their number."""
-    before = reviewed_texts(session, posts)
-    changes: dict[int, list[DiffPiece] | None] = {}
-    for post in posts:
-        old = before.get(post.id)
-        changes[post.id] = None if old is None or old == post.text else word_diff(old, post.text)
-    return changes
-
-
-def changes_since_review(session: Session, post: Post) -> list[DiffPiece] | None:
-    """Return the word diff from the last reviewed text to now, or None if nothing to compare."""
-    return changes_since_reviews(session, [post])[post.id]
-
-
 __all__ = [
     "DiffPiece",
     "ReviewChanges",
     "ReviewedVersion",
-    "changes_since_review",
-    "changes_since_reviews",
     "review_changes",
     "review_changes_of",
-    "reviewed_text",
-    "reviewed_texts",
     "reviewed_versions",
     "word_diff",
 ]

@@ -12,7 +12,6 @@ from config import Settings
 from scheduler.clearance import add_twin, edit_post, request_changes
 from scheduler.clearance.review_changes import (
     DiffPiece,
-    changes_since_review,
     review_changes,
     review_changes_of,
     word_diff,
@@ -36,7 +35,7 @@ def test_changes_are_shown_against_the_text_sent_back(session: Session, settings
     channel = factory.channel()
     author = factory.author(channel)
     post = factory.post(channel, author, text="New figures out today")
-    assert changes_since_review(session, post) is None  # never reviewed
+    assert review_changes_of(session, post) is None  # never reviewed
     factory.move(post, PostState.IN_REVIEW)
     request_changes(
         session,
@@ -55,7 +54,9 @@ def test_changes_are_shown_against_the_text_sent_back(session: Session, settings
         now=factory.now + timedelta(minutes=5),
     )
 
-    pieces = changes_since_review(session, post)
+    changes = review_changes_of(session, post)
+    assert changes is not None
+    pieces = changes.text
     assert pieces is not None
     assert [piece.text.strip() for piece in pieces if piece.kind == "added"] == ["jobs"]
     assert [piece for piece in pieces if piece.kind == "removed"] == []
@@ -192,7 +193,9 @@ def test_posts_never_reviewed_have_no_changes_and_the_batch_matches_one_by_one(
 
     batch = review_changes(session, [fresh, reviewed])
     assert fresh.id not in batch
-    assert batch[reviewed.id].text == changes_since_review(session, reviewed)
+    alone = review_changes_of(session, reviewed)
+    assert alone is not None
+    assert batch[reviewed.id].text == alone.text
 
 
 _WORDS = st.lists(
