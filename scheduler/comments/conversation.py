@@ -89,3 +89,26 @@ def standing_send_back(session: Session, post: Post) -> Remark | None:
     if event.action not in audit_names(Action.REQUEST_CHANGES) or not event.comment:
         return None
     return Remark(event.occurred_at, user, event.actor_label, event.comment, sent_back=True)
+
+
+def mentions_by_comment(session: Session, post: Post) -> dict[int, list[str]]:
+    """Return, for each of the post's comments, the e-mail addresses its audit event mentions."""
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.post_id == post.id, AuditEvent.action == Action.COMMENT.value
+        )
+    ).all()
+    named = {
+        int(event.details["comment_id"]): [int(user) for user in event.details.get("mentioned", [])]
+        for event in events
+        if "comment_id" in (event.details or {})
+    }
+    ids = {user for users in named.values() for user in users}
+    emails: dict[int, str] = {}
+    if ids:
+        rows = session.execute(select(User.id, User.email).where(User.id.in_(ids)))
+        emails = {user_id: email for user_id, email in rows}
+    return {
+        comment: [emails[user] for user in users if user in emails]
+        for comment, users in named.items()
+    }

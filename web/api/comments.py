@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import Field
-from sqlalchemy import select
 
-from scheduler.clearance import Action, get_post
+from scheduler.clearance import get_post
 from scheduler.comments import MAX_LENGTH, add_comment, comments_on, may_read_comments
+from scheduler.comments.conversation import mentions_by_comment
 from scheduler.identity.api_tokens import Scope
-from scheduler.models import AuditEvent, Comment, Post, User
+from scheduler.models import Comment, Post
 from web.api import routes
 from web.api.endpoints import ApiCall, Reply
 from web.api.post_views import API_VIA, PostReads
@@ -40,29 +40,6 @@ class CommentOut(ResponseBody):
     created_at: datetime
 
 
-def _mentions(call: ApiCall, post: Post) -> dict[int, list[str]]:
-    """Return, for each of the post's comments, whom its audit event says it mentions."""
-    events = call.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.post_id == post.id, AuditEvent.action == Action.COMMENT.value
-        )
-    ).all()
-    named = {
-        int(event.details["comment_id"]): [int(user) for user in event.details.get("mentioned", [])]
-        for event in events
-        if "comment_id" in (event.details or {})
-    }
-    ids = {user for users in named.values() for user in users}
-    emails: dict[int, str] = {}
-    if ids:
-        rows = call.session.execute(select(User.id, User.email).where(User.id.in_(ids)))
-        emails = {user_id: email for user_id, email in rows}
-    return {
-        comment: [emails[user] for user in users if user in emails]
-        for comment, users in named.items()
-    }
-
-
 def _describe(comment: Comment, *, hidden: bool, post: Post, mentions: list[str]) -> CommentOut:
     release = post.release
     return CommentOut(
@@ -86,7 +63,7 @@ def get_post_comments(call: ApiCall, post_id: int) -> list[CommentOut]:
     if not hidden:
         # Comments may quote the text: reading them under embargo is logged as reading it.
         PostReads(call).record([post])
-    mentions = _mentions(call, post)
+    mentions = mentions_by_comment(call.session, post)
     return [
         _describe(comment, hidden=hidden, post=post, mentions=mentions.get(comment.id, []))
         for comment in comments_on(call.session, post)
