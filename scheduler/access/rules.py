@@ -405,11 +405,9 @@ def may_open_releases(session: Session, reader: User) -> bool:
     """
     if not reader.active:
         return False
-    if reader.is_admin or holds_role_somewhere(
-        session, reader, AccessRole.AUTHOR, active_only=False
+    if reader.is_admin or any(
+        holds_role_somewhere(session, reader, role, active_only=False) for role in AccessRole
     ):
-        return True
-    if holds_role_somewhere(session, reader, AccessRole.APPROVER, active_only=False):
         return True
     involved = or_(
         select(Release.id).where(Release.created_by_id == reader.id).exists(),
